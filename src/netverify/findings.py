@@ -1,0 +1,179 @@
+"""The result records every analysis returns and every renderer reads. Pure data, no logic beyond views.
+
+Analyses (prove, map, diff, explain) build these; report/* renders them; the CLI maps them to exit codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from netverify.model.ports import PortRanges, Protocol
+from netverify.model.span import Span
+from netverify.model.verdict import RuleRef, SideVerdict
+
+Status = Literal["proven", "violated", "vacuous", "unknown"]
+Expect = Literal["unreachable", "reachable", "possible"]
+Scope = Literal["any", "existing"]
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointWitness:
+    """A concrete pod (or external address) that takes part in a counterexample or witness."""
+
+    namespace: str | None  # None for an external address
+    namespace_labels: Mapping[str, str]
+    labels: Mapping[str, str]
+    workload: str | None  # `ns/name[Kind]` of an existing workload that fits, else None
+    ip: str | None
+    namespace_exists: bool = True
+    container_ports: tuple[tuple[str, int, str], ...] = ()  # (name, port, protocol) a named-port rule needs
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionWitness:
+    """One concrete connection, re-checked by the concrete evaluator, with the rules that decide it."""
+
+    src: EndpointWitness
+    dst: EndpointWitness
+    protocol: Protocol
+    port: int
+    egress: SideVerdict
+    ingress: SideVerdict
+    pod_manifests: str
+
+    @property
+    def allowed(self) -> bool:
+        return self.egress.allowed and self.ingress.allowed
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyResult:
+    name: str
+    status: Status
+    expect: Expect
+    scope: Scope
+    duration_ms: int
+    span: Span  # where the property is written
+    description: str | None = None
+    counterexample: ConnectionWitness | None = None  # violated
+    witness: ConnectionWitness | None = None  # proven `possible`
+    reason: str | None = None  # unknown / vacuous / refuted possible: why
+
+
+@dataclass(frozen=True, slots=True)
+class ProveReport:
+    properties_file: str
+    results: tuple[PropertyResult, ...]
+    notes: tuple[str, ...] = ()  # skipped kinds, warnings, modelling caveats
+
+    def count(self, status: Status) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+
+# ---- map ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadNode:
+    namespace: str
+    name: str
+    kind: str
+    type: Literal["workload"] = "workload"
+
+    @property
+    def label(self) -> str:
+        return f"{self.namespace}/{self.name}[{self.kind}]"
+
+
+@dataclass(frozen=True, slots=True)
+class IPRangeNode:
+    start: str
+    end: str
+    cidrs: tuple[str, ...]
+    type: Literal["ip"] = "ip"
+
+    @property
+    def label(self) -> str:
+        return f"{self.start}-{self.end}" if self.start != self.end else self.start
+
+
+MapNode = WorkloadNode | IPRangeNode
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """Everything allowed from src to dst, per protocol, as merged port ranges (absent protocol: nothing)."""
+
+    src: MapNode
+    dst: MapNode
+    protocols: Mapping[Protocol, PortRanges]
+
+    @property
+    def is_all(self) -> bool:
+        return all(self.protocols.get(p, PortRanges()).is_all for p in Protocol)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectivityMap:
+    connections: tuple[Connection, ...]
+    notes: tuple[str, ...] = ()
+
+
+# ---- explain -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    src: str
+    dst: str
+    protocol: Protocol
+    port: int
+    allowed: bool
+    egress: SideVerdict
+    ingress: SideVerdict
+    notes: tuple[str, ...] = ()
+
+
+# ---- diff --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PairChange:
+    """A workload pair (or IP range) whose allowed set changed between BASE and HEAD."""
+
+    src: MapNode
+    dst: MapNode
+    added: Mapping[Protocol, PortRanges]
+    removed: Mapping[Protocol, PortRanges]
+    added_by: tuple[RuleRef, ...] = ()  # HEAD rules that admit an added connection
+    removed_by: tuple[RuleRef, ...] = ()  # BASE rules that admitted a removed connection
+
+
+@dataclass(frozen=True, slots=True)
+class AddedClass:
+    """A class of connections HEAD allows and BASE does not, for pods that may not exist yet."""
+
+    witness: ConnectionWitness
+    opened_by: tuple[RuleRef, ...]
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class DiffReport:
+    base: str
+    head: str
+    changes: tuple[PairChange, ...]
+    added_classes: tuple[AddedClass, ...] = ()
+    more_classes: bool = False  # enumeration stopped at --max-witnesses
+    symbolic_status: Literal["done", "skipped", "unknown"] = "done"
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def has_added(self) -> bool:
+        return any(c.added for c in self.changes) or bool(self.added_classes)
+
+    @property
+    def has_changed(self) -> bool:
+        return bool(self.changes) or bool(self.added_classes)

@@ -1,0 +1,110 @@
+"""The cluster snapshot: namespaces, workloads, services and policies as read from the manifests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from netverify.model.ipblock import IPAddress
+from netverify.model.policy import NetworkPolicy
+from netverify.model.ports import Protocol
+from netverify.model.span import Span
+
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    name: str
+    labels: Mapping[str, str]  # always includes kubernetes.io/metadata.name
+    span: Span | None  # None: used but never declared
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerPort:
+    name: str | None
+    port: int
+    protocol: Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A controller's pod template (`ns/name[Kind]`) or a bare Pod; all its replicas are alike."""
+
+    namespace: str
+    name: str
+    kind: str
+    labels: Mapping[str, str]
+    ports: tuple[ContainerPort, ...]
+    span: Span
+    ips: tuple[IPAddress, ...] = ()
+    host_network: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}[{self.kind}]"
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePort:
+    name: str | None
+    port: int
+    target_port: int | str  # a number, or a container port name
+    protocol: Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    namespace: str
+    name: str
+    selector: Mapping[str, str] | None  # None: no selector (endpoints managed by hand)
+    ports: tuple[ServicePort, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Cluster:
+    namespaces: Mapping[str, Namespace]
+    workloads: tuple[Workload, ...]
+    services: tuple[Service, ...]
+    policies: tuple[NetworkPolicy, ...]
+    skipped_kinds: Mapping[str, int] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @cached_property
+    def policies_by_namespace(self) -> Mapping[str, tuple[NetworkPolicy, ...]]:
+        out: dict[str, list[NetworkPolicy]] = {}
+        for p in self.policies:
+            out.setdefault(p.namespace, []).append(p)
+        return {ns: tuple(ps) for ns, ps in out.items()}
+
+    def policies_in(self, namespace: str) -> tuple[NetworkPolicy, ...]:
+        return self.policies_by_namespace.get(namespace, ())
+
+    def namespace_labels(self, namespace: str) -> Mapping[str, str]:
+        ns = self.namespaces.get(namespace)
+        if ns is not None:
+            return ns.labels
+        return {NAMESPACE_NAME_LABEL: namespace}
+
+    def workload(self, ref: str) -> Workload | None:
+        """Find a workload by `ns/name`, `ns/Kind/name` or `ns/name[Kind]`."""
+        for w in self.workloads:
+            if ref in (w.id, w.ref, f"{w.namespace}/{w.kind}/{w.name}"):
+                return w
+        return None
+
+    def service(self, namespace: str, name: str) -> Service | None:
+        for s in self.services:
+            if s.namespace == namespace and s.name == name:
+                return s
+        return None
+
+    @property
+    def has_host_network(self) -> bool:
+        return any(w.host_network for w in self.workloads)
