@@ -60,6 +60,12 @@ class PropertyResult:
     counterexample: ConnectionWitness | None = None  # violated
     witness: ConnectionWitness | None = None  # proven `possible`
     reason: str | None = None  # unknown / vacuous / refuted possible: why
+    allow_vacuous: bool = False  # copied from the property: a vacuous result then does not fail
+
+    @property
+    def fails(self) -> bool:
+        """A failure for a gate (exit 1): violated, or vacuous where the property does not allow it."""
+        return self.status == "violated" or (self.status == "vacuous" and not self.allow_vacuous)
 
 
 @dataclass(frozen=True, slots=True)
