@@ -1,0 +1,66 @@
+"""Renderers: pure functions from a result record (netverify.findings) to a string, one module per format.
+
+`render(result, fmt)` picks the renderer; a format that does not fit the result is a UsageError (exit 2).
+This package knows only the result records and the model types they carry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from netverify.errors import UsageError
+from netverify.findings import ConnectivityMap, DiffReport, Explanation, ProveReport
+from netverify.report import csv, dot, json, junit, markdown, sarif, text
+
+Result = ProveReport | ConnectivityMap | Explanation | DiffReport
+Renderer = Callable[..., str]
+
+# (command name, result type) -> {format: renderer}; dict order is the order shown in help and errors.
+_RENDERERS: dict[type, tuple[str, dict[str, Renderer]]] = {
+    ProveReport: ("prove", {
+        "text": text.render_prove, "json": json.render_prove, "markdown": markdown.render_prove,
+        "sarif": sarif.render_prove, "junit": junit.render_prove,
+    }),
+    ConnectivityMap: ("map", {
+        "text": text.render_map, "json": json.render_map, "csv": csv.render_map,
+        "markdown": markdown.render_map, "dot": dot.render_map,
+    }),
+    Explanation: ("explain", {"text": text.render_explain, "json": json.render_explain}),
+    DiffReport: ("diff", {
+        "text": text.render_diff, "json": json.render_diff, "markdown": markdown.render_diff,
+        "sarif": sarif.render_diff, "junit": junit.render_diff,
+    }),
+}
+
+# Formats whose output has a place for notes; for the others the CLI writes notes to stderr.
+FORMATS_WITH_NOTES = frozenset({"json", "markdown", "sarif"})
+
+COMMAND_FORMATS: dict[str, tuple[str, ...]] = {cmd: tuple(fmts) for cmd, fmts in _RENDERERS.values()}
+
+
+def formats_for(command: str) -> tuple[str, ...]:
+    return COMMAND_FORMATS[command]
+
+
+def check_format(command: str, fmt: str) -> None:
+    """Fail before any work is done when `--format` does not fit the command."""
+    allowed = COMMAND_FORMATS[command]
+    if fmt not in allowed:
+        raise UsageError(f"--format {fmt} does not fit `netverify {command}`; choose one of: {', '.join(allowed)}")
+
+
+def render(result: Result | Any, fmt: str, *, color: bool = False) -> str:
+    entry = _RENDERERS.get(type(result))
+    if entry is None:
+        raise TypeError(f"no renderer for {type(result).__name__}")
+    command, renderers = entry
+    check_format(command, fmt)
+    return renderers[fmt](result, color=color)
+
+
+def notes_of(result: Result) -> tuple[str, ...]:
+    return tuple(getattr(result, "notes", ()))
+
+
+__all__ = ["FORMATS_WITH_NOTES", "COMMAND_FORMATS", "check_format", "formats_for", "notes_of", "render"]

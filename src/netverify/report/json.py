@@ -1,0 +1,225 @@
+"""JSON output: spec §6 shapes for prove and map; explain and diff as documented in docs/json.md.
+
+Keys come in a fixed order (spec keys first, additions after) so output is stable and diffable;
+label maps are sorted. Absent things are `null` / `[]`, never missing keys.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from netverify.findings import (
+    AddedClass,
+    Connection,
+    ConnectionWitness,
+    ConnectivityMap,
+    DiffReport,
+    EndpointWitness,
+    Explanation,
+    MapNode,
+    PairChange,
+    PropertyResult,
+    ProveReport,
+    WorkloadNode,
+)
+from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
+from netverify.model.span import Span
+from netverify.model.verdict import RuleRef, SideVerdict
+
+Json = dict[str, Any]
+
+
+def _line(span: Span) -> int | None:
+    return span.line or None
+
+
+def location_dict(span: Span) -> Json:
+    return {"file": span.file, "line": _line(span)}
+
+
+def rule_dict(ref: RuleRef) -> Json:
+    return {"policy": ref.policy, "rule": ref.rule, "file": ref.span.file, "line": _line(ref.span),
+            "direction": ref.direction}
+
+
+def side_dict(side: SideVerdict) -> Json:
+    return {
+        "isolated": side.isolated,
+        "allowed_by": [rule_dict(r) for r in side.allowed_by],
+        "allowed": side.allowed,
+        "isolated_by": [rule_dict(r) for r in side.isolated_by],
+    }
+
+
+def endpoint_dict(e: EndpointWitness) -> Json:
+    return {
+        "namespace": e.namespace,
+        "namespace_labels": dict(sorted(e.namespace_labels.items())),
+        "labels": dict(sorted(e.labels.items())),
+        "workload": e.workload,
+        "ip": e.ip,
+        "namespace_exists": e.namespace_exists,
+        "container_ports": [{"name": n, "port": p, "protocol": str(proto)} for n, p, proto in e.container_ports],
+    }
+
+
+def connection_witness_dict(c: ConnectionWitness) -> Json:
+    return {
+        "src": endpoint_dict(c.src),
+        "dst": endpoint_dict(c.dst),
+        "protocol": str(c.protocol),
+        "port": c.port,
+        "egress": side_dict(c.egress),
+        "ingress": side_dict(c.ingress),
+        "pod_manifests": c.pod_manifests,
+        "allowed": c.allowed,
+    }
+
+
+def result_dict(r: PropertyResult) -> Json:
+    return {
+        "name": r.name,
+        "status": r.status,
+        "expect": r.expect,
+        "scope": r.scope,
+        "duration_ms": r.duration_ms,
+        "counterexample": connection_witness_dict(r.counterexample) if r.counterexample else None,
+        "witness": connection_witness_dict(r.witness) if r.witness else None,
+        "reason": r.reason,
+        "description": r.description,
+        "allow_vacuous": r.allow_vacuous,
+        "fails": r.fails,
+        "location": location_dict(r.span),
+    }
+
+
+def prove_dict(report: ProveReport) -> Json:
+    return {
+        "summary": {s: report.count(s) for s in ("proven", "violated", "vacuous", "unknown")},
+        "results": [result_dict(r) for r in report.results],
+        "properties_file": report.properties_file,
+        "notes": list(report.notes),
+    }
+
+
+def node_dict(node: MapNode) -> Json:
+    if isinstance(node, WorkloadNode):
+        return {"type": "workload", "namespace": node.namespace, "name": node.name, "kind": node.kind}
+    return {"type": "ip", "start": node.start, "end": node.end, "cidrs": list(node.cidrs)}
+
+
+def protocols_dict(protocols: Mapping[Protocol, PortRanges]) -> Json:
+    """Only protocols with something in them, in TCP, UDP, SCTP order; ranges merged and sorted."""
+    return {str(p): PortRanges.of(protocols[p].ranges).as_lists() for p in PROTOCOLS if protocols.get(p)}
+
+
+def connection_dict(c: Connection) -> Json:
+    return {"src": node_dict(c.src), "dst": node_dict(c.dst), "protocols": protocols_dict(c.protocols)}
+
+
+def map_dict(cmap: ConnectivityMap) -> Json:
+    return {"connections": [connection_dict(c) for c in cmap.connections], "notes": list(cmap.notes)}
+
+
+def explain_dict(e: Explanation) -> Json:
+    return {
+        "src": e.src,
+        "dst": e.dst,
+        "protocol": str(e.protocol),
+        "port": e.port,
+        "allowed": e.allowed,
+        "egress": side_dict(e.egress),
+        "ingress": side_dict(e.ingress),
+        "notes": list(e.notes),
+    }
+
+
+def change_dict(c: PairChange) -> Json:
+    return {
+        "src": node_dict(c.src),
+        "dst": node_dict(c.dst),
+        "added": protocols_dict(c.added),
+        "removed": protocols_dict(c.removed),
+        "added_by": [rule_dict(r) for r in c.added_by],
+        "removed_by": [rule_dict(r) for r in c.removed_by],
+    }
+
+
+def added_class_dict(a: AddedClass) -> Json:
+    return {
+        "summary": a.summary,
+        "witness": connection_witness_dict(a.witness),
+        "opened_by": [rule_dict(r) for r in a.opened_by],
+    }
+
+
+def diff_dict(d: DiffReport) -> Json:
+    return {
+        "base": d.base,
+        "head": d.head,
+        "summary": {
+            "changed_pairs": len(d.changes),
+            "pairs_with_added": sum(1 for c in d.changes if c.added),
+            "pairs_with_removed": sum(1 for c in d.changes if c.removed),
+            "added_classes": len(d.added_classes),
+            "more_classes": d.more_classes,
+            "symbolic_status": d.symbolic_status,
+            "has_added": d.has_added,
+            "has_changed": d.has_changed,
+        },
+        "changes": [change_dict(c) for c in d.changes],
+        "added_classes": [added_class_dict(a) for a in d.added_classes],
+        "notes": list(d.notes),
+    }
+
+
+def _is_flat(value: Any) -> bool:
+    """Port ranges, CIDR lists and label-free leaves read better on one line: `[[1, 65535]]`."""
+    if isinstance(value, list):
+        return all(not isinstance(v, (dict, list)) or (isinstance(v, list) and _is_flat(v)) for v in value)
+    return not isinstance(value, dict)
+
+
+def _write(value: Any, indent: int, out: list[str]) -> None:
+    pad = "  " * (indent + 1)
+    if isinstance(value, dict) and value:
+        out.append("{\n")
+        for i, (k, v) in enumerate(value.items()):
+            out.append(f"{pad}{json.dumps(k, ensure_ascii=False)}: ")
+            _write(v, indent + 1, out)
+            out.append(",\n" if i < len(value) - 1 else "\n")
+        out.append("  " * indent + "}")
+    elif isinstance(value, list) and value and not _is_flat(value):
+        out.append("[\n")
+        for i, v in enumerate(value):
+            out.append(pad)
+            _write(v, indent + 1, out)
+            out.append(",\n" if i < len(value) - 1 else "\n")
+        out.append("  " * indent + "]")
+    else:
+        out.append(json.dumps(value, ensure_ascii=False))
+
+
+def dumps(data: Json) -> str:
+    """Indented JSON with flat lists kept on one line; parses to exactly `data`."""
+    out: list[str] = []
+    _write(data, 0, out)
+    return "".join(out) + "\n"
+
+
+def render_prove(report: ProveReport, *, color: bool = False) -> str:
+    return dumps(prove_dict(report))
+
+
+def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
+    return dumps(map_dict(cmap))
+
+
+def render_explain(e: Explanation, *, color: bool = False) -> str:
+    return dumps(explain_dict(e))
+
+
+def render_diff(d: DiffReport, *, color: bool = False) -> str:
+    return dumps(diff_dict(d))

@@ -1,0 +1,93 @@
+"""JUnit XML for CI test dashboards: one test case per property (prove) or per change (diff).
+
+A violated or non-allowed vacuous property is a <failure>; unknown is an <error> (it fails closed);
+an allowed vacuous property is <skipped>. For diff, newly allowed connections fail and newly blocked
+ones pass with the details in <system-out> (blocking more is rarely what a gate is for).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from netverify.findings import DiffReport, PropertyResult, ProveReport
+from netverify.report import words
+
+
+def _text(lines: list[str]) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def _case(suite: ET.Element, classname: str, name: str, seconds: float = 0.0) -> ET.Element:
+    return ET.SubElement(suite, "testcase", {"classname": classname, "name": name, "time": f"{seconds:.3f}"})
+
+
+def _property_case(suite: ET.Element, classname: str, r: PropertyResult) -> str | None:
+    case = _case(suite, classname, r.name, r.duration_ms / 1000)
+    case.set("file", r.span.file)
+    if r.span.line:
+        case.set("line", str(r.span.line))
+    body = _text([f"{r.name}: {r.status} (expect {r.expect}, scope {r.scope}) at {r.span}", *words.property_body(r)])
+    if r.status == "unknown":
+        ET.SubElement(case, "error", {"type": "unknown", "message": r.reason or "unknown"}).text = body
+        return "errors"
+    if r.fails:
+        message = r.reason or (words.connection_headline(r.counterexample) if r.counterexample else r.status)
+        ET.SubElement(case, "failure", {"type": r.status, "message": message}).text = body
+        return "failures"
+    if r.status == "vacuous":
+        ET.SubElement(case, "skipped", {"message": "vacuous (allowed by the property)"})
+        return "skipped"
+    if r.witness is not None:
+        ET.SubElement(case, "system-out").text = body
+    return None
+
+
+def _document(suite: ET.Element, counts: dict[str, int], tests: int, seconds: float) -> str:
+    attrs = {"tests": str(tests), **{k: str(v) for k, v in counts.items()}, "time": f"{seconds:.3f}"}
+    suite.attrib.update(attrs)
+    root = ET.Element("testsuites", {"name": "netverify", **attrs})
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def render_prove(report: ProveReport, *, color: bool = False) -> str:
+    suite = ET.Element("testsuite", {"name": f"netverify prove {report.properties_file}"})
+    counts = {"failures": 0, "errors": 0, "skipped": 0}
+    for r in report.results:
+        outcome = _property_case(suite, "netverify.prove", r)
+        if outcome:
+            counts[outcome] += 1
+    seconds = sum(r.duration_ms for r in report.results) / 1000
+    return _document(suite, counts, len(report.results), seconds)
+
+
+def render_diff(d: DiffReport, *, color: bool = False) -> str:
+    suite = ET.Element("testsuite", {"name": f"netverify diff {d.base} {d.head}"})
+    counts = {"failures": 0, "errors": 0, "skipped": 0}
+    tests = 0
+    for c in d.changes:
+        tests += 1
+        case = _case(suite, "netverify.diff.pair", words.change_title(c))
+        body = _text(words.change_lines(c))
+        if c.added:
+            ET.SubElement(case, "failure", {"type": "connection-added",
+                                            "message": f"newly allowed: {words.ports_text(c.added)}"}).text = body
+            counts["failures"] += 1
+        else:
+            ET.SubElement(case, "system-out").text = body
+    for a in d.added_classes:
+        tests += 1
+        case = _case(suite, "netverify.diff.class", a.summary)
+        ET.SubElement(case, "failure", {"type": "connection-added", "message": a.summary}).text = _text(
+            words.added_class_lines(a))
+        counts["failures"] += 1
+    if d.symbolic_status == "unknown":
+        tests += 1
+        case = _case(suite, "netverify.diff", "pods that may not exist yet")
+        ET.SubElement(case, "error", {"type": "unknown", "message": words.SYMBOLIC_NOTE["unknown"]})
+        counts["errors"] += 1
+    if tests == 0:
+        tests = 1
+        _case(suite, "netverify.diff", "no change in allowed connections")
+    return _document(suite, counts, tests, 0.0)

@@ -1,0 +1,176 @@
+"""SARIF 2.1.0 for code-scanning UIs: one result per failing property or added/removed connection,
+located at the policy rule responsible (falling back to where the property is written).
+
+Rule ids are part of the contract (users suppress by them): never renumber, only add.
+Artifact URIs are relative where the file is (absolute paths under the working directory are made
+relative to it) so a code-scanning upload can match them to the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import PurePath, PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from netverify import __version__
+from netverify.findings import AddedClass, DiffReport, PairChange, PropertyResult, ProveReport
+from netverify.model.span import Span
+from netverify.model.verdict import RuleRef
+from netverify.report import words
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+
+# (id, name, short description, default level)
+RULES: tuple[tuple[str, str, str, str], ...] = (
+    ("NV001", "property-violated", "A network property does not hold: a counterexample connection exists.", "error"),
+    ("NV002", "property-vacuous", "A network property matches no source or no destination (often a label typo).",
+     "error"),
+    ("NV003", "property-unknown", "The solver could not decide a network property in time; treat as failed.",
+     "error"),
+    ("NV101", "connection-added", "The change allows connections that were blocked before.", "warning"),
+    ("NV102", "connection-removed", "The change blocks connections that were allowed before.", "note"),
+)
+_RULE_INDEX = {rule_id: i for i, (rule_id, *_rest) in enumerate(RULES)}
+_STATUS_RULE = {"violated": "NV001", "vacuous": "NV002", "unknown": "NV003"}
+
+Json = dict[str, Any]
+
+
+def artifact_uri(file: str) -> str | None:
+    """A relative URI for a manifest path; None for things that are not files (stdin, generated)."""
+    if not file or file.startswith("<") or file == "-":
+        return None
+    path = PurePath(file)
+    if path.is_absolute():
+        try:
+            rel = os.path.relpath(file)
+        except ValueError:  # another drive on Windows
+            rel = ""
+        if not rel or rel.startswith(".."):
+            return PurePosixPath(path.as_posix()).as_uri() if isinstance(path, PurePosixPath) else path.as_uri()
+        path = PurePath(rel)
+    return quote(path.as_posix())
+
+
+def _location(span: Span) -> Json | None:
+    uri = artifact_uri(span.file)
+    if uri is None:
+        return None
+    physical: Json = {"artifactLocation": {"uri": uri}}
+    if span.line > 0:
+        physical["region"] = {"startLine": span.line}
+    return {"physicalLocation": physical}
+
+
+def _locations(spans: list[Span]) -> tuple[list[Json], list[Json]]:
+    """Primary location (first span that is a file) and the rest as related locations, deduplicated."""
+    seen: set[tuple[str, int]] = set()
+    located: list[Json] = []
+    for span in spans:
+        key = (span.file, span.line)
+        loc = _location(span)
+        if loc is None or key in seen:
+            continue
+        seen.add(key)
+        located.append(loc)
+    related = [dict(loc, id=i) for i, loc in enumerate(located[1:])]
+    return located[:1], related
+
+
+def _responsible(r: PropertyResult) -> list[RuleRef]:
+    """The rules that made the property fail: what admits a forbidden connection, what blocks a needed one."""
+    c = r.counterexample
+    if c is None:
+        return []
+    if c.allowed:
+        return [*c.ingress.allowed_by, *c.egress.allowed_by]
+    blocking = [s for s in (c.ingress, c.egress) if not s.allowed]
+    return [ref for s in blocking for ref in s.isolated_by]
+
+
+def _result(rule_id: str, message: str, spans: list[Span], fingerprint: str) -> Json:
+    primary, related = _locations(spans)
+    out: Json = {
+        "ruleId": rule_id,
+        "ruleIndex": _RULE_INDEX[rule_id],
+        "level": RULES[_RULE_INDEX[rule_id]][3],
+        "message": {"text": message},
+    }
+    if primary:
+        out["locations"] = primary
+    if related:
+        out["relatedLocations"] = related
+    out["partialFingerprints"] = {"netverify/v1": fingerprint}
+    return out
+
+
+def _property_result(r: PropertyResult) -> Json:
+    rule_id = _STATUS_RULE[r.status]
+    text = f"{r.name}: {r.status} (expect {r.expect}, scope {r.scope})"
+    if r.reason:
+        text += f". {r.reason}"
+    if r.counterexample is not None:
+        text += f". Counterexample: {words.connection_headline(r.counterexample)}"
+    spans = [ref.span for ref in _responsible(r)] + [r.span]
+    out = _result(rule_id, text, spans, f"property:{r.name}")
+    if r.status == "vacuous" and r.allow_vacuous:
+        out["level"] = "note"  # the property says vacuity is fine: keep it visible, not failing
+    return out
+
+
+def _change_results(c: PairChange) -> list[Json]:
+    out = []
+    title = words.change_title(c)
+    if c.added:
+        text = f"Newly allowed {title}: {words.ports_text(c.added)}"
+        out.append(_result("NV101", text, [r.span for r in c.added_by], f"added:{title}"))
+    if c.removed:
+        text = f"Newly blocked {title}: {words.ports_text(c.removed)}"
+        out.append(_result("NV102", text, [r.span for r in c.removed_by], f"removed:{title}"))
+    return out
+
+
+def _class_result(a: AddedClass) -> Json:
+    text = f"Newly allowed for pods that may not exist yet: {a.summary}. Witness: {words.connection_headline(a.witness)}"
+    return _result("NV101", text, [r.span for r in a.opened_by], f"class:{a.summary}")
+
+
+def _log(results: list[Json], notes: tuple[str, ...]) -> Json:
+    driver: Json = {
+        "name": "netverify",
+        "version": __version__,
+        "rules": [
+            {
+                "id": rule_id,
+                "name": name,
+                "shortDescription": {"text": short},
+                "defaultConfiguration": {"level": level},
+            }
+            for rule_id, name, short, level in RULES
+        ],
+    }
+    invocation: Json = {"executionSuccessful": True}
+    if notes:
+        invocation["toolExecutionNotifications"] = [{"message": {"text": n}, "level": "note"} for n in notes]
+    run = {"tool": {"driver": driver}, "invocations": [invocation], "results": results}
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _dump(log: Json) -> str:
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_prove(report: ProveReport, *, color: bool = False) -> str:
+    results = [_property_result(r) for r in report.results if r.status in _STATUS_RULE]
+    return _dump(_log(results, report.notes))
+
+
+def render_diff(d: DiffReport, *, color: bool = False) -> str:
+    results = [res for c in d.changes for res in _change_results(c)]
+    results += [_class_result(a) for a in d.added_classes]
+    notes = d.notes
+    if d.symbolic_status in words.SYMBOLIC_NOTE:
+        notes = (*notes, words.SYMBOLIC_NOTE[d.symbolic_status])
+    return _dump(_log(results, notes))

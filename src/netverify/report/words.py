@@ -1,0 +1,202 @@
+"""Plain-language phrasing of result records, shared by the text, markdown and junit renderers.
+
+Every function returns plain strings (no colour, no markup) so each format decides its own decoration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from netverify.findings import (
+    AddedClass,
+    DiffReport,
+    ConnectionWitness,
+    EndpointWitness,
+    PairChange,
+    PropertyResult,
+    ProveReport,
+)
+from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
+from netverify.model.verdict import RuleRef, SideVerdict
+
+# Every namespace carries this label; repeating it next to the namespace name only adds noise.
+_AUTOMATIC_NS_LABEL = "kubernetes.io/metadata.name"
+
+
+def labels_text(labels: Mapping[str, str]) -> str:
+    return "{" + ", ".join(f"{k}={v}" for k, v in sorted(labels.items())) + "}"
+
+
+def rule_text(ref: RuleRef) -> str:
+    return str(ref)
+
+
+def rules_text(refs: tuple[RuleRef, ...]) -> str:
+    return ", ".join(rule_text(r) for r in refs)
+
+
+def ports_text(protocols: Mapping[Protocol, PortRanges]) -> str:
+    """`all`, or per protocol: `TCP 80,443; UDP 53` (`TCP all` for a whole protocol)."""
+    present = [(p, protocols[p]) for p in PROTOCOLS if protocols.get(p)]
+    if len(present) == len(PROTOCOLS) and all(r.is_all for _, r in present):
+        return "all"
+    if not present:
+        return "nothing"
+    return "; ".join(f"{p} {'all' if r.is_all else r}" for p, r in present)
+
+
+def endpoint_short(e: EndpointWitness) -> str:
+    if e.namespace is None:
+        return f"external {e.ip}" if e.ip else "an external address"
+    if e.workload:
+        return e.workload
+    return f"new pod {labels_text(e.labels)} in {e.namespace}"
+
+
+def endpoint_detail(e: EndpointWitness) -> str:
+    """The facts that make this endpoint match (or not): namespace, its labels, pod labels, IP, ports."""
+    if e.namespace is None:
+        return f"address {e.ip} outside the cluster" if e.ip else "an address outside the cluster"
+    ns = f"namespace {e.namespace}"
+    if not e.namespace_exists:
+        ns += " (not created yet)"
+    extra_ns_labels = {k: v for k, v in e.namespace_labels.items() if k != _AUTOMATIC_NS_LABEL}
+    if extra_ns_labels:
+        ns += f" {labels_text(extra_ns_labels)}"
+    parts = [ns, f"labels {labels_text(e.labels)}"]
+    if e.ip:
+        parts.append(f"ip {e.ip}")
+    if e.container_ports:
+        parts.append("ports " + ", ".join(f"{name}={port}/{proto}" for name, port, proto in e.container_ports))
+    if not e.workload:
+        parts.append("no existing workload fits")
+    return "; ".join(parts)
+
+
+def side_lines(side: SideVerdict) -> list[str]:
+    """One to two lines: the decision, then who isolates the pod (when someone does)."""
+    whose = "source" if side.direction == "egress" else "destination"
+    if not side.isolated:
+        return [f"allowed: no policy isolates the {whose} for {side.direction}"]
+    isolated = f"isolated by {rules_text(side.isolated_by)}" if side.isolated_by else "isolated"
+    if side.allowed_by:
+        return [f"allowed by {rules_text(side.allowed_by)}", isolated]
+    return [f"BLOCKED: {isolated}", "no rule admits it"]
+
+
+def connection_headline(c: ConnectionWitness) -> str:
+    verdict = "allowed" if c.allowed else "blocked"
+    return f"{endpoint_short(c.src)} -> {endpoint_short(c.dst)} on {c.protocol}/{c.port}: {verdict}"
+
+
+def connection_lines(c: ConnectionWitness) -> list[str]:
+    """The counterexample block: src pod / dst pod / port / the rules on each side with file:line."""
+    lines = [
+        f"src      {endpoint_short(c.src)}",
+        f"           {endpoint_detail(c.src)}",
+        f"dst      {endpoint_short(c.dst)}",
+        f"           {endpoint_detail(c.dst)}",
+        f"port     {c.protocol}/{c.port}",
+    ]
+    for name, side in (("egress", c.egress), ("ingress", c.ingress)):
+        first, *rest = side_lines(side)
+        lines.append(f"{name:<9}{first}")
+        lines.extend(f"{'':<9}{more}" for more in rest)
+    return lines
+
+
+STATUS_WORD = {"proven": "PROVEN", "violated": "VIOLATED", "vacuous": "VACUOUS", "unknown": "UNKNOWN"}
+
+
+def status_word(r: PropertyResult) -> str:
+    if r.status == "vacuous" and r.allow_vacuous:
+        return "VACUOUS (allowed)"
+    return STATUS_WORD[r.status]
+
+
+def property_headline(r: PropertyResult) -> str:
+    return f"{r.name}  expect {r.expect}, scope {r.scope}  ({r.span}, {r.duration_ms} ms)"
+
+
+def witness_title(r: PropertyResult) -> str | None:
+    """What the attached connection shows, in the reader's terms."""
+    if r.counterexample is not None:
+        if r.expect == "reachable":
+            return "counterexample: a connection the property needs, blocked"
+        return "counterexample: a connection the property forbids, allowed"
+    if r.witness is not None:
+        return "witness: a connection that is allowed"
+    return None
+
+
+def property_body(r: PropertyResult) -> list[str]:
+    """Everything below the headline: description, reason, counterexample or witness block."""
+    lines: list[str] = []
+    if r.description:
+        lines.append(r.description)
+    if r.reason:
+        lines.append(f"reason: {r.reason}")
+    title = witness_title(r)
+    shown = r.counterexample or r.witness
+    if title and shown is not None:
+        lines.append(title)
+        lines.extend("  " + line for line in connection_lines(shown))
+    return lines
+
+
+def prove_summary(report: ProveReport) -> str:
+    n = len(report.results)
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("proven", "violated", "vacuous", "unknown"))
+    return f"{n} propert{'y' if n == 1 else 'ies'}: {counts}"
+
+
+def change_title(c: PairChange) -> str:
+    return f"{c.src.label} -> {c.dst.label}"
+
+
+def change_lines(c: PairChange) -> list[str]:
+    lines = []
+    if c.added:
+        lines.append(f"+ newly allowed: {ports_text(c.added)}")
+        if c.added_by:
+            lines.append(f"  opened by {rules_text(c.added_by)}")
+    if c.removed:
+        lines.append(f"- newly blocked: {ports_text(c.removed)}")
+        if c.removed_by:
+            lines.append(f"  was allowed by {rules_text(c.removed_by)}")
+    return lines
+
+
+def added_class_lines(a: AddedClass) -> list[str]:
+    lines = [f"+ {a.summary}"]
+    if a.opened_by:
+        lines.append(f"  opened by {rules_text(a.opened_by)}")
+    lines.append(f"  witness: {connection_headline(a.witness)}")
+    lines.extend("    " + line for line in connection_lines(a.witness))
+    return lines
+
+
+SYMBOLIC_NOTE = {
+    "skipped": "pods that do not exist yet were not considered (--scope existing)",
+    "unknown": "the check for pods that do not exist yet ran out of solver time: result unknown",
+}
+
+
+def diff_summary(d: DiffReport) -> str:
+    if not d.has_changed:
+        text = "no change in allowed connections"
+    else:
+        added = sum(1 for c in d.changes if c.added)
+        removed = sum(1 for c in d.changes if c.removed)
+        text = (
+            f"{len(d.changes)} pair{'' if len(d.changes) == 1 else 's'} changed "
+            f"({added} with newly allowed, {removed} with newly blocked connections)"
+        )
+        if d.added_classes:
+            n = len(d.added_classes)
+            count = f"{n}+" if d.more_classes else str(n)
+            plural = "" if n == 1 and not d.more_classes else "es"
+            text += f"; {count} new connection class{plural} for pods that may not exist yet"
+    if d.symbolic_status == "unknown":
+        text += "; UNKNOWN for pods that do not exist yet (solver ran out of time)"
+    return text
