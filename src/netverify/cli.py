@@ -1,0 +1,235 @@
+"""The `netverify` command: parse options -> load -> analyse -> render -> exit code.
+
+Loaders and analyses are imported inside each command, so a missing or broken part fails one command with
+a clear message instead of the whole tool; rendering happens completely before anything is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from netverify import __version__
+from netverify.cli_args import default_port, parse_port
+from netverify.cli_guard import EXIT_OK, guarded, lazy
+from netverify.cli_outcome import add_notes, cluster_notes, diff_exit_code, prove_exit_code, with_allow_vacuous
+from netverify.cli_output import emit, emit_notes, use_color
+from netverify.errors import UsageError
+from netverify.report import check_format, formats_for, notes_of, render
+
+app = typer.Typer(
+    name="netverify",
+    help="Prove Kubernetes NetworkPolicy properties for every pod that could exist, or refute them with a "
+    "concrete counterexample.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    epilog="Exit codes: 0 all proven / nothing to report; 1 a property violated or vacuous, or a --fail-on gate "
+    "met; 2 bad usage or bad input; 3 some result unknown (fail closed) or an internal error.",
+)
+
+
+class FailOn(str, Enum):
+    added = "added"
+    changed = "changed"
+    never = "never"
+
+
+class Scope(str, Enum):
+    any = "any"
+    existing = "existing"
+
+
+def _format_help(command: str) -> str:
+    return f"Output format: {', '.join(formats_for(command))}."
+
+
+Files = Annotated[
+    list[str],
+    typer.Option("-f", "--file", help="Manifest file, directory (searched recursively) or - for stdin; repeatable."),
+]
+Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")]
+Namespace = Annotated[str, typer.Option("--namespace", "-n", help="Namespace of objects that name none.")]
+IPBlockPods = Annotated[
+    bool,
+    typer.Option("--ipblock-matches-pods", help="Let ipBlock peers match pod IPs too (what some CNIs do)."),
+]
+Timeout = Annotated[float, typer.Option("--timeout", min=0.001, help="Solver time limit per check, in seconds.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"netverify {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    pass
+
+
+def _finish(result, fmt: str, output: Optional[Path], code: int) -> int:
+    rendered = render(result, fmt, color=use_color(fmt, output))
+    emit_notes(notes_of(result), fmt)
+    emit(rendered, output)
+    return code
+
+
+def _load_cluster(paths: list[str], namespace: str):
+    if not paths:
+        raise UsageError("no manifests: pass -f PATH (a file, a directory, or - for stdin)")
+    load_cluster = lazy("netverify.load.manifests", "load_cluster")
+    return load_cluster(paths, default_namespace=namespace, stdin=sys.stdin)
+
+
+def _run(work) -> None:
+    code = guarded(work)
+    if code != EXIT_OK:
+        raise typer.Exit(code)
+
+
+@app.command()
+def prove(
+    properties: Annotated[str, typer.Argument(metavar="PROPERTIES.yaml", help="The properties file.")],
+    files: Files = [],  # noqa: B006 - typer needs a literal default; never mutated
+    fmt: Annotated[str, typer.Option("--format", help=_format_help("prove"))] = "text",
+    output: Output = None,
+    timeout: Timeout = 30.0,
+    rlimit: Annotated[int, typer.Option("--rlimit", min=0, help="Solver resource limit per check (0: none).")] = 0,
+    max_time: Annotated[
+        Optional[float], typer.Option("--max-time", min=0.001, help="Time budget for the whole run, in seconds.")
+    ] = None,
+    ipblock_matches_pods: IPBlockPods = False,
+    namespace: Namespace = "default",
+) -> None:
+    """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
+
+    def work() -> int:
+        check_format("prove", fmt)
+        load_properties = lazy("netverify.load.properties", "load_properties")
+        run_prove = lazy("netverify.analyses.prove", "prove")
+        props = load_properties(properties)
+        cluster = _load_cluster([*props.manifests, *files], namespace)
+        report = run_prove(
+            cluster,
+            props,
+            timeout_ms=int(timeout * 1000),
+            rlimit=rlimit,
+            ipblock_matches_pods=ipblock_matches_pods,
+            max_time_s=max_time,
+        )
+        report = add_notes(with_allow_vacuous(report, props), cluster_notes(cluster))
+        return _finish(report, fmt, output, prove_exit_code(report))
+
+    _run(work)
+
+
+@app.command("map")
+def map_(
+    files: Files = [],  # noqa: B006
+    fmt: Annotated[str, typer.Option("--format", help=_format_help("map"))] = "text",
+    output: Output = None,
+    focus: Annotated[
+        Optional[str], typer.Option("--focus", help="Only connections from or to this workload (ns/name).")
+    ] = None,
+    ipblock_matches_pods: IPBlockPods = False,
+    namespace: Namespace = "default",
+) -> None:
+    """Who reaches whom on which ports, for the existing workloads and IP ranges."""
+
+    def work() -> int:
+        check_format("map", fmt)
+        connectivity_map = lazy("netverify.analyses.map", "connectivity_map")
+        cluster = _load_cluster(files, namespace)
+        cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus)
+        return _finish(add_notes(cmap, cluster_notes(cluster)), fmt, output, EXIT_OK)
+
+    _run(work)
+
+
+@app.command()
+def explain(
+    src: Annotated[str, typer.Argument(help="Source: a workload (ns/name, ns/name[Kind]) or an IP address.")],
+    dst: Annotated[str, typer.Argument(help="Destination: a workload or an IP address.")],
+    port: Annotated[
+        Optional[str],
+        typer.Option("--port", "-p", help="Destination port and protocol, e.g. 3306/TCP (default: the "
+                     "destination workload's first container port)."),
+    ] = None,
+    files: Files = [],  # noqa: B006
+    fmt: Annotated[str, typer.Option("--format", help=_format_help("explain"))] = "text",
+    output: Output = None,
+    ipblock_matches_pods: IPBlockPods = False,
+    namespace: Namespace = "default",
+) -> None:
+    """Why one connection is allowed or blocked, rule by rule."""
+
+    def work() -> int:
+        check_format("explain", fmt)
+        parsed = parse_port(port) if port is not None else None
+        run_explain = lazy("netverify.analyses.explain", "explain")
+        cluster = _load_cluster(files, namespace)
+        protocol, number = parsed or default_port(cluster, dst)
+        explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
+        return _finish(add_notes(explanation, cluster_notes(cluster)), fmt, output, EXIT_OK)
+
+    _run(work)
+
+
+@app.command()
+def diff(
+    base: Annotated[str, typer.Argument(help="Old manifests: a path or git:REF[:PATH].")],
+    head: Annotated[str, typer.Argument(help="New manifests: a path or git:REF[:PATH].")],
+    fmt: Annotated[str, typer.Option("--format", help=_format_help("diff"))] = "text",
+    output: Output = None,
+    fail_on: Annotated[
+        FailOn, typer.Option("--fail-on", help="Exit 1 when connections are added, or changed at all.")
+    ] = FailOn.never,
+    max_witnesses: Annotated[
+        int, typer.Option("--max-witnesses", min=0, help="At most this many new connection classes.")
+    ] = 20,
+    scope: Annotated[
+        Scope, typer.Option("--scope", help="any: also pods that may not exist yet; existing: only workloads.")
+    ] = Scope.any,
+    timeout: Timeout = 30.0,
+    ipblock_matches_pods: IPBlockPods = False,
+    namespace: Namespace = "default",
+) -> None:
+    """What HEAD newly allows or blocks compared with BASE, each with a witness."""
+
+    def work() -> int:
+        check_format("diff", fmt)
+        load_source = lazy("netverify.load.sources", "load_source")
+        run_diff = lazy("netverify.analyses.diff", "diff")
+        base_cluster = load_source(base, default_namespace=namespace)
+        head_cluster = load_source(head, default_namespace=namespace)
+        report = run_diff(
+            base_cluster,
+            head_cluster,
+            symbolic=scope is Scope.any,
+            max_witnesses=max_witnesses,
+            timeout_ms=int(timeout * 1000),
+            ipblock_matches_pods=ipblock_matches_pods,
+        )
+        report = dataclasses.replace(report, base=base, head=head)
+        report = add_notes(report, cluster_notes(head_cluster))
+        return _finish(report, fmt, output, diff_exit_code(report, fail_on.value))
+
+    _run(work)
+
+
+def main() -> None:
+    app(prog_name="netverify")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""From result records to exit codes (spec §2), and the facts about a cluster every report should mention."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+from netverify.cli_guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN
+from netverify.findings import DiffReport, ProveReport
+from netverify.model.cluster import Cluster
+from netverify.model.properties import PropertiesFile
+
+FailOn = Literal["added", "changed", "never"]
+
+
+def prove_exit_code(report: ProveReport) -> int:
+    """Unknown wins over violated: a gate must fail closed when the solver could not decide."""
+    if any(r.status == "unknown" for r in report.results):
+        return EXIT_UNKNOWN
+    if any(r.fails for r in report.results):
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def diff_exit_code(report: DiffReport, fail_on: FailOn) -> int:
+    if report.symbolic_status == "unknown":
+        return EXIT_UNKNOWN
+    if fail_on == "added" and report.has_added:
+        return EXIT_FAILED
+    if fail_on == "changed" and report.has_changed:
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def with_allow_vacuous(report: ProveReport, props: PropertiesFile) -> ProveReport:
+    """The property file says whether vacuity is acceptable; make sure the results carry it."""
+    allowed = {p.name for p in props.properties if p.allow_vacuous}
+    if not allowed:
+        return report
+    results = tuple(dataclasses.replace(r, allow_vacuous=True) if r.name in allowed else r for r in report.results)
+    return dataclasses.replace(report, results=results)
+
+
+def cluster_notes(cluster: Cluster) -> tuple[str, ...]:
+    notes: list[str] = []
+    if cluster.skipped_kinds:
+        total = sum(cluster.skipped_kinds.values())
+        kinds = ", ".join(f"{kind} ({n})" for kind, n in sorted(cluster.skipped_kinds.items()))
+        notes.append(f"skipped {total} object{'' if total == 1 else 's'} of kinds netverify does not read: {kinds}")
+    notes.extend(cluster.warnings)
+    host = sorted(w.ref for w in cluster.workloads if w.host_network)
+    if host:
+        notes.append("host-network pods are outside the model (node traffic is not checked): " + ", ".join(host))
+    return tuple(notes)
+
+
+def add_notes(result, notes: tuple[str, ...]):
+    """Cluster notes first, then the analysis' own; each said once."""
+    merged = tuple(dict.fromkeys((*notes, *result.notes)))
+    return dataclasses.replace(result, notes=merged)

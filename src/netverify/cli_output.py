@@ -1,0 +1,43 @@
+"""Writing a rendered report: all or nothing, to stdout or --output; notes to stderr where the format has
+no place for them."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from netverify.errors import UsageError
+from netverify.report import FORMATS_WITH_NOTES
+
+
+def use_color(fmt: str, output: Path | None) -> bool:
+    """Colour only for text on an interactive terminal, and never when NO_COLOR is set (no-color.org)."""
+    if fmt != "text" or output is not None or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()
+
+
+def emit(rendered: str, output: Path | None) -> None:
+    """The report is already a complete string; a file is replaced atomically, so a reader never sees half."""
+    if output is None:
+        sys.stdout.write(rendered)
+        sys.stdout.flush()
+        return
+    target = output.resolve()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(rendered)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise UsageError(f"--output {output}: cannot write: {exc.strerror or exc}") from exc
+
+
+def emit_notes(notes: tuple[str, ...], fmt: str) -> None:
+    if fmt in FORMATS_WITH_NOTES:
+        return
+    for note in notes:
+        sys.stderr.write(f"note: {note}\n")
+    sys.stderr.flush()
