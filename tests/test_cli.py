@@ -280,3 +280,15 @@ def test_unwritable_output_exits_2(fakes, tmp_path):
 
 def test_text_on_a_pipe_has_no_colour(fakes):
     assert "\x1b[" not in run("prove", "props.yaml").stdout
+
+
+def test_a_file_that_cannot_be_read_is_bad_input(fakes):
+    fakes.load_error = FileNotFoundError(2, "No such file or directory", "nope.yaml")
+    result = run("map", "-f", "nope.yaml")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == "nope.yaml: error: cannot read: No such file or directory\n"
+
+
+def test_an_os_error_not_about_a_named_file_is_internal(fakes):
+    fakes.load_error = OSError("disk on fire")
+    assert run("map", "-f", "m.yaml").exit_code == 3

@@ -57,6 +57,11 @@ def guarded(work: Callable[[], int]) -> int:
     except UsageError as exc:
         _say(f"netverify: error: {exc}")
         return EXIT_USAGE
+    except OSError as exc:
+        if exc.filename is None:  # not about a file the user named: ours to explain
+            return _internal(exc)
+        _say(f"{exc.filename}: error: cannot read: {exc.strerror or exc}")
+        return EXIT_USAGE
     except InternalDisagreement as exc:
         if _debug():
             traceback.print_exc()
@@ -70,7 +75,11 @@ def guarded(work: Callable[[], int]) -> int:
         _say("netverify: interrupted")
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for the user
-        if _debug():
-            traceback.print_exc()
-        _say(f"netverify: internal error: {type(exc).__name__}: {exc}\n{BUG_HINT} (exit 3, failing closed).")
-        return EXIT_UNKNOWN
+        return _internal(exc)
+
+
+def _internal(exc: BaseException) -> int:
+    if _debug():
+        traceback.print_exception(exc)
+    _say(f"netverify: internal error: {type(exc).__name__}: {exc}\n{BUG_HINT} (exit 3, failing closed).")
+    return EXIT_UNKNOWN
