@@ -176,7 +176,8 @@ def test_map_lists_the_allowed_pair(shop):
     needs("netverify.load.manifests", "netverify.analyses.map")
     result = run("map", "-f", shop / "head", "--format", "json")
     assert result.exit_code == 0, result.stderr
-    pairs = {(c["src"].get("name"), c["dst"].get("name")): c["protocols"] for c in json.loads(result.stdout)["connections"]}
+    connections = json.loads(result.stdout)["connections"]
+    pairs = {(c["src"].get("name"), c["dst"].get("name")): c["protocols"] for c in connections}
     assert pairs[("frontend", "db")] == {"TCP": [[3306, 3306]]}
     for fmt in ("text", "csv", "markdown", "dot"):
         assert run("map", "-f", shop / "head", "--format", fmt).exit_code == 0

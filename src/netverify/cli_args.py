@@ -28,6 +28,8 @@ def default_port(cluster: Cluster, dst: str) -> tuple[Protocol, int]:
     """Without --port, explain the destination workload's first declared container port."""
     workload = cluster.workload(dst)
     if workload is None or not workload.ports:
-        raise UsageError(f"--port is needed: {dst} is not a workload with a declared container port (e.g. --port 3306/TCP)")
+        raise UsageError(
+            f"--port is needed: {dst} is not a workload with a declared container port (e.g. --port 3306/TCP)"
+        )
     first = workload.ports[0]
     return first.protocol, first.port

@@ -133,7 +133,8 @@ def _change_results(c: PairChange) -> list[Json]:
 
 
 def _class_result(a: AddedClass) -> Json:
-    text = f"Newly allowed for pods that may not exist yet: {a.summary}. Witness: {words.connection_headline(a.witness)}"
+    text = (f"Newly allowed for pods that may not exist yet: {a.summary}. "
+            f"Witness: {words.connection_headline(a.witness)}")
     return _result("NV101", text, [r.span for r in a.opened_by], f"class:{a.summary}")
 
 
