@@ -1,0 +1,84 @@
+"""Which rules a change is due to: the concrete evaluator on witness flows of each added or removed range.
+
+For an added connection, the HEAD rules that admit it on the sides BASE blocked (a side BASE already allowed
+did not cause the change). For a removed one, the BASE rules that admitted it on the sides HEAD blocks; when
+BASE left that side open, nothing admitted it, so the HEAD policies that now isolate it are named instead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from netverify.analyses.diff_maps import Protocols, RawChange
+from netverify.eval.concrete import endpoint_of as replica_of
+from netverify.eval.concrete import evaluate
+from netverify.findings import IPRangeNode, MapNode
+from netverify.model.cluster import Cluster
+from netverify.model.flow import Endpoint, ExternalEndpoint, Flow
+from netverify.model.ports import Protocol
+from netverify.model.verdict import RuleRef, Verdict
+
+# One witness per (protocol, port range) is enough to name every rule in practice and keeps large maps cheap.
+_MAX_WITNESSES_PER_CHANGE = 16
+
+
+def endpoint_of(cluster: Cluster, node: MapNode) -> Endpoint | None:
+    """A concrete endpoint for a map node in this version, or None when the workload does not exist here."""
+    if isinstance(node, IPRangeNode):
+        return ExternalEndpoint(ipaddress.ip_address(node.start))
+    w = cluster.workload(node.label)
+    return None if w is None else replica_of(cluster, w)
+
+
+def witness_ports(protocols: Protocols) -> Iterable[tuple[Protocol, int]]:
+    """One port per (protocol, range): the first of each, in a stable order."""
+    firsts = [(proto, lo) for proto in Protocol if proto in protocols for lo, _ in protocols[proto].ranges]
+    return firsts[:_MAX_WITNESSES_PER_CHANGE]
+
+
+def _verdict(cluster: Cluster, src: MapNode, dst: MapNode, proto: Protocol, port: int,
+             ipblock_matches_pods: bool) -> Verdict | None:
+    s, d = endpoint_of(cluster, src), endpoint_of(cluster, dst)
+    if s is None or d is None:
+        return None
+    return evaluate(cluster, Flow(s, d, proto, port), ipblock_matches_pods=ipblock_matches_pods)
+
+
+def _opened_by(now: Verdict, then: Verdict | None) -> list[RuleRef]:
+    """HEAD's admitting rules on the sides BASE blocked (every side when the pair did not exist in BASE)."""
+    out: list[RuleRef] = []
+    for side_now, side_then in ((now.egress, then and then.egress), (now.ingress, then and then.ingress)):
+        if side_then is None or not side_then.allowed:
+            out += side_now.allowed_by
+    return out
+
+
+def attribute(base: Cluster, head: Cluster, change: RawChange, *, ipblock_matches_pods: bool = False
+              ) -> tuple[tuple[RuleRef, ...], tuple[RuleRef, ...]]:
+    """(added_by, removed_by) for one changed pair."""
+    added_by: list[RuleRef] = []
+    for proto, port in witness_ports(change.added):
+        now = _verdict(head, change.src, change.dst, proto, port, ipblock_matches_pods)
+        then = _verdict(base, change.src, change.dst, proto, port, ipblock_matches_pods)
+        if now is not None:
+            added_by += _opened_by(now, then)
+    removed_by: list[RuleRef] = []
+    for proto, port in witness_ports(change.removed):
+        then = _verdict(base, change.src, change.dst, proto, port, ipblock_matches_pods)
+        now = _verdict(head, change.src, change.dst, proto, port, ipblock_matches_pods)
+        if then is None:
+            continue
+        for side_then, side_now in ((then.egress, now and now.egress), (then.ingress, now and now.ingress)):
+            if side_now is not None and side_now.allowed == side_then.allowed:
+                continue
+            if side_then.isolated:
+                removed_by += side_then.allowed_by
+            elif side_now is not None:
+                removed_by += side_now.isolated_by  # BASE left it open; HEAD's isolating policy closed it
+    return _unique(added_by), _unique(removed_by)
+
+
+def _unique(refs: Iterable[RuleRef]) -> tuple[RuleRef, ...]:
+    return tuple(dict.fromkeys(refs))
+
