@@ -292,3 +292,8 @@ def test_a_file_that_cannot_be_read_is_bad_input(fakes):
 def test_an_os_error_not_about_a_named_file_is_internal(fakes):
     fakes.load_error = OSError("disk on fire")
     assert run("map", "-f", "m.yaml").exit_code == 3
+
+
+def test_no_rlimit_unless_asked(fakes):
+    run("prove", "props.yaml")
+    assert fakes.calls["prove"][1] is None

@@ -104,7 +104,9 @@ def prove(
     fmt: Annotated[str, typer.Option("--format", help=_format_help("prove"))] = "text",
     output: Output = None,
     timeout: Timeout = 30.0,
-    rlimit: Annotated[int, typer.Option("--rlimit", min=0, help="Solver resource limit per check (0: none).")] = 0,
+    rlimit: Annotated[
+        Optional[int], typer.Option("--rlimit", min=1, help="Solver resource limit per check (default: none).")
+    ] = None,
     max_time: Annotated[
         Optional[float], typer.Option("--max-time", min=0.001, help="Time budget for the whole run, in seconds.")
     ] = None,
