@@ -1,0 +1,208 @@
+"""`prove`: every property of a properties file proven, refuted with a counterexample, vacuous or unknown.
+
+Per property, one solver session (spec §5):
+- unreachable: sat(fits ∧ allowed) is a counterexample; unsat proves it.
+- reachable:   sat(fits ∧ ¬allowed) is a counterexample; unsat proves it.
+- possible:    sat(fits ∧ allowed) is a witness that proves it; unsat refutes it.
+An endpoint that can match nothing makes the property vacuous. A solver timeout or resource limit makes it
+unknown, never proven. Every model is re-checked with the concrete evaluator before it is reported.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from netverify.analyses.witness import Target, build_witness, minimise, recheck, verdict_reason
+from netverify.findings import ConnectionWitness, PropertyResult, ProveReport, Status
+from netverify.model.cluster import Cluster
+from netverify.model.properties import PropertiesFile, Property
+from netverify.smt.extract import extract_flow
+from netverify.smt.problem import ConnectionProblem
+from netverify.smt.resolve import PortSpec, ResolvedEndpoint, resolve_endpoint, resolve_ports
+from netverify.smt.session import CheckResult, SolverSession
+
+DEFAULT_RLIMIT: int | None = None  # no resource limit unless asked: the timeout bounds each check
+
+_SIDE_WORDS = {"from": "source (from)", "to": "destination (to)"}
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    prop: Property
+    src: ResolvedEndpoint
+    dst: ResolvedEndpoint
+    ports: PortSpec
+
+
+class _Budget:
+    """The whole run's time budget (`max_time_s`); each check gets at most what is left."""
+
+    def __init__(self, max_time_s: float | None) -> None:
+        self.deadline = None if max_time_s is None else time.monotonic() + max_time_s
+
+    def remaining_ms(self) -> int | None:
+        if self.deadline is None:
+            return None
+        return int((self.deadline - time.monotonic()) * 1000)
+
+    @property
+    def exhausted(self) -> bool:
+        left = self.remaining_ms()
+        return left is not None and left <= 0
+
+
+def prove(
+    cluster: Cluster,
+    properties: PropertiesFile,
+    *,
+    timeout_ms: int = 30000,
+    rlimit: int | None = DEFAULT_RLIMIT,
+    ipblock_matches_pods: bool = False,
+    max_time_s: float | None = None,
+) -> ProveReport:
+    # Resolve everything first: a property naming a missing Service/workload is bad input, reported
+    # before anything is solved (nothing half-reported).
+    resolved = [_resolve(cluster, p) for p in properties.properties]
+    budget = _Budget(max_time_s)
+    results = []
+    for item in resolved:
+        if budget.exhausted:
+            results.append(_result(item.prop, "unknown", 0,
+                                   reason="the run's time budget (--max-time) ran out before this property"))
+            continue
+        prover = _PropertyProver(cluster, item, timeout_ms=timeout_ms, rlimit=rlimit,
+                                 ipblock_matches_pods=ipblock_matches_pods, budget=budget)
+        results.append(prover.run())
+    return ProveReport(properties.path, tuple(results))
+
+
+def _resolve(cluster: Cluster, prop: Property) -> _Resolved:
+    src = resolve_endpoint(prop.src, "from", cluster)
+    dst = resolve_endpoint(prop.dst, "to", cluster)
+    return _Resolved(prop, src, dst, resolve_ports(prop, dst))
+
+
+def _result(prop: Property, status: Status, duration_ms: int, **kw) -> PropertyResult:
+    return PropertyResult(
+        name=prop.name, status=status, expect=prop.expect, scope=prop.scope, duration_ms=duration_ms,
+        span=prop.span, description=prop.description, allow_vacuous=prop.allow_vacuous, **kw,
+    )
+
+
+class _PropertyProver:
+    def __init__(self, cluster: Cluster, item: _Resolved, *, timeout_ms: int, rlimit: int | None,
+                 ipblock_matches_pods: bool, budget: _Budget) -> None:
+        self.cluster = cluster
+        self.item = item
+        self.prop = item.prop
+        self.budget = budget
+        self.started = time.monotonic()
+        self.session = SolverSession(timeout_ms=timeout_ms, rlimit=rlimit)
+        self.ipblock_matches_pods = ipblock_matches_pods
+        self.problem = ConnectionProblem(
+            self.session, cluster, item.src, item.dst, item.ports, scope=self.prop.scope,
+            ipblock_matches_pods=ipblock_matches_pods,
+        )
+        self.example: CheckResult | None = None  # a model of `fits` alone, to explain a refuted `possible`
+
+    def _done(self, status: Status, **kw) -> PropertyResult:
+        return _result(self.prop, status, int((time.monotonic() - self.started) * 1000), **kw)
+
+    def _check(self, *assumptions) -> CheckResult:
+        left = self.budget.remaining_ms()
+        if left is not None and left <= 0:
+            return CheckResult("unknown", reason="the run's time budget (--max-time) ran out")
+        return self.session.check(*assumptions, timeout_ms=left)
+
+    def run(self) -> PropertyResult:
+        vacuous = self._vacuity()
+        if isinstance(vacuous, PropertyResult):
+            return vacuous
+        if vacuous is not None and not self.prop.allow_vacuous:
+            return self._done("vacuous", reason=vacuous)
+        want_allowed = self.prop.expect != "reachable"
+        allowed = self.problem.allowed
+        goal = allowed if want_allowed else self.session.not_(allowed)
+        self.session.add(self.problem.fits, goal)
+        answer = self._check()
+        if answer.verdict == "unknown":
+            return self._done("unknown", reason=answer.reason)
+        if answer.unsat:
+            if self.prop.expect == "possible":
+                return self._done("violated", reason=self._why_none(vacuous))
+            return self._done("proven")
+        witness, reason = self._witness(answer, want_allowed)
+        if self.prop.expect == "possible":
+            return self._done("proven", witness=witness)
+        return self._done("violated", counterexample=witness, reason=reason)
+
+    # ---- vacuity ----------------------------------------------------------------------------------
+
+    def _vacuity(self) -> str | PropertyResult | None:
+        """Why the property can match nothing (a reason), an unknown result, or None when it can."""
+        p, item = self.problem, self.item
+        for spec, fits in ((item.src, p.fits_src), (item.dst, p.fits_dst)):
+            side = _SIDE_WORDS[spec.role]
+            if spec.empty_reason is not None:
+                return f"the {side} matches nothing: {spec.empty_reason}"
+            if self.prop.scope == "existing" and not spec.is_external and not p.candidates[_role(spec)].items:
+                return f"the {side} matches no existing workload"
+            answer = self._check(fits)
+            if answer.verdict == "unknown":
+                return self._done("unknown", reason=f"deciding whether the {side} can match anything: {answer.reason}")
+            if answer.unsat:
+                what = "no existing workload" if self.prop.scope == "existing" else "no pod or address"
+                return f"the {side} can match {what}: its selectors contradict each other or the cluster"
+        if item.ports.empty_reason is not None:
+            return f"the ports match nothing: {item.ports.empty_reason}"
+        answer = self._check(p.fits)
+        if answer.verdict == "unknown":
+            return self._done("unknown", reason=f"deciding whether any connection fits: {answer.reason}")
+        if answer.unsat:
+            return "no connection fits the property: the ports cannot be used towards that destination, " \
+                   "or the only pair is a pod with itself"
+        self.example = answer
+        return None
+
+    def _why_none(self, vacuous: str | None) -> str:
+        if vacuous is not None or self.example is None or self.example.model is None:
+            return f"nothing fits, so nothing is allowed ({vacuous})"
+        flow = extract_flow(self.problem, self.example.model).flow
+        target = self._target(want_allowed=False)
+        recheck(target, flow, "example of a blocked connection")
+        flow = minimise(target, flow)
+        return "no connection that fits is allowed; for example " + verdict_reason(flow, target.verdict(flow))
+
+    # ---- counterexamples and witnesses -----------------------------------------------------------
+
+    def _target(self, *, want_allowed: bool) -> Target:
+        item = self.item
+        return Target(self.cluster, item.src, item.dst, item.ports, want_allowed, self.ipblock_matches_pods)
+
+    def _readable_model(self, first: CheckResult) -> CheckResult:
+        """Prefer pods of existing workloads, then pods in existing namespaces, over pods not created yet."""
+        if self.prop.scope == "existing":
+            return first
+        for guard in (self.problem.prefer_workloads, self.problem.prefer_namespaces):
+            answer = self._check(guard)
+            if answer.sat:
+                return answer
+        return first
+
+    def _witness(self, first: CheckResult, want_allowed: bool) -> tuple[ConnectionWitness, str]:
+        answer = self._readable_model(first)
+        extracted = extract_flow(self.problem, answer.model)
+        flow = extracted.flow
+        target = self._target(want_allowed=want_allowed)
+        recheck(target, flow, "witness" if self.prop.expect == "possible" else "counterexample")
+        chosen = {
+            role: (ep.workload.ref if getattr(ep, "workload", None) is not None else None)
+            for role, ep in (("src", flow.src), ("dst", flow.dst))
+        }
+        flow = minimise(target, flow)
+        return build_witness(target, flow, chosen), verdict_reason(flow, target.verdict(flow))
+
+
+def _role(spec: ResolvedEndpoint) -> str:
+    return "src" if spec.role == "from" else "dst"

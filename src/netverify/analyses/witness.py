@@ -1,0 +1,182 @@
+"""From a solver's flow to a counterexample a human can act on.
+
+The flow is re-checked with the concrete evaluator first (a disagreement is a bug and is raised loudly),
+then minimised: labels, namespace labels, container ports and pod addresses are dropped one by one while
+the endpoints still fit and the evaluator still gives the same answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from netverify.errors import InternalDisagreement
+from netverify.eval.concrete import endpoint_of, evaluate
+from netverify.findings import ConnectionWitness, EndpointWitness
+from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster
+from netverify.model.flow import Endpoint, Flow, PodEndpoint
+from netverify.model.verdict import SideVerdict, Verdict
+from netverify.smt.resolve import PortSpec, ResolvedEndpoint
+from netverify.analyses.podyaml import pod_manifests
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the flow must show: it fits the property and is allowed (`want_allowed`) or blocked."""
+
+    cluster: Cluster
+    src: ResolvedEndpoint
+    dst: ResolvedEndpoint
+    ports: PortSpec
+    want_allowed: bool
+    ipblock_matches_pods: bool
+
+    def verdict(self, flow: Flow) -> Verdict:
+        return evaluate(self.cluster, flow, ipblock_matches_pods=self.ipblock_matches_pods)
+
+    def holds(self, flow: Flow) -> bool:
+        return (
+            self.src.fits(flow.src) and self.dst.fits(flow.dst) and self.ports.fits(flow)
+            and self.verdict(flow).allowed == self.want_allowed
+        )
+
+
+def recheck(target: Target, flow: Flow, what: str) -> None:
+    """The SMT model says `flow` fits and is allowed/blocked: the concrete evaluator must say the same."""
+    verdict = target.verdict(flow)
+    problems = []
+    if not target.src.fits(flow.src):
+        problems.append("the source does not fit the property's `from`")
+    if not target.dst.fits(flow.dst):
+        problems.append("the destination does not fit the property's `to`")
+    if not target.ports.fits(flow):
+        problems.append("the port does not fit the property's ports")
+    if verdict.allowed != target.want_allowed:
+        problems.append(
+            f"the SMT model says {'allowed' if target.want_allowed else 'blocked'}, the concrete evaluator says "
+            f"{'allowed' if verdict.allowed else 'blocked'} (egress: {side_text(verdict.egress)}; "
+            f"ingress: {side_text(verdict.ingress)})"
+        )
+    if problems:
+        raise InternalDisagreement(
+            f"internal error: the solver's {what} does not re-check: {'; '.join(problems)}. Flow: {flow_text(flow)}. "
+            "This is a bug in netverify; please report it with the manifests and properties."
+        )
+
+
+def minimise(target: Target, flow: Flow) -> Flow:
+    flow = replace(flow, src=_strip_workload(flow.src), dst=_strip_workload(flow.dst))
+    for role in ("src", "dst"):
+        flow = _minimise_endpoint(target, flow, role)
+    return flow
+
+
+def _strip_workload(ep: Endpoint) -> Endpoint:
+    return replace(ep, workload=None) if isinstance(ep, PodEndpoint) else ep
+
+
+def _minimise_endpoint(target: Target, flow: Flow, role: str) -> Flow:
+    def with_pod(pod: PodEndpoint) -> Flow:
+        return replace(flow, **{role: pod})
+
+    pod = getattr(flow, role)
+    if not isinstance(pod, PodEndpoint):
+        return flow
+    steps: list[Callable[[PodEndpoint], list[PodEndpoint]]] = [
+        lambda p: [replace(p, labels={k: v for k, v in p.labels.items() if k != key}) for key in sorted(p.labels)],
+        lambda p: [replace(p, ports=tuple(c for c in p.ports if c != cp)) for cp in p.ports],
+        lambda p: [replace(p, ip=None)] if p.ip is not None else [],
+    ]
+    if pod.namespace not in target.cluster.namespaces and pod.namespace not in _existing_namespaces(target.cluster):
+        steps.insert(0, lambda p: [
+            replace(p, namespace_labels={k: v for k, v in p.namespace_labels.items() if k != key})
+            for key in sorted(p.namespace_labels) if key != NAMESPACE_NAME_LABEL
+        ])
+    for step in steps:
+        changed = True
+        while changed:
+            changed = False
+            for candidate in step(pod):
+                if target.holds(with_pod(candidate)):
+                    pod, flow, changed = candidate, with_pod(candidate), True
+                    break
+    return flow
+
+
+def _existing_namespaces(cluster: Cluster) -> set[str]:
+    return set(cluster.namespaces) | {w.namespace for w in cluster.workloads} | {p.namespace for p in cluster.policies}
+
+
+def fitting_workload(target: Target, flow: Flow, role: str) -> str | None:
+    """An existing workload whose replicas, put in this pod's place, make the same counterexample."""
+    pod = getattr(flow, role)
+    if not isinstance(pod, PodEndpoint):
+        return None
+    for w in target.cluster.workloads:
+        if w.namespace != pod.namespace:
+            continue
+        candidate = replace(flow, **{role: endpoint_of(target.cluster, w)})
+        if target.holds(candidate):
+            return w.ref
+    return None
+
+
+def build_witness(target: Target, flow: Flow, chosen: dict[str, str | None]) -> ConnectionWitness:
+    """`chosen`: per role, the workload the solver picked (its pods fit by construction), if any."""
+    verdict = target.verdict(flow)
+    existing = _existing_namespaces(target.cluster)
+    new_namespaces = {
+        ep.namespace for ep in (flow.src, flow.dst) if isinstance(ep, PodEndpoint) and ep.namespace not in existing
+    }
+
+    def endpoint(role: str) -> EndpointWitness:
+        ep = getattr(flow, role)
+        if not isinstance(ep, PodEndpoint):
+            return EndpointWitness(None, {}, {}, None, str(ep.ip))
+        return EndpointWitness(
+            namespace=ep.namespace,
+            namespace_labels=dict(ep.namespace_labels),
+            labels=dict(ep.labels),
+            workload=chosen.get(role) or fitting_workload(target, flow, role),
+            ip=str(ep.ip) if ep.ip is not None else None,
+            namespace_exists=ep.namespace not in new_namespaces,
+            container_ports=tuple((cp.name, cp.port, str(cp.protocol)) for cp in ep.ports if cp.name),
+        )
+
+    return ConnectionWitness(
+        src=endpoint("src"), dst=endpoint("dst"), protocol=flow.protocol, port=flow.port,
+        egress=verdict.egress, ingress=verdict.ingress,
+        pod_manifests=pod_manifests(flow.src, flow.dst, new_namespaces),
+    )
+
+
+# ---- words -------------------------------------------------------------------------------------
+
+
+def endpoint_text(ep: Endpoint) -> str:
+    if not isinstance(ep, PodEndpoint):
+        return str(ep.ip)
+    labels = ",".join(f"{k}={v}" for k, v in sorted(ep.labels.items()))
+    return f"{ep.namespace}/{{{labels}}}"
+
+
+def flow_text(flow: Flow) -> str:
+    return f"{endpoint_text(flow.src)} -> {endpoint_text(flow.dst)} {flow.protocol}/{flow.port}"
+
+
+def side_text(side: SideVerdict) -> str:
+    if not side.isolated:
+        return "not isolated"
+    by = ", ".join(r.policy for r in side.isolated_by)
+    if side.allowed_by:
+        return f"isolated by {by}, admitted by " + ", ".join(str(r) for r in side.allowed_by)
+    return f"isolated by {by} and no rule admits it"
+
+
+def verdict_reason(flow: Flow, verdict: Verdict) -> str:
+    state = "allowed" if verdict.allowed else "blocked"
+    sides = []
+    for side in (verdict.egress, verdict.ingress):
+        if verdict.allowed or not side.allowed:
+            sides.append(f"{side.direction} {side_text(side)}")
+    return f"{flow_text(flow)} is {state}: " + "; ".join(sides)

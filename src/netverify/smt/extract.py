@@ -1,0 +1,78 @@
+"""Turn a model into one concrete flow: the pods (or addresses), the protocol and the port."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import z3
+
+from netverify.model.cluster import NAMESPACE_NAME_LABEL, ContainerPort
+from netverify.model.flow import Endpoint, ExternalEndpoint, Flow, PodEndpoint
+from netverify.model.ports import PROTOCOLS
+from netverify.smt.problem import ConnectionProblem
+from netverify.smt.symbols import SymbolicEndpoint, SymbolicPod
+from netverify.smt.universe import fresh_value
+
+
+@dataclass(frozen=True)
+class ExtractedFlow:
+    flow: Flow
+    src_namespace_exists: bool
+    dst_namespace_exists: bool
+
+
+def _int(model: z3.ModelRef, term: z3.ArithRef) -> int:
+    return model.eval(term, model_completion=True).as_long()
+
+
+def extract_flow(problem: ConnectionProblem, model: z3.ModelRef) -> ExtractedFlow:
+    taken: set[str] = set(problem.table.names)
+    kv = problem.universe.keys[NAMESPACE_NAME_LABEL]
+    taken.update(kv.values)
+    src, src_exists = _endpoint(problem, problem.src, model, taken)
+    if isinstance(src, PodEndpoint):
+        taken.add(src.namespace)
+    dst, dst_exists = _endpoint(problem, problem.dst, model, taken, same_as=src)
+    protocol = PROTOCOLS[_int(model, problem.conn.protocol)]
+    return ExtractedFlow(Flow(src, dst, protocol, _int(model, problem.conn.port)), src_exists, dst_exists)
+
+
+def _endpoint(
+    problem: ConnectionProblem, ep: SymbolicEndpoint, model: z3.ModelRef, taken: set[str],
+    same_as: Endpoint | None = None,
+) -> tuple[Endpoint, bool]:
+    if not isinstance(ep, SymbolicPod):
+        ip = ep.ip.read(model)
+        assert ip is not None
+        return ExternalEndpoint(ip), True
+    ip = ep.ip.read(model)
+    index = _int(model, ep.workload)
+    if index >= 0:
+        w = problem.cluster.workloads[index]
+        return PodEndpoint(
+            w.namespace, dict(problem.cluster.namespace_labels(w.namespace)), dict(w.labels), tuple(w.ports),
+            ip, w,
+        ), True
+    ports = tuple(
+        ContainerPort(name, _int(model, v.number), PROTOCOLS[_int(model, v.protocol)])
+        for name, v in sorted(ep.named_ports.items())
+        if z3.is_true(model.eval(v.has, model_completion=True))
+    )
+    labels = ep.labels.read(model)
+    ns_index = _int(model, ep.ns)
+    if ns_index < problem.table.fresh_index:
+        name = problem.table.names[ns_index]
+        return PodEndpoint(name, dict(problem.table.labels[ns_index]), labels, ports, ip), True
+    ns_labels = ep.ns_labels.read(model)
+    kv = problem.universe.keys[NAMESPACE_NAME_LABEL]
+    if ns_labels.get(NAMESPACE_NAME_LABEL, kv.fresh) == kv.fresh:
+        # No selector names it: any unused name will do, but one a human reads as "new".
+        if isinstance(same_as, PodEndpoint) and same_as.namespace not in problem.table.names \
+                and dict(same_as.namespace_labels) == {**ns_labels, NAMESPACE_NAME_LABEL: same_as.namespace}:
+            name = same_as.namespace
+        else:
+            name = fresh_value(taken, base="new-namespace")
+    else:
+        name = ns_labels[NAMESPACE_NAME_LABEL]
+    ns_labels[NAMESPACE_NAME_LABEL] = name
+    return PodEndpoint(name, ns_labels, labels, ports, ip), False

@@ -1,0 +1,211 @@
+"""One property's question, encoded: two symbolic endpoints, a connection, what fits and what is allowed.
+
+Only what the property needs is built: the policies of the namespaces an endpoint may be in (the other
+endpoint enters only through those policies' peers). Guards switch on the preferences used to pick
+readable counterexamples: pods of existing workloads first, then pods in existing namespaces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import z3
+
+from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
+from netverify.model.labels import LabelSelector
+from netverify.smt.endpoints import EndpointEncoder
+from netverify.smt.peers import PeerEncoder
+from netverify.smt.policies import SideEncoder
+from netverify.smt.ports import ports_match
+from netverify.smt.resolve import PortSpec, ResolvedEndpoint
+from netverify.smt.selectors import SelectorEncoder
+from netverify.smt.session import SolverSession
+from netverify.smt.symbols import (
+    NamespaceTable,
+    SymbolicConnection,
+    SymbolicEndpoint,
+    SymbolicExternal,
+    SymbolicIP,
+    SymbolicPod,
+    new_pod,
+    pod_domain,
+)
+from netverify.smt.universe import LabelUniverse
+
+Scope = Literal["any", "existing"]
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Existing workloads an endpoint may be a replica of (index into cluster.workloads)."""
+
+    items: tuple[tuple[int, Workload], ...]
+
+    @property
+    def namespaces(self) -> frozenset[str]:
+        return frozenset(w.namespace for _, w in self.items)
+
+
+class ConnectionProblem:
+    def __init__(
+        self,
+        session: SolverSession,
+        cluster: Cluster,
+        src: ResolvedEndpoint,
+        dst: ResolvedEndpoint,
+        ports: PortSpec,
+        *,
+        scope: Scope,
+        ipblock_matches_pods: bool = False,
+    ) -> None:
+        self.session = session
+        self.cluster = cluster
+        self.src_spec, self.dst_spec, self.ports = src, dst, ports
+        self.scope = scope
+        self.ipblock_matches_pods = ipblock_matches_pods
+        self.table = NamespaceTable.of(cluster)
+        self.candidates = {
+            "src": self._candidates(src),
+            "dst": self._candidates(dst),
+        }
+        src_ns = self._namespaces(src, self.candidates["src"])
+        dst_ns = self._namespaces(dst, self.candidates["dst"])
+        self.policies = [p for ns in sorted(src_ns | dst_ns) for p in cluster.policies_in(ns)]
+        self.universe = self._universe()
+        self.selectors = SelectorEncoder(session, self.table)
+        port_names = self._port_names()
+        self.src = self._endpoint("src", src, src_ns, port_names)
+        self.dst = self._endpoint("dst", dst, dst_ns, port_names)
+        self.conn = SymbolicConnection(session.int("conn.protocol"), session.int("conn.port"))
+        self.endpoints = EndpointEncoder(session, self.table, self.selectors)
+        self.peers = PeerEncoder(session, self.selectors, ipblock_matches_pods=ipblock_matches_pods)
+        self.sides = SideEncoder(session, cluster, self.table, self.selectors, self.peers)
+
+        session.add(*self.conn.domain())
+        for ep in (self.src, self.dst):
+            if isinstance(ep, SymbolicPod):
+                session.add(*pod_domain(ep, self.table, self.universe))
+                if not self._pod_ip_matters():
+                    session.add(ep.ip.equals(None))
+            else:
+                session.add(ep.ip.present)
+        self.fits_src = self.endpoints.fits(src, self.src)
+        self.fits_dst = self.endpoints.fits(dst, self.dst)
+        self.fits_ports = ports_match(session, ports.entries, self.conn, self.dst)
+        if ports.empty_reason is not None:
+            self.fits_ports = session.false()
+        self.prefer_workloads = session.guard("workloads")
+        self.prefer_namespaces = session.guard("namespaces")
+        self._add_existing_choice()
+        self._add_same_fresh_namespace()
+        self._allowed: z3.BoolRef | None = None
+
+    # ---- what the solver may choose -----------------------------------------------------------
+
+    def _candidates(self, spec: ResolvedEndpoint) -> Candidates:
+        return Candidates(tuple(
+            (i, w) for i, w in enumerate(self.cluster.workloads) if spec.fits_workload(w, self.cluster)
+        ))
+
+    def _namespaces(self, spec: ResolvedEndpoint, candidates: Candidates) -> frozenset[str]:
+        if spec.is_external:
+            return frozenset()
+        if self.scope == "existing" or spec.workload is not None:
+            return candidates.namespaces
+        return frozenset(n for n, labels in zip(self.table.names, self.table.labels) if spec.fits_namespace(n, labels))
+
+    def _may_be_fresh(self, spec: ResolvedEndpoint) -> bool:
+        if self.scope == "existing" or spec.workload is not None or spec.service is not None:
+            return False
+        return spec.namespace is None or self.table.index(spec.namespace) is None
+
+    def _universe(self) -> LabelUniverse:
+        selectors: list[LabelSelector] = []
+        for p in self.policies:
+            selectors.append(p.pod_selector)
+            for rule in (*p.ingress, *p.egress):
+                for peer in rule.peers:
+                    selectors += [s for s in (peer.pod_selector, peer.namespace_selector) if s is not None]
+        selectors += self.src_spec.selectors() + self.dst_spec.selectors()
+        named = {s.namespace for s in (self.src_spec, self.dst_spec) if s.namespace is not None}
+        named -= set(self.table.names)
+        return LabelUniverse.of(
+            selectors, extra={NAMESPACE_NAME_LABEL: named}, reserved={NAMESPACE_NAME_LABEL: self.table.names}
+        )
+
+    def _port_names(self) -> tuple[str, ...]:
+        names = set(self.ports.port_names())
+        for p in self.policies:
+            for rule in (*p.ingress, *p.egress):
+                names.update(e.port for e in rule.ports if isinstance(e.port, str))
+        return tuple(sorted(names))
+
+    def _endpoint(
+        self, role: str, spec: ResolvedEndpoint, namespaces: frozenset[str], port_names: tuple[str, ...]
+    ) -> SymbolicEndpoint:
+        if spec.is_external:
+            return SymbolicExternal(role, SymbolicIP(self.session, role), spec.ip_block)
+        pod = new_pod(self.session, role, self.universe, port_names)
+        pod.namespaces = namespaces
+        pod.may_be_fresh = self._may_be_fresh(spec)
+        if pod.may_be_fresh and spec.namespace is not None:
+            pod.fresh_name = spec.namespace
+        return pod
+
+    def _pod_ip_matters(self) -> bool:
+        return self.ipblock_matches_pods and any(
+            peer.ip_block is not None for p in self.policies for r in (*p.ingress, *p.egress) for peer in r.peers
+        )
+
+    def _add_existing_choice(self) -> None:
+        s = self.session
+        ip_matters = self._pod_ip_matters()
+        pods = [ep for ep in (self.src, self.dst) if isinstance(ep, SymbolicPod)]
+        for pod in pods:
+            choice = self.endpoints.existing_choice(pod, list(self.candidates[pod.role].items), ip_matters)
+            if self.scope == "existing":
+                s.add(choice)
+            else:
+                s.add(z3.Implies(self.prefer_workloads, choice))
+                s.add(z3.Implies(z3.Not(self.prefer_workloads), pod.workload == -1))
+                if ip_matters:
+                    s.add(z3.Implies(pod.workload == -1, pod.ip.present))
+            s.add(z3.Implies(self.prefer_namespaces, pod.ns < self.table.fresh_index))
+        if len(pods) == 2:
+            # A bare Pod is one pod: it talking to itself is not a connection. Replicas of a controller are.
+            for i, w in self.candidates["src"].items:
+                if w.kind == "Pod" and (i, w) in self.candidates["dst"].items:
+                    s.add(z3.Not(z3.And(self.src.workload == i, self.dst.workload == i)))
+
+    def _add_same_fresh_namespace(self) -> None:
+        """Two pods in the same not-yet-created namespace (same name) see the same namespace labels."""
+        if not (isinstance(self.src, SymbolicPod) and isinstance(self.dst, SymbolicPod)):
+            return
+        if not (self.src.may_be_fresh and self.dst.may_be_fresh):
+            return
+        kv = self.universe.keys[NAMESPACE_NAME_LABEL]
+        fresh = self.table.fresh_index
+        a, b = self.src.ns_labels, self.dst.ns_labels
+        same = z3.And(
+            self.src.ns == fresh, self.dst.ns == fresh,
+            a.val[NAMESPACE_NAME_LABEL] == b.val[NAMESPACE_NAME_LABEL],
+            a.val[NAMESPACE_NAME_LABEL] != kv.fresh_index,
+        )
+        equal = [a.has[k] == b.has[k] for k in self.universe.keys]
+        equal += [z3.Implies(a.has[k], a.val[k] == b.val[k]) for k in self.universe.keys]
+        self.session.add(z3.Implies(same, z3.And(equal)))
+
+    # ---- the question -------------------------------------------------------------------------
+
+    @property
+    def allowed(self) -> z3.BoolRef:
+        if self._allowed is None:
+            egress = self.sides.allowed(self.src, "egress", self.dst, self.conn, self.dst)
+            ingress = self.sides.allowed(self.dst, "ingress", self.src, self.conn, self.dst)
+            self._allowed = self.session.and_([egress, ingress])
+        return self._allowed
+
+    @property
+    def fits(self) -> z3.BoolRef:
+        return self.session.and_([self.fits_src, self.fits_dst, self.fits_ports])

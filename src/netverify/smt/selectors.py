@@ -1,0 +1,62 @@
+"""Label selectors as formulas over symbolic labels, and namespace selectors over a pod's namespace choice.
+
+Formulas are cached per (selector, label map): the same selector appears in many policies and rules.
+"""
+
+from __future__ import annotations
+
+import z3
+
+from netverify.model.labels import LabelSelector, Requirement
+from netverify.smt.session import SolverSession
+from netverify.smt.symbols import NamespaceTable, SymbolicLabels, SymbolicPod
+
+
+class SelectorEncoder:
+    def __init__(self, session: SolverSession, table: NamespaceTable) -> None:
+        self.session = session
+        self.table = table
+        self._labels: dict[tuple[int, LabelSelector], z3.BoolRef] = {}
+        self._namespaces: dict[tuple[int, LabelSelector], z3.BoolRef] = {}
+
+    def labels(self, selector: LabelSelector, labels: SymbolicLabels) -> z3.BoolRef:
+        key = (id(labels), selector)
+        if key not in self._labels:
+            self._labels[key] = self.session.and_(self._requirement(r, labels) for r in selector.requirements)
+        return self._labels[key]
+
+    def _requirement(self, req: Requirement, labels: SymbolicLabels) -> z3.BoolRef:
+        kv = labels.universe.keys.get(req.key)
+        if kv is None:
+            # The universe holds every key a selector mentions; a key outside it is never present.
+            return self.session.const(req.operator in ("NotIn", "DoesNotExist"))
+        has, val = labels.has[req.key], labels.val[req.key]
+        if req.operator == "Exists":
+            return has
+        if req.operator == "DoesNotExist":
+            return z3.Not(has)
+        named = self.session.or_(val == kv.index(v) for v in sorted(req.values) if kv.index(v) != kv.fresh_index)
+        if req.operator == "In":
+            return self.session.and_([has, named])
+        return self.session.or_([z3.Not(has), self.session.not_(named)])  # NotIn: absent keys match too
+
+    def namespace(self, selector: LabelSelector, pod: SymbolicPod) -> z3.BoolRef:
+        """The pod's namespace matches: an existing one by its fixed labels, or a fresh one by its symbolic labels."""
+        key = (id(pod), selector)
+        if key not in self._namespaces:
+            existing = [
+                pod.ns == i
+                for i, name in enumerate(self.table.names)
+                if name in pod.namespaces and selector.matches(self.table.labels[i])
+            ]
+            fresh = self.session.false()
+            if pod.may_be_fresh:
+                fresh = self.session.and_([pod.ns == self.table.fresh_index, self.labels(selector, pod.ns_labels)])
+            self._namespaces[key] = self.session.or_([*existing, fresh])
+        return self._namespaces[key]
+
+    def in_namespace(self, pod: SymbolicPod, name: str) -> z3.BoolRef:
+        index = self.table.index(name)
+        if index is None or name not in pod.namespaces:
+            return self.session.false()
+        return pod.ns == index

@@ -1,0 +1,116 @@
+"""One solver session: owns every piece of z3 state for one question (one property, one diff class).
+
+A fresh z3.Context per session means nothing leaks between properties and sessions can be dropped whole.
+Seeds are fixed and each check gets a timeout and (optionally) an rlimit, so the same input gives the
+same answer; `unknown` is its own verdict and never counts as unsat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import z3
+
+SolverVerdict = Literal["sat", "unsat", "unknown"]
+
+SEED = 0
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    verdict: SolverVerdict
+    model: z3.ModelRef | None = None
+    reason: str | None = None  # for unknown: why (timeout, resource limit, ...)
+
+    @property
+    def sat(self) -> bool:
+        return self.verdict == "sat"
+
+    @property
+    def unsat(self) -> bool:
+        return self.verdict == "unsat"
+
+
+class SolverSession:
+    def __init__(self, *, timeout_ms: int = 30000, rlimit: int | None = None) -> None:
+        self.ctx = z3.Context()
+        self.timeout_ms = max(1, int(timeout_ms))
+        self.rlimit = rlimit if rlimit else None
+        self.solver = z3.Solver(ctx=self.ctx)
+        self.solver.set("random_seed", SEED)
+        self._fresh = 0
+
+    # ---- term construction in this session's context -------------------------------------------
+
+    def bool(self, name: str) -> z3.BoolRef:
+        return z3.Bool(name, self.ctx)
+
+    def int(self, name: str) -> z3.ArithRef:
+        return z3.Int(name, self.ctx)
+
+    def bitvec(self, name: str, bits: int) -> z3.BitVecRef:
+        return z3.BitVec(name, bits, self.ctx)
+
+    def true(self) -> z3.BoolRef:
+        return z3.BoolVal(True, self.ctx)
+
+    def false(self) -> z3.BoolRef:
+        return z3.BoolVal(False, self.ctx)
+
+    def const(self, value: bool) -> z3.BoolRef:
+        return z3.BoolVal(value, self.ctx)
+
+    def and_(self, parts: Iterable[z3.BoolRef]) -> z3.BoolRef:
+        items = [p for p in parts if not z3.is_true(p)]
+        if any(z3.is_false(p) for p in items):
+            return self.false()
+        if not items:
+            return self.true()
+        return items[0] if len(items) == 1 else z3.And(items)
+
+    def or_(self, parts: Iterable[z3.BoolRef]) -> z3.BoolRef:
+        items = [p for p in parts if not z3.is_false(p)]
+        if any(z3.is_true(p) for p in items):
+            return self.true()
+        if not items:
+            return self.false()
+        return items[0] if len(items) == 1 else z3.Or(items)
+
+    def not_(self, part: z3.BoolRef) -> z3.BoolRef:
+        if z3.is_true(part):
+            return self.false()
+        if z3.is_false(part):
+            return self.true()
+        return z3.Not(part)
+
+    def guard(self, hint: str) -> z3.BoolRef:
+        """A fresh literal to switch a group of constraints on per check (passed as an assumption)."""
+        self._fresh += 1
+        return self.bool(f"guard!{hint}!{self._fresh}")
+
+    # ---- solving -----------------------------------------------------------------------------
+
+    def add(self, *constraints: z3.BoolRef) -> None:
+        self.solver.add(*constraints)
+
+    def check(self, *assumptions: z3.BoolRef, timeout_ms: int | None = None) -> CheckResult:
+        budget = self.timeout_ms if timeout_ms is None else max(1, min(self.timeout_ms, int(timeout_ms)))
+        self.solver.set("timeout", budget)
+        if self.rlimit is not None:
+            self.solver.set("rlimit", self.rlimit)
+        answer = self.solver.check(*assumptions)
+        if answer == z3.sat:
+            return CheckResult("sat", model=self.solver.model())
+        if answer == z3.unsat:
+            return CheckResult("unsat")
+        return CheckResult("unknown", reason=self._unknown_reason(budget))
+
+    def _unknown_reason(self, budget: int) -> str:
+        raw = self.solver.reason_unknown()
+        if "resource" in raw:
+            return f"solver resource limit reached (rlimit {self.rlimit})"
+        if raw in ("timeout", "canceled"):
+            return f"solver timeout after {budget} ms"
+        return f"solver gave up: {raw}"

@@ -1,0 +1,206 @@
+"""Symbolic endpoints and connections: the z3 variables one property talks about.
+
+A pod is a namespace choice (an existing namespace by index, or a fresh one with symbolic labels), labels
+over the universe (per key: present? and which value), the named container ports rules ask about, and,
+only when ipBlocks can match pods, an address. An external endpoint is only an address.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import z3
+
+from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster
+from netverify.model.ipblock import IPAddress, IPBlock
+from netverify.model.ports import PROTOCOLS, Protocol
+from netverify.smt.session import SolverSession
+from netverify.smt.universe import LabelUniverse
+
+
+def protocol_index(protocol: Protocol) -> int:
+    return PROTOCOLS.index(Protocol(protocol))
+
+
+@dataclass(frozen=True)
+class NamespaceTable:
+    """Existing namespaces by index; index len(names) is "a namespace not created yet"."""
+
+    names: tuple[str, ...]
+    labels: tuple[Mapping[str, str], ...]
+
+    @staticmethod
+    def of(cluster: Cluster) -> NamespaceTable:
+        names = set(cluster.namespaces)
+        names.update(w.namespace for w in cluster.workloads)
+        names.update(p.namespace for p in cluster.policies)
+        names.update(s.namespace for s in cluster.services)
+        ordered = tuple(sorted(names))
+        return NamespaceTable(ordered, tuple(dict(cluster.namespace_labels(n)) for n in ordered))
+
+    @property
+    def fresh_index(self) -> int:
+        return len(self.names)
+
+    def index(self, name: str) -> int | None:
+        try:
+            return self.names.index(name)
+        except ValueError:
+            return None
+
+
+class SymbolicLabels:
+    """A label map over the universe: per key a Bool (present) and an Int (which value; last = fresh)."""
+
+    def __init__(self, session: SolverSession, universe: LabelUniverse, prefix: str) -> None:
+        self.session = session
+        self.universe = universe
+        self.has = {k: session.bool(f"{prefix}.has[{k}]") for k in universe.keys}
+        self.val = {k: session.int(f"{prefix}.val[{k}]") for k in universe.keys}
+
+    def domain(self) -> list[z3.BoolRef]:
+        return [z3.And(v >= 0, v <= self.universe.keys[k].fresh_index) for k, v in self.val.items()]
+
+    def equals(self, labels: Mapping[str, str]) -> z3.BoolRef:
+        parts = []
+        for key, index in self.universe.project(labels).items():
+            if index is None:
+                parts.append(z3.Not(self.has[key]))
+            else:
+                parts.append(z3.And(self.has[key], self.val[key] == index))
+        return self.session.and_(parts)
+
+    def read(self, model: z3.ModelRef) -> dict[str, str]:
+        out = {}
+        for key, kv in self.universe.keys.items():
+            if z3.is_true(model.eval(self.has[key], model_completion=True)):
+                out[key] = kv.value(model.eval(self.val[key], model_completion=True).as_long())
+        return out
+
+
+class SymbolicIP:
+    """An IPv4 or IPv6 address (a version choice plus both bit-vectors); `present` false: no address known."""
+
+    def __init__(self, session: SolverSession, prefix: str) -> None:
+        self.session = session
+        self.present = session.bool(f"{prefix}.ip.present")
+        self.v6 = session.bool(f"{prefix}.ip.v6")
+        self.bits4 = session.bitvec(f"{prefix}.ip.v4", 32)
+        self.bits6 = session.bitvec(f"{prefix}.ip.v6bits", 128)
+
+    def _in_network(self, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> z3.BoolRef:
+        width = 32 if net.version == 4 else 128
+        bits = self.bits4 if net.version == 4 else self.bits6
+        version = z3.Not(self.v6) if net.version == 4 else self.v6
+        if net.prefixlen == 0:
+            return version
+        top = z3.Extract(width - 1, width - net.prefixlen, bits)
+        prefix = int(net.network_address) >> (width - net.prefixlen)
+        return z3.And(version, top == z3.BitVecVal(prefix, net.prefixlen, self.session.ctx))
+
+    def in_block(self, block: IPBlock) -> z3.BoolRef:
+        parts = [self.present, self._in_network(block.cidr)]
+        parts += [z3.Not(self._in_network(e)) for e in block.excepts]
+        return z3.And(parts)
+
+    def equals(self, ip: IPAddress | None) -> z3.BoolRef:
+        if ip is None:
+            return z3.Not(self.present)
+        if ip.version == 4:
+            return z3.And(self.present, z3.Not(self.v6), self.bits4 == int(ip))
+        return z3.And(self.present, self.v6, self.bits6 == int(ip))
+
+    def read(self, model: z3.ModelRef) -> IPAddress | None:
+        if not z3.is_true(model.eval(self.present, model_completion=True)):
+            return None
+        if z3.is_true(model.eval(self.v6, model_completion=True)):
+            return ipaddress.IPv6Address(model.eval(self.bits6, model_completion=True).as_long())
+        return ipaddress.IPv4Address(model.eval(self.bits4, model_completion=True).as_long())
+
+
+@dataclass(frozen=True)
+class NamedPortVars:
+    """A container port called `name` on the pod, if `has`: its number and protocol (names are unique)."""
+
+    has: z3.BoolRef
+    number: z3.ArithRef
+    protocol: z3.ArithRef
+
+
+@dataclass
+class SymbolicPod:
+    role: str  # "src" / "dst": names the variables
+    ns: z3.ArithRef
+    ns_labels: SymbolicLabels  # the labels of the namespace when it is a fresh one
+    labels: SymbolicLabels
+    named_ports: dict[str, NamedPortVars]
+    ip: SymbolicIP
+    workload: z3.ArithRef  # index into cluster.workloads when the pod is a replica of one; -1 otherwise
+    namespaces: frozenset[str] = frozenset()  # existing namespaces it may be in
+    may_be_fresh: bool = True  # whether it may be in a namespace not created yet
+    fresh_name: str | None = None  # the fresh namespace's name when the property names one
+
+    @property
+    def is_external(self) -> bool:
+        return False
+
+
+@dataclass
+class SymbolicExternal:
+    role: str
+    ip: SymbolicIP
+    block: IPBlock | None = None
+
+    @property
+    def is_external(self) -> bool:
+        return True
+
+
+SymbolicEndpoint = SymbolicPod | SymbolicExternal
+
+
+@dataclass
+class SymbolicConnection:
+    protocol: z3.ArithRef  # index into PROTOCOLS
+    port: z3.ArithRef
+    extra: list[z3.BoolRef] = field(default_factory=list)
+
+    def domain(self) -> list[z3.BoolRef]:
+        return [self.protocol >= 0, self.protocol < len(PROTOCOLS), self.port >= 1, self.port <= 65535]
+
+
+def new_pod(session: SolverSession, role: str, universe: LabelUniverse, port_names: tuple[str, ...]) -> SymbolicPod:
+    named = {
+        name: NamedPortVars(
+            session.bool(f"{role}.port[{name}].has"),
+            session.int(f"{role}.port[{name}].number"),
+            session.int(f"{role}.port[{name}].protocol"),
+        )
+        for name in port_names
+    }
+    return SymbolicPod(
+        role=role,
+        ns=session.int(f"{role}.ns"),
+        ns_labels=SymbolicLabels(session, universe, f"{role}.nslabels"),
+        labels=SymbolicLabels(session, universe, f"{role}.labels"),
+        named_ports=named,
+        ip=SymbolicIP(session, role),
+        workload=session.int(f"{role}.workload"),
+    )
+
+
+def pod_domain(pod: SymbolicPod, table: NamespaceTable, universe: LabelUniverse) -> list[z3.BoolRef]:
+    """What every pod satisfies: a namespace in range, labels in the universe, a fresh namespace carrying
+    its name label with a name no existing namespace has, well-formed named ports."""
+    out = [pod.ns >= 0, pod.ns <= table.fresh_index]
+    out += pod.labels.domain() + pod.ns_labels.domain()
+    name_key = universe.keys.get(NAMESPACE_NAME_LABEL)
+    if name_key is not None:
+        out.append(pod.ns_labels.has[NAMESPACE_NAME_LABEL])
+        taken = [name_key.index(n) for n in table.names if name_key.index(n) != name_key.fresh_index]
+        out += [pod.ns_labels.val[NAMESPACE_NAME_LABEL] != i for i in taken]
+    for vars_ in pod.named_ports.values():
+        out += [vars_.number >= 1, vars_.number <= 65535, vars_.protocol >= 0, vars_.protocol < len(PROTOCOLS)]
+    return out
