@@ -1,0 +1,85 @@
+"""What a rule admits as a set of ports per protocol, computed as interval sets (never port by port).
+
+The set-level twin of `concrete.port_matches`: a port is in `rule_ports(entries, dst_ports)` for a protocol iff
+some entry `port_matches` it for a destination with those container ports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from netverify.model.cluster import ContainerPort
+from netverify.model.policy import PortMatch
+from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
+
+_EMPTY = PortRanges()
+
+
+@dataclass(frozen=True, slots=True)
+class PortSet:
+    """Allowed ports of TCP, UDP and SCTP (in PROTOCOLS order)."""
+
+    by_protocol: tuple[PortRanges, PortRanges, PortRanges] = (_EMPTY, _EMPTY, _EMPTY)
+
+    @staticmethod
+    def everything() -> PortSet:
+        return _ALL
+
+    def get(self, protocol: Protocol) -> PortRanges:
+        return self.by_protocol[PROTOCOLS.index(protocol)]
+
+    def union(self, other: PortSet) -> PortSet:
+        if self is _ALL or other is _NONE:
+            return self
+        if other is _ALL or self is _NONE:
+            return other
+        a, b = self.by_protocol, other.by_protocol
+        return PortSet((a[0].union(b[0]), a[1].union(b[1]), a[2].union(b[2])))
+
+    def intersect(self, other: PortSet) -> PortSet:
+        if self is _ALL or other is _NONE:
+            return other
+        if other is _ALL or self is _NONE:
+            return self
+        a, b = self.by_protocol, other.by_protocol
+        return PortSet((a[0].intersect(b[0]), a[1].intersect(b[1]), a[2].intersect(b[2])))
+
+    def __bool__(self) -> bool:
+        return any(self.by_protocol)
+
+    def as_mapping(self) -> Mapping[Protocol, PortRanges]:
+        """Only the protocols with something allowed, in PROTOCOLS order (the shape of `findings.Connection`)."""
+        return {p: r for p, r in zip(PROTOCOLS, self.by_protocol) if r}
+
+
+_ALL = PortSet((PortRanges.all(), PortRanges.all(), PortRanges.all()))
+_NONE = PortSet()
+NOTHING = _NONE
+
+
+def rule_ports(entries: Iterable[PortMatch], dst_ports: tuple[ContainerPort, ...] | None) -> PortSet:
+    """The ports a rule's `ports` list admits towards a destination; `dst_ports` None = an external address.
+
+    No entries = every port of every protocol. A named entry resolves on the destination's container ports
+    (name and protocol must both match) and admits nothing where it does not resolve.
+    """
+    entries = tuple(entries)
+    if not entries:
+        return _ALL
+    intervals: dict[Protocol, list[tuple[int, int]]] = {p: [] for p in PROTOCOLS}
+    for e in entries:
+        if e.port is None:
+            intervals[e.protocol].append((1, 65535))
+        elif isinstance(e.port, str):
+            intervals[e.protocol].extend(
+                (cp.port, cp.port) for cp in dst_ports or () if cp.name == e.port and cp.protocol == e.protocol
+            )
+        else:
+            intervals[e.protocol].append((e.port, e.end_port if e.end_port is not None else e.port))
+    tcp, udp, sctp = (PortRanges.of(intervals[p]) for p in PROTOCOLS)
+    return PortSet((tcp, udp, sctp))
+
+
+def has_named_port(entries: Iterable[PortMatch]) -> bool:
+    return any(e.is_named for e in entries)

@@ -1,0 +1,315 @@
+"""`map`: connections between workloads and IP ranges, checked against the reference evaluator."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from builders import (
+    ALLOW_ALL, cluster, cport, expr, ext, flow, ipblock, namespace, peer, policy, port, rule, sel, workload,
+)
+from netverify.analyses.map import connectivity_map
+from netverify.errors import UsageError
+from netverify.eval.concrete import endpoint_of, evaluate
+from netverify.findings import IPRangeNode, WorkloadNode
+from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
+
+TCP, UDP, SCTP = Protocol.TCP, Protocol.UDP, Protocol.SCTP
+ALL3 = {p: PortRanges.all() for p in PROTOCOLS}
+
+
+def rows(cmap):
+    """{(src label, dst label): {protocol: str(ranges)}}"""
+    return {(c.src.label, c.dst.label): {p.value: str(r) for p, r in c.protocols.items()} for c in cmap.connections}
+
+
+def everything():
+    return {"TCP": "1-65535", "UDP": "1-65535", "SCTP": "1-65535"}
+
+
+# ---- small, hand-checked maps --------------------------------------------------------------------------------
+
+def test_no_policies_everything_reaches_everything_and_every_address():
+    c = cluster(workload("a"), workload("b", "other"))
+    r = rows(connectivity_map(c))
+    assert r == {
+        ("default/a[Deployment]", "other/b[Deployment]"): everything(),
+        ("other/b[Deployment]", "default/a[Deployment]"): everything(),
+        ("0.0.0.0-255.255.255.255", "default/a[Deployment]"): everything(),
+        ("0.0.0.0-255.255.255.255", "other/b[Deployment]"): everything(),
+        ("default/a[Deployment]", "0.0.0.0-255.255.255.255"): everything(),
+        ("other/b[Deployment]", "0.0.0.0-255.255.255.255"): everything(),
+    }
+    node = next(c.dst for c in connectivity_map(c).connections if isinstance(c.dst, IPRangeNode))
+    assert node.cidrs == ("0.0.0.0/0",)
+
+
+def test_a_workload_never_connects_to_itself_but_replicas_of_alike_workloads_do():
+    c = cluster(workload("a", labels={"app": "x"}), workload("b", labels={"app": "x"}))
+    r = rows(connectivity_map(c))
+    assert ("default/a[Deployment]", "default/b[Deployment]") in r
+    assert ("default/b[Deployment]", "default/a[Deployment]") in r
+    assert not any(src == dst for src, dst in r)
+
+
+def test_deny_all_leaves_only_what_is_not_isolated():
+    c = cluster(workload("a"), workload("b"), policy("deny", "default", {}, types=["Ingress", "Egress"]))
+    assert connectivity_map(c).connections == ()
+
+
+def test_named_port_ingress_and_port_ranges_are_merged():
+    db = workload("db", "data", {"app": "db"}, [cport(5432, "pg"), cport(5433, "pg2")])
+    api = workload("api", "data", {"app": "api"})
+    p = policy("db", "data", {"app": "db"}, ingress=[
+        rule(peer({"app": "api"}), ports=[port("pg"), port("pg2"), port(6000, end=6010), port(6011, "TCP"),
+                                         port("pg", "UDP"), port(None, "SCTP")]),
+    ])
+    r = rows(connectivity_map(cluster(db, api, p)))
+    assert r[("data/api[Deployment]", "data/db[Deployment]")] == {"TCP": "5432-5433,6000-6011", "SCTP": "1-65535"}
+    assert ("0.0.0.0-255.255.255.255", "data/db[Deployment]") not in r
+
+
+def test_egress_and_ingress_intersect():
+    a, b = workload("a"), workload("b")
+    eg = policy("eg", "default", {"app": "a"}, egress=[rule(ports=[port(1, end=100)])], types=["Egress"])
+    ing = policy("in", "default", {"app": "b"}, ingress=[rule(ports=[port(50, end=200), port(7, "UDP")])])
+    r = rows(connectivity_map(cluster(a, b, eg, ing)))
+    assert r[("default/a[Deployment]", "default/b[Deployment]")] == {"TCP": "50-100"}
+    assert r[("default/a[Deployment]", "0.0.0.0-255.255.255.255")] == {"TCP": "1-100"}
+    assert r[("default/b[Deployment]", "default/a[Deployment]")] == everything()
+
+
+def test_ip_ranges_are_cut_by_ingress_blocks_for_sources_and_egress_blocks_for_destinations():
+    a = workload("a")
+    p = policy("p", "default", {}, ingress=[rule(ipblock("10.0.0.0/8", "10.1.0.0/16"))],
+               egress=[rule(ipblock("192.168.0.0/16"), ports=[port(443)])])
+    cmap = connectivity_map(cluster(a, p))
+    r = rows(cmap)
+    assert r == {
+        ("10.0.0.0-10.0.255.255", "default/a[Deployment]"): everything(),
+        ("10.2.0.0-10.255.255.255", "default/a[Deployment]"): everything(),
+        ("default/a[Deployment]", "192.168.0.0-192.168.255.255"): {"TCP": "443"},
+    }
+    cidrs = {c.src.label: c.src.cidrs for c in cmap.connections if isinstance(c.src, IPRangeNode)}
+    assert cidrs["10.2.0.0-10.255.255.255"] == (
+        "10.2.0.0/15", "10.4.0.0/14", "10.8.0.0/13", "10.16.0.0/12", "10.32.0.0/11", "10.64.0.0/10", "10.128.0.0/9")
+
+
+def test_adjacent_ranges_alike_for_every_workload_are_merged():
+    a = workload("a")
+    # Two adjacent blocks in two rules with the same effect: one range.
+    p = policy("p", "default", {}, types=["Egress"], egress=[rule(ipblock("10.0.0.0/9")), rule(ipblock("10.128.0.0/9"))])
+    r = rows(connectivity_map(cluster(a, p)))
+    assert r == {("default/a[Deployment]", "10.0.0.0-10.255.255.255"): everything(),
+                 ("0.0.0.0-255.255.255.255", "default/a[Deployment]"): everything()}
+
+
+def test_ranges_are_kept_apart_where_some_workload_differs():
+    a, b = workload("a"), workload("b")
+    p = policy("p", "default", {"app": "a"}, types=["Egress"], egress=[rule(ipblock("10.0.0.0/8"))])
+    r = rows(connectivity_map(cluster(a, b, p)))
+    assert r[("default/a[Deployment]", "10.0.0.0-10.255.255.255")] == everything()
+    for rng in ("0.0.0.0-9.255.255.255", "10.0.0.0-10.255.255.255", "11.0.0.0-255.255.255.255"):
+        assert r[("default/b[Deployment]", rng)] == everything()
+
+
+def test_ipv6_space_appears_only_with_ipv6_blocks():
+    a = workload("a")
+    r4 = rows(connectivity_map(cluster(a)))
+    assert not any(":" in s or ":" in d for s, d in r4)
+    p = policy("p", "default", {}, types=["Egress"], egress=[rule(ipblock("2001:db8::/32"))])
+    r6 = rows(connectivity_map(cluster(a, p)))
+    assert r6[("default/a[Deployment]", "2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff")] == everything()
+    assert ("::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "default/a[Deployment]") in r6
+    assert ("0.0.0.0-255.255.255.255", "default/a[Deployment]") in r6
+    assert ("default/a[Deployment]", "0.0.0.0-255.255.255.255") not in r6
+
+
+def test_named_ports_toward_ip_ranges_match_nothing():
+    a = workload("a", ports=[cport(80, "http")])
+    p = policy("p", "default", {}, types=["Egress"], egress=[rule(ports=[port("http"), port(53, "UDP")])])
+    r = rows(connectivity_map(cluster(a, p)))
+    assert r == {("default/a[Deployment]", "0.0.0.0-255.255.255.255"): {"UDP": "53"},
+                 ("0.0.0.0-255.255.255.255", "default/a[Deployment]"): everything()}
+
+
+def test_ipblock_matches_pods_flag_uses_workload_ips():
+    a = workload("a", ips=["10.0.0.5"])
+    b = workload("b")
+    p = policy("p", "default", {"app": "b"}, ingress=[rule(ipblock("10.0.0.0/24"))])
+    c = cluster(a, b, p)
+    assert ("default/a[Deployment]", "default/b[Deployment]") not in rows(connectivity_map(c))
+    assert ("default/a[Deployment]", "default/b[Deployment]") in rows(connectivity_map(c, ipblock_matches_pods=True))
+
+
+def test_focus_keeps_rows_touching_one_workload():
+    c = cluster(workload("a"), workload("b"), workload("c"))
+    r = rows(connectivity_map(c, focus="default/b"))
+    assert r and all("default/b[Deployment]" in pair for pair in r)
+    assert len([p for p in r if "0.0.0.0-255.255.255.255" in p]) == 2
+    assert rows(connectivity_map(c, focus="default/b[Deployment]")) == r
+    assert rows(connectivity_map(c, focus="default/Deployment/b")) == r
+
+
+def test_focus_on_an_unknown_workload_is_a_usage_error():
+    with pytest.raises(UsageError, match="nosuch"):
+        connectivity_map(cluster(workload("a")), focus="default/nosuch")
+
+
+def test_host_network_workloads_are_kept_with_a_note():
+    c = cluster(workload("node-agent", host_network=True), workload("b"))
+    cmap = connectivity_map(c)
+    assert ("default/node-agent[Deployment]", "default/b[Deployment]") in rows(cmap)
+    assert len(cmap.notes) == 1 and "host-network" in cmap.notes[0] and "default/node-agent" in cmap.notes[0]
+    assert connectivity_map(cluster(workload("b"))).notes == ()
+
+
+def test_connections_are_sorted_and_unique():
+    c = cluster(workload("b"), workload("a"), workload("c", "x"))
+    conns = connectivity_map(c).connections
+    keys = [(c.src.label, c.dst.label) for c in conns]
+    assert len(keys) == len(set(keys))
+    workload_rows = [k for k, c in zip(keys, conns) if isinstance(c.src, WorkloadNode) and isinstance(c.dst, WorkloadNode)]
+    assert workload_rows == sorted(workload_rows)
+
+
+# ---- differential: the map agrees with the evaluator on random clusters -------------------------------------
+
+KEYS, VALUES = ["app", "tier"], ["x", "y"]
+NAMESPACES = ["n1", "n2", "n3"]
+CIDRS = ["0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "192.168.0.0/16", "10.128.0.0/9", "2001:db8::/32"]
+labels_st = st.dictionaries(st.sampled_from(KEYS), st.sampled_from(VALUES), max_size=2)
+req_st = st.builds(
+    lambda k, op, vs: expr(k, op, *(vs if op in ("In", "NotIn") else ())),
+    st.sampled_from(KEYS), st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist"]),
+    st.lists(st.sampled_from(VALUES), min_size=1, max_size=2, unique=True),
+)
+selector_st = st.builds(lambda ml, rs: sel(ml, *rs), labels_st, st.lists(req_st, max_size=2))
+ns_selector_st = st.one_of(
+    selector_st, st.sampled_from(NAMESPACES).map(lambda n: sel({"kubernetes.io/metadata.name": n})))
+
+
+@st.composite
+def ipblock_st(draw):
+    cidr = ipaddress.ip_network(draw(st.sampled_from(CIDRS)))
+    excepts = [e for e in CIDRS if ipaddress.ip_network(e).version == cidr.version
+               and ipaddress.ip_network(e).subnet_of(cidr) and ipaddress.ip_network(e) != cidr]
+    chosen = draw(st.lists(st.sampled_from(excepts), max_size=1, unique=True)) if excepts else []
+    return ipblock(str(cidr), *chosen)
+
+
+peer_st = st.one_of(
+    st.builds(lambda s: peer(s), selector_st),
+    st.builds(lambda s: peer(namespaces=s), ns_selector_st),
+    st.builds(lambda s, n: peer(s, n), selector_st, ns_selector_st),
+    ipblock_st(),
+)
+port_st = st.one_of(
+    st.builds(lambda p, n: port(n, p), st.sampled_from(["TCP", "UDP", "SCTP"]), st.sampled_from([None, 80, 443])),
+    st.builds(lambda lo, w: port(lo, "TCP", end=lo + w), st.sampled_from([79, 80, 1000]), st.sampled_from([0, 1, 500])),
+    st.builds(lambda n, p: port(n, p), st.sampled_from(["http", "dns"]), st.sampled_from(["TCP", "UDP"])),
+)
+rule_st = st.builds(lambda ps, pts: rule(*ps, ports=pts), st.lists(peer_st, max_size=2), st.lists(port_st, max_size=2))
+policy_st = st.builds(
+    lambda ns, s, ing, eg, types: (ns, s, ing, eg, types),
+    st.sampled_from(NAMESPACES), selector_st, st.lists(rule_st, max_size=2), st.lists(rule_st, max_size=2),
+    st.sampled_from([None, ["Ingress"], ["Egress"], ["Ingress", "Egress"]]),
+)
+cports_st = st.lists(st.sampled_from([cport(80, "http"), cport(8080, "http"), cport(53, "dns", "UDP"),
+                                      cport(53, "dns"), cport(443)]), max_size=2, unique_by=lambda c: (c.name, c.protocol))
+workload_st = st.tuples(st.sampled_from(NAMESPACES), labels_st, cports_st, st.sampled_from([None, "10.1.2.3", "172.16.0.1"]))
+
+
+@st.composite
+def cluster_st(draw):
+    ws = draw(st.lists(workload_st, min_size=1, max_size=5))
+    workloads = [workload(f"w{i}", ns, labels, ports, ips=[ip] if ip else []) for i, (ns, labels, ports, ip) in enumerate(ws)]
+    pols = [policy(f"p{i}", ns, s, ingress=ing, egress=eg, types=t) for i, (ns, s, ing, eg, t) in enumerate(draw(st.lists(policy_st, max_size=4)))]
+    nss = [namespace(n, draw(labels_st)) for n in NAMESPACES]
+    return cluster(*nss, *workloads, *pols)
+
+
+PROBE_PORTS = sorted({1, 52, 53, 54, 79, 80, 81, 442, 443, 444, 999, 1000, 1001, 1500, 8080, 65535})
+
+
+def _lookup(cmap, src, dst):
+    for c in cmap.connections:
+        if c.src == src and c.dst == dst:
+            return c.protocols
+    return {}
+
+
+def _ip_node_for(cmap, ip, *, as_src):
+    for c in cmap.connections:
+        node = c.src if as_src else c.dst
+        if isinstance(node, IPRangeNode):
+            lo, hi = ipaddress.ip_address(node.start), ipaddress.ip_address(node.end)
+            if lo.version == ip.version and lo <= ip <= hi:
+                return node
+    return None
+
+
+def _probe_ips(c):
+    out = {ipaddress.ip_address("0.0.0.0"), ipaddress.ip_address("255.255.255.255")}
+    for p in c.policies:
+        for r in (*p.ingress, *p.egress):
+            for pe in r.peers:
+                if pe.ip_block:
+                    for net in (pe.ip_block.cidr, *pe.ip_block.excepts):
+                        for a in (int(net.network_address) - 1, int(net.network_address), int(net.broadcast_address),
+                                  int(net.broadcast_address) + 1):
+                            if 0 <= a < (1 << net.max_prefixlen):
+                                out.add(ipaddress.ip_address(a) if net.version == 4 else ipaddress.IPv6Address(a))
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cluster_st(), st.booleans())
+def test_map_agrees_with_the_evaluator(c, flag):
+    cmap = connectivity_map(c, ipblock_matches_pods=flag)
+    eps = {w.id: endpoint_of(c, w) for w in c.workloads}
+    node = {w.id: WorkloadNode(w.namespace, w.name, w.kind) for w in c.workloads}
+    ids = [w.id for w in c.workloads]
+    for a in ids:
+        for b in ids:
+            if a == b:
+                continue
+            got = _lookup(cmap, node[a], node[b])
+            for proto in PROTOCOLS:
+                for n in PROBE_PORTS:
+                    want = evaluate(c, flow(eps[a], eps[b], n, proto.value), ipblock_matches_pods=flag).allowed
+                    assert (n in got.get(proto, PortRanges())) == want, (a, b, proto, n)
+    has_v6 = any(pe.ip_block and pe.ip_block.version == 6 for p in c.policies for r in (*p.ingress, *p.egress) for pe in r.peers)
+    for ip in _probe_ips(c):
+        for w in ids:
+            for as_src in (True, False):
+                rng = _ip_node_for(cmap, ip, as_src=as_src)
+                got = {}
+                if rng is not None:
+                    got = _lookup(cmap, rng, node[w]) if as_src else _lookup(cmap, node[w], rng)
+                if ip.version == 6 and not has_v6:
+                    assert rng is None
+                    continue
+                for proto in PROTOCOLS:
+                    for n in (53, 80, 443, 1000):
+                        f = flow(ext(str(ip)), eps[w], n, proto.value) if as_src else flow(eps[w], ext(str(ip)), n, proto.value)
+                        want = evaluate(c, f, ipblock_matches_pods=flag).allowed
+                        assert (n in got.get(proto, PortRanges())) == want, (str(ip), w, as_src, proto, n)
+    for conn in cmap.connections:
+        assert conn.protocols and all(conn.protocols.values())
+        assert not (isinstance(conn.src, IPRangeNode) and isinstance(conn.dst, IPRangeNode))
+
+
+def test_egress_named_port_resolves_on_each_destination():
+    a = workload("a")
+    b = workload("b", ports=[cport(8080, "http")])
+    d = workload("d", ports=[cport(80, "http"), cport(80, "web", "UDP")])
+    e = workload("e")
+    p = policy("eg", "default", {"app": "a"}, types=["Egress"], egress=[rule(ports=[port("http")])])
+    r = rows(connectivity_map(cluster(a, b, d, e, p)))
+    assert r[("default/a[Deployment]", "default/b[Deployment]")] == {"TCP": "8080"}
+    assert r[("default/a[Deployment]", "default/d[Deployment]")] == {"TCP": "80"}
+    assert ("default/a[Deployment]", "default/e[Deployment]") not in r
