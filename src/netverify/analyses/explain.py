@@ -1,0 +1,54 @@
+"""`explain`: the verdict on one connection and both sides of it, rule by rule."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import replace
+
+from netverify.errors import UsageError
+from netverify.eval.concrete import endpoint_of, evaluate
+from netverify.findings import Explanation
+from netverify.model.cluster import Cluster, Workload
+from netverify.model.flow import Endpoint, ExternalEndpoint, Flow
+from netverify.model.ports import Protocol
+
+
+def _resolve(cluster: Cluster, text: str, role: str) -> tuple[Endpoint, str, Workload | None]:
+    """A workload (`ns/name`, `ns/name[Kind]`, `ns/Kind/name`) or an IP address -> (endpoint, label, workload)."""
+    workload = cluster.workload(text)
+    if workload is not None:
+        return endpoint_of(cluster, workload), workload.ref, workload
+    try:
+        ip = ipaddress.ip_address(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"{role} {text!r}: not a workload in the manifests nor an IP address "
+            "(use ns/name, ns/name[Kind], ns/Kind/name or an address such as 10.0.0.1)"
+        ) from None
+    for w in cluster.workloads:
+        if ip in w.ips:
+            # An address a workload's pod holds is that pod, not an outside endpoint.
+            return replace(endpoint_of(cluster, w), ip=ip), f"{w.ref} ({ip})", w
+    return ExternalEndpoint(ip), str(ip), None
+
+
+def explain(
+    cluster: Cluster, src: str, dst: str, protocol: Protocol, port: int, *, ipblock_matches_pods: bool = False
+) -> Explanation:
+    src_ep, src_label, src_w = _resolve(cluster, src, "source")
+    dst_ep, dst_label, dst_w = _resolve(cluster, dst, "destination")
+    verdict = evaluate(cluster, Flow(src_ep, dst_ep, protocol, port), ipblock_matches_pods=ipblock_matches_pods)
+    notes: list[str] = []
+    if src_w is not None and src_w is dst_w:
+        notes.append(
+            f"{src_label} to itself: a pod may always reach itself; this verdict is for two distinct replicas"
+        )
+    for w in (src_w, dst_w):
+        if w is not None and w.host_network and not any(w.ref in n for n in notes):
+            notes.append(f"{w.ref} uses the host network, which NetworkPolicy does not govern: outside the model")
+    if isinstance(src_ep, ExternalEndpoint) and isinstance(dst_ep, ExternalEndpoint):
+        notes.append("both ends are outside the cluster: no NetworkPolicy applies")
+    return Explanation(
+        src=src_label, dst=dst_label, protocol=protocol, port=port, allowed=verdict.allowed,
+        egress=verdict.egress, ingress=verdict.ingress, notes=tuple(notes),
+    )
