@@ -1,0 +1,23 @@
+"""Service → model.Service (selector and port → targetPort mapping)."""
+
+from __future__ import annotations
+
+from netverify.load.k8s_schema import ServiceModel
+from netverify.load.ports import check_port_number
+from netverify.load.site import Site
+from netverify.model.cluster import Service, ServicePort
+from netverify.model.ports import Protocol
+
+
+def service(namespace: str, name: str, model: ServiceModel, site: Site) -> Service:
+    spec = model.spec
+    ports: list[ServicePort] = []
+    for i, port in enumerate((spec.ports if spec else None) or ()):
+        here = site.at("spec", "ports", i)
+        check_port_number(port.port, here.at("port"))
+        target = port.targetPort if port.targetPort is not None else port.port
+        if isinstance(target, int):
+            check_port_number(target, here.at("targetPort"))
+        ports.append(ServicePort(port.name, port.port, target, Protocol(port.protocol or "TCP")))
+    selector = dict(spec.selector) if spec and spec.selector is not None else None
+    return Service(namespace, name, selector, tuple(ports), site.span())

@@ -1,0 +1,115 @@
+"""Pod templates and Pods → model.Workload; Pods of one owner are one workload."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field, replace
+
+from netverify.load.k8s_schema import ObjectMeta, OwnerReference, PodModel, PodSpecModel
+from netverify.load.site import Site
+from netverify.model.cluster import ContainerPort, Workload
+from netverify.model.ipblock import IPAddress
+from netverify.model.ports import MAX_PORT, MIN_PORT, Protocol
+
+# Owners that do not make a pod part of a workload: a static (mirror) pod is owned by its Node.
+_SELF_OWNERS = frozenset({"Node"})
+# An ownerReference without a kind still names the workload; the conformance data (netpol-analyzer) shows it as
+# a Pod, the only kind it can be sure of.
+OWNER_KIND_UNKNOWN = "Pod"
+
+
+def template_workload(
+    namespace: str, name: str, kind: str, meta: ObjectMeta | None, spec: PodSpecModel | None, site: Site,
+    object_site: Site, warnings: list[str],
+) -> Workload:
+    return Workload(
+        namespace=namespace,
+        name=name,
+        kind=kind,
+        labels=dict((meta.labels if meta else None) or {}),
+        ports=container_ports(spec, site.at("spec"), warnings),
+        span=object_site.span(),
+        host_network=bool(spec and spec.hostNetwork),
+    )
+
+
+def pod_owner(meta: ObjectMeta) -> OwnerReference | None:
+    refs = meta.ownerReferences or []
+    owner = next((r for r in refs if r.controller), refs[0] if refs else None)
+    if owner is None or owner.kind in _SELF_OWNERS:
+        return None
+    return owner
+
+
+def pod_workload(namespace: str, pod: PodModel, site: Site, warnings: list[str]) -> Workload:
+    meta = pod.metadata
+    owner = pod_owner(meta)
+    name, kind = (meta.name or "", "Pod") if owner is None else (owner.name, owner.kind or OWNER_KIND_UNKNOWN)
+    workload = template_workload(namespace, name, kind, meta, pod.spec, site, site, warnings)
+    return replace(workload, ips=pod_ips(pod, site))
+
+
+def pod_ips(pod: PodModel, site: Site) -> tuple[IPAddress, ...]:
+    status = pod.status
+    if status is None:
+        return ()
+    written: list[tuple[str, Site]] = []
+    if status.podIP:
+        written.append((status.podIP, site.at("status", "podIP")))
+    for i, entry in enumerate(status.podIPs or ()):
+        if entry.ip:
+            written.append((entry.ip, site.at("status", "podIPs", i, "ip")))
+    ips: list[IPAddress] = []
+    for text, here in written:
+        try:
+            ip = ipaddress.ip_address(text)
+        except ValueError:
+            raise here.error(f"{text!r} is not an IP address") from None
+        if ip not in ips:
+            ips.append(ip)
+    return tuple(ips)
+
+
+def container_ports(spec: PodSpecModel | None, site: Site, warnings: list[str]) -> tuple[ContainerPort, ...]:
+    if spec is None:
+        return ()
+    ports: list[ContainerPort] = []
+    for group in ("containers", "initContainers"):
+        for i, container in enumerate(getattr(spec, group) or ()):
+            for j, port in enumerate(container.ports or ()):
+                here = site.at(group, i, "ports", j)
+                if port.containerPort is None:
+                    warnings.append(f"{here.where()}: {here.field}: no containerPort (a mistyped key?); port ignored")
+                    continue
+                if not MIN_PORT <= port.containerPort <= MAX_PORT:
+                    raise here.at("containerPort").error(
+                        f"port {port.containerPort} is out of range ({MIN_PORT}-{MAX_PORT})"
+                    )
+                entry = ContainerPort(port.name or None, port.containerPort, Protocol(port.protocol or "TCP"))
+                if entry not in ports:
+                    ports.append(entry)
+    return tuple(ports)
+
+
+@dataclass(slots=True)
+class WorkloadSet:
+    """Workloads in reading order; a pod of a workload already seen adds its IPs to it."""
+
+    by_ref: dict[str, Workload] = field(default_factory=dict)
+    warned: set[str] = field(default_factory=set)
+
+    def add(self, workload: Workload, warnings: list[str]) -> None:
+        seen = self.by_ref.get(workload.ref)
+        if seen is None:
+            self.by_ref[workload.ref] = workload
+            return
+        if dict(seen.labels) != dict(workload.labels) and workload.ref not in self.warned:
+            self.warned.add(workload.ref)  # once per workload: StatefulSet replicas always differ a little
+            warnings.append(
+                f"{workload.span}: {workload.ref}: replicas have different labels; using those at {seen.span}"
+            )
+        ips = seen.ips + tuple(ip for ip in workload.ips if ip not in seen.ips)
+        self.by_ref[workload.ref] = replace(seen, ips=ips)
+
+    def workloads(self) -> tuple[Workload, ...]:
+        return tuple(self.by_ref.values())
