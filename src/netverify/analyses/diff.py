@@ -1,0 +1,61 @@
+"""`diff`: what HEAD newly allows or blocks compared with BASE.
+
+Two layers:
+- existing workloads (and IP ranges): both connectivity maps compared pair by pair (`diff_maps`), each change
+  attributed to the rules behind it with the concrete evaluator (`diff_rules`);
+- every pod that could exist (`symbolic=True`): classes of connections HEAD allows and BASE does not, each
+  with a re-checked, minimised witness (`diff_classes`). A solver that gives up makes the status `unknown`,
+  which a gate must treat as a failure.
+"""
+
+from __future__ import annotations
+
+from netverify.analyses.diff_classes import added_classes
+from netverify.analyses.diff_maps import compare_maps
+from netverify.analyses.diff_rules import attribute
+from netverify.analyses.map import connectivity_map
+from netverify.findings import DiffReport, PairChange
+from netverify.model.cluster import Cluster
+
+
+def diff(
+    base: Cluster,
+    head: Cluster,
+    *,
+    symbolic: bool = True,
+    max_witnesses: int = 20,
+    timeout_ms: int = 30000,
+    ipblock_matches_pods: bool = False,
+    base_name: str = "BASE",
+    head_name: str = "HEAD",
+) -> DiffReport:
+    base_map = connectivity_map(base, ipblock_matches_pods=ipblock_matches_pods)
+    head_map = connectivity_map(head, ipblock_matches_pods=ipblock_matches_pods)
+    changes = []
+    for raw in compare_maps(base_map, head_map):
+        added_by, removed_by = attribute(base, head, raw, ipblock_matches_pods=ipblock_matches_pods)
+        changes.append(PairChange(raw.src, raw.dst, raw.added, raw.removed, added_by, removed_by))
+    notes = _workload_notes(base, head)
+    if not symbolic:
+        return DiffReport(base_name, head_name, tuple(changes), symbolic_status="skipped", notes=notes)
+    if max_witnesses <= 0:
+        notes += ("pods that may not exist yet were not checked (--max-witnesses 0)",)
+        return DiffReport(base_name, head_name, tuple(changes), symbolic_status="skipped", notes=notes)
+    search = added_classes(base, head, max_witnesses=max_witnesses, timeout_ms=timeout_ms,
+                           ipblock_matches_pods=ipblock_matches_pods)
+    if search.more:
+        notes += (f"more classes of newly allowed connections exist than the {max_witnesses} listed "
+                  "(raise --max-witnesses to see them)",)
+    return DiffReport(base_name, head_name, tuple(changes), search.classes, search.more, search.status,
+                      notes + search.notes)
+
+
+def _workload_notes(base: Cluster, head: Cluster) -> tuple[str, ...]:
+    """Workloads that exist in one version only: their connections count as all added or all removed."""
+    before, after = {w.ref for w in base.workloads}, {w.ref for w in head.workloads}
+    notes = []
+    if after - before:
+        notes.append("workloads only in HEAD (their connections are all new): " + ", ".join(sorted(after - before)))
+    if before - after:
+        notes.append("workloads only in BASE (their connections are all gone): " + ", ".join(sorted(before - after)))
+    return tuple(notes)

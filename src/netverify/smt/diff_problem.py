@@ -1,0 +1,233 @@
+"""The diff question, encoded: one symbolic connection, allowed by HEAD and not by BASE.
+
+Both versions are encoded over the same symbolic endpoints with the shared side/peer/selector encoders. The
+label universe is every selector of both versions; the namespaces are those of either version, each seen with
+that version's labels (a namespace one version lacks has only its automatic label there), plus one that no
+version has created yet. Classes found so far are excluded by `Region`s: a region fixes the namespaces,
+the protocol and, per side HEAD newly opens, the HEAD rules that open it (or that HEAD leaves it unisolated).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import z3
+
+from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster
+from netverify.model.labels import LabelSelector
+from netverify.model.policy import Direction
+from netverify.model.ports import Protocol
+from netverify.model.verdict import RuleRef
+from netverify.smt.endpoints import EndpointEncoder
+from netverify.smt.peers import PeerEncoder
+from netverify.smt.policies import SideEncoder
+from netverify.smt.selectors import SelectorEncoder
+from netverify.smt.session import SolverSession
+from netverify.smt.symbols import (
+    NamespaceTable,
+    SymbolicConnection,
+    SymbolicEndpoint,
+    SymbolicExternal,
+    SymbolicIP,
+    SymbolicPod,
+    new_pod,
+    pod_domain,
+    protocol_index,
+)
+from netverify.smt.universe import LabelUniverse
+
+Shape = Literal["pod-pod", "pod-ip", "ip-pod"]
+SHAPES: tuple[Shape, ...] = ("pod-pod", "pod-ip", "ip-pod")
+
+OPEN = None  # a side's reason when HEAD does not isolate it at all
+
+
+@dataclass(frozen=True)
+class SideReason:
+    """Why HEAD allows one side that BASE blocks: these HEAD rules admit it, or (rules None) nothing isolates it."""
+
+    direction: Direction
+    rules: frozenset[RuleRef] | None
+
+
+@dataclass(frozen=True)
+class Region:
+    """A class of added connections: namespaces (None: not created yet; "" for an address), protocol, reasons."""
+
+    src_namespace: str | None
+    dst_namespace: str | None
+    protocol: Protocol
+    reasons: tuple[SideReason, ...]
+
+
+def _selectors(cluster: Cluster) -> list[LabelSelector]:
+    out: list[LabelSelector] = []
+    for p in cluster.policies:
+        out.append(p.pod_selector)
+        for rule in (*p.ingress, *p.egress):
+            for peer in rule.peers:
+                out += [s for s in (peer.pod_selector, peer.namespace_selector) if s is not None]
+    return out
+
+
+def _port_names(*clusters: Cluster) -> tuple[str, ...]:
+    return tuple(sorted({
+        e.port for c in clusters for p in c.policies for r in (*p.ingress, *p.egress) for e in r.ports
+        if isinstance(e.port, str)
+    }))
+
+
+class _Version:
+    """One version's encoders over the shared endpoints."""
+
+    def __init__(self, session: SolverSession, cluster: Cluster, table: NamespaceTable, ipblock_matches_pods: bool):
+        self.cluster = cluster
+        self.table = table
+        self.selectors = SelectorEncoder(session, table)
+        self.peers = PeerEncoder(session, self.selectors, ipblock_matches_pods=ipblock_matches_pods)
+        self.sides = SideEncoder(session, cluster, table, self.selectors, self.peers)
+
+
+class DiffProblem:
+    """`allowed_head ∧ ¬allowed_base` for one shape of endpoints (pod or address at each end).
+
+    Exposes `cluster` (HEAD), `table` (HEAD's view of the namespaces), `universe`, `src`, `dst` and `conn`, the
+    names the SMT package's flow extraction reads.
+    """
+
+    def __init__(self, session: SolverSession, base: Cluster, head: Cluster, shape: Shape, *,
+                 ipblock_matches_pods: bool = False) -> None:
+        self.session = session
+        self.shape = shape
+        self.cluster = head
+        names = tuple(sorted(set(NamespaceTable.of(base).names) | set(NamespaceTable.of(head).names)))
+        self.table = NamespaceTable(names, tuple(dict(head.namespace_labels(n)) for n in names))
+        self.base_table = NamespaceTable(names, tuple(dict(base.namespace_labels(n)) for n in names))
+        self.universe = LabelUniverse.of(
+            _selectors(base) + _selectors(head),
+            extra={NAMESPACE_NAME_LABEL: ()},  # always a key: a new namespace always carries its name label
+            reserved={NAMESPACE_NAME_LABEL: names},
+        )
+        self.ip_matters = ipblock_matches_pods and any(
+            peer.ip_block is not None
+            for c in (base, head) for p in c.policies for r in (*p.ingress, *p.egress) for peer in r.peers
+        )
+        port_names = _port_names(base, head)
+        self.src = self._endpoint("src", external=shape == "ip-pod", port_names=port_names)
+        self.dst = self._endpoint("dst", external=shape == "pod-ip", port_names=port_names)
+        self.conn = SymbolicConnection(session.int("conn.protocol"), session.int("conn.port"))
+        session.add(*self.conn.domain())
+        self._same_fresh_namespace()
+        self.head = _Version(session, head, self.table, ipblock_matches_pods)
+        self.base = _Version(session, base, self.base_table, ipblock_matches_pods)
+        self.allowed_head = self._allowed(self.head)
+        self.allowed_base = self._allowed(self.base)
+        self.query = session.and_([self.allowed_head, session.not_(self.allowed_base)])
+        self.prefer_existing_namespaces = session.guard("existing-namespaces")
+        self.prefer_workloads = session.guard("workloads")
+        self._preferences()
+
+    def _preferences(self) -> None:
+        """Guards for readable witnesses: pods of HEAD's workloads first, then pods in existing namespaces."""
+        s = self.session
+        pods = [ep for ep in (self.src, self.dst) if isinstance(ep, SymbolicPod)]
+        endpoints = EndpointEncoder(s, self.table, self.head.selectors)
+        candidates = list(enumerate(self.cluster.workloads))
+        for pod in pods:
+            s.add(z3.Implies(self.prefer_existing_namespaces, pod.ns < self.table.fresh_index))
+            s.add(z3.Implies(self.prefer_workloads, endpoints.existing_choice(pod, candidates, self.ip_matters)))
+            s.add(z3.Implies(z3.Not(self.prefer_workloads), pod.workload == -1))
+            if self.ip_matters:
+                s.add(z3.Implies(pod.workload == -1, pod.ip.present))
+        if len(pods) == 2:
+            # A bare Pod is one pod: it talking to itself is not a connection. Replicas of a controller are.
+            for i, w in candidates:
+                if w.kind == "Pod":
+                    s.add(z3.Not(z3.And(self.src.workload == i, self.dst.workload == i)))
+
+    def _endpoint(self, role: str, *, external: bool, port_names: tuple[str, ...]) -> SymbolicEndpoint:
+        s = self.session
+        if external:
+            ep = SymbolicExternal(role, SymbolicIP(s, role))
+            s.add(ep.ip.present)
+            return ep
+        pod = new_pod(s, role, self.universe, port_names)
+        pod.namespaces = frozenset(self.table.names)
+        pod.may_be_fresh = True
+        s.add(*pod_domain(pod, self.table, self.universe))
+        if not self.ip_matters:
+            s.add(pod.ip.equals(None))
+        return pod
+
+    def _same_fresh_namespace(self) -> None:
+        """Two pods in the same not-yet-created namespace (same name) see the same namespace labels."""
+        if not (isinstance(self.src, SymbolicPod) and isinstance(self.dst, SymbolicPod)):
+            return
+        kv = self.universe.keys[NAMESPACE_NAME_LABEL]
+        fresh = self.table.fresh_index
+        a, b = self.src.ns_labels, self.dst.ns_labels
+        same = z3.And(self.src.ns == fresh, self.dst.ns == fresh,
+                      a.val[NAMESPACE_NAME_LABEL] == b.val[NAMESPACE_NAME_LABEL],
+                      a.val[NAMESPACE_NAME_LABEL] != kv.fresh_index)
+        equal = [a.has[k] == b.has[k] for k in self.universe.keys]
+        equal += [z3.Implies(a.has[k], a.val[k] == b.val[k]) for k in self.universe.keys]
+        self.session.add(z3.Implies(same, z3.And(equal)))
+
+    def _allowed(self, version: _Version) -> z3.BoolRef:
+        egress = version.sides.allowed(self.src, "egress", self.dst, self.conn, self.dst)
+        ingress = version.sides.allowed(self.dst, "ingress", self.src, self.conn, self.dst)
+        return self.session.and_([egress, ingress])
+
+    # ---- regions --------------------------------------------------------------------------------
+
+    def _namespace_is(self, ep: SymbolicEndpoint, namespace: str | None) -> z3.BoolRef:
+        if not isinstance(ep, SymbolicPod):
+            return self.session.true()
+        if namespace is None:
+            return ep.ns == self.table.fresh_index
+        index = self.table.index(namespace)
+        return ep.ns == index if index is not None else self.session.false()
+
+    def _side_pods(self, direction: Direction) -> tuple[SymbolicEndpoint, SymbolicEndpoint]:
+        return (self.src, self.dst) if direction == "egress" else (self.dst, self.src)
+
+    def _head_rule_admits(self, ref: RuleRef) -> z3.BoolRef:
+        pod, other = self._side_pods(ref.direction)
+        if not isinstance(pod, SymbolicPod):
+            return self.session.false()
+        policy = next((p for p in self.head.cluster.policies if p.key == ref.policy), None)
+        if policy is None or ref.rule is None or ref.rule >= len(policy.rules(ref.direction)):
+            return self.session.false()
+        rule = policy.rules(ref.direction)[ref.rule]
+        return self.session.and_([
+            self.head.selectors.in_namespace(pod, policy.namespace),
+            self.head.sides.selects(policy, pod),
+            self.head.sides.rule(policy, rule, other, self.conn, self.dst),
+        ])
+
+    def _head_isolated(self, direction: Direction) -> z3.BoolRef:
+        pod, _ = self._side_pods(direction)
+        if not isinstance(pod, SymbolicPod):
+            return self.session.false()
+        return self.session.or_(
+            self.session.and_([self.head.selectors.in_namespace(pod, p.namespace), self.head.sides.selects(p, pod)])
+            for p in self.head.cluster.policies if p.isolates(direction)
+        )
+
+    def region(self, region: Region) -> z3.BoolRef:
+        parts = [
+            self._namespace_is(self.src, region.src_namespace),
+            self._namespace_is(self.dst, region.dst_namespace),
+            self.conn.protocol == protocol_index(region.protocol),
+        ]
+        for reason in region.reasons:
+            if reason.rules is OPEN:
+                parts.append(self.session.not_(self._head_isolated(reason.direction)))
+            else:
+                parts.append(self.session.or_(self._head_rule_admits(r) for r in sorted(reason.rules, key=str)))
+        return self.session.and_(parts)
+
+    def exclude(self, region: Region) -> None:
+        self.session.add(self.session.not_(self.region(region)))
+
