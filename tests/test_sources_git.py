@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from netverify.errors import UsageError
-from netverify.load.sources import GitSpec, read_git_manifests
+from netverify.errors import InputError, UsageError
+from netverify.load.sources import GitSpec, load_source, read_git_manifests
 
 
 def git(repo: Path, *args: str) -> str:
@@ -105,3 +105,77 @@ def test_bad_refs_and_paths_are_usage_errors(repo: Path, spec: str, needle: str)
 def test_outside_a_repository_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not inside a git repository"):
         read("git:HEAD:k8s", tmp_path)
+
+
+# ---- load_source: whole clusters, from history or from disk ------------------------------------
+
+POLICY = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: db-in
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels: {{app: db}}
+  ingress:
+  - from:
+    - podSelector:
+        matchLabels: {{app: {peer}}}
+"""
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: db, namespace: shop}
+spec:
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: postgres}]}
+"""
+
+
+@pytest.fixture
+def manifest_repo(tmp_path: Path) -> Path:
+    git(tmp_path, "init", "-q", "-b", "main")
+    write(tmp_path, "k8s/db.yaml", DEPLOYMENT)
+    write(tmp_path, "k8s/policies/db-in.yaml", POLICY.format(peer="api"))
+    write(tmp_path, "k8s/.ci/not-a-manifest.yaml", "steps: [1, 2]\n")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "v1")
+    write(tmp_path, "k8s/policies/db-in.yaml", POLICY.format(peer="web"))
+    git(tmp_path, "commit", "-q", "-am", "v2")
+    return tmp_path
+
+
+def test_load_source_reads_a_cluster_from_history_with_spans_naming_the_revision(manifest_repo: Path) -> None:
+    old = load_source("git:HEAD~1:k8s", repo=manifest_repo)
+    new = load_source("git:HEAD:k8s", repo=manifest_repo)
+    (old_policy,), (new_policy,) = old.policies, new.policies
+    assert str(old_policy.ingress[0].peers[0].pod_selector) == "app=api"
+    assert str(new_policy.ingress[0].peers[0].pod_selector) == "app=web"
+    assert old_policy.span.file == "git:HEAD~1:k8s/policies/db-in.yaml"
+    assert old_policy.ingress[0].span.line == 10  # the `- from:` line in that file
+    assert [w.ref for w in old.workloads] == ["shop/db[Deployment]"]
+    assert old.workloads[0].span.file == "git:HEAD~1:k8s/db.yaml"
+    assert not old.warnings  # k8s/.ci is a dot folder: not searched, as on disk
+
+
+def test_load_source_from_a_path_on_disk(manifest_repo: Path) -> None:
+    cluster = load_source(str(manifest_repo / "k8s"))
+    assert str(cluster.policies[0].ingress[0].peers[0].pod_selector) == "app=web"
+
+
+def test_load_source_of_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no such file or directory"):
+        load_source(str(tmp_path / "nope"))
+
+
+def test_bad_yaml_in_history_is_an_input_error_naming_the_revision_file_and_line(manifest_repo: Path) -> None:
+    write(manifest_repo, "k8s/broken.yaml", "kind: Namespace\nmetadata: {name: [unclosed\n")
+    git(manifest_repo, "add", ".")
+    git(manifest_repo, "commit", "-q", "-m", "broken")
+    with pytest.raises(InputError) as info:
+        load_source("git:HEAD:k8s", repo=manifest_repo)
+    assert info.value.file == "git:HEAD:k8s/broken.yaml"
+    assert info.value.line is not None and info.value.line >= 2

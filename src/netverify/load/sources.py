@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from netverify.errors import UsageError
+from netverify.errors import InputError, UsageError
+from netverify.load.files import MANIFEST_SUFFIXES, decode
+from netverify.load.limits import DEFAULT_LIMITS
+from netverify.load.manifests import load_cluster, load_cluster_from_texts
 from netverify.model.cluster import Cluster
 
 GIT_PREFIX = "git:"
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 _BLOB_MODES = ("100644", "100755")  # regular files; symlinks (120000) and submodules (160000) are skipped
 
 
@@ -53,44 +56,45 @@ def load_source(spec: str, *, default_namespace: str = "default", repo: str | os
 
     `repo` is the directory whose git repository `git:` specs read (default: the current directory).
     """
-    from netverify.load.manifests import load_cluster
-
     if spec.startswith(GIT_PREFIX):
         texts = read_git_manifests(GitSpec.parse(spec), spec, cwd=Path(repo) if repo is not None else Path.cwd())
-        return load_cluster_texts(texts, default_namespace=default_namespace)
+        return load_cluster_from_texts([(t.name, t.text) for t in texts], default_namespace=default_namespace)
     if spec != "-" and not Path(spec).exists():
         raise UsageError(f"{spec}: no such file or directory (for a git revision write git:REF[:PATH])")
-    return load_cluster([spec], default_namespace=default_namespace)
-
-
-def load_cluster_texts(texts: Sequence[ManifestText], *, default_namespace: str = "default") -> Cluster:
-    from netverify.load.manifests import load_cluster_from_texts
-
-    return load_cluster_from_texts([(t.name, t.text) for t in texts], default_namespace=default_namespace)
+    return load_cluster([spec], default_namespace=default_namespace, stdin=sys.stdin)
 
 
 def read_git_manifests(spec: GitSpec, written: str, *, cwd: Path) -> list[ManifestText]:
-    """Every manifest under spec.path in spec.ref (or the one file it names), in path order."""
+    """Every manifest under spec.path in spec.ref (or the one file it names), in path order.
+
+    Like a directory on disk, folders whose name starts with a dot (.github, .git...) are not searched.
+    """
     git = _Git(cwd, written)
     git.run("rev-parse", "--git-dir", what="not inside a git repository")
     commit = git.run("rev-parse", "--verify", "--quiet", f"{spec.ref}^{{commit}}",
                      what=f"unknown git revision {spec.ref!r}").strip()
     root_path = _path_from_root(git, spec.path)
-    if not root_path:
-        entries = git.ls_tree(commit, "")
-    else:
+    if root_path:
         kind = git.run("cat-file", "-t", f"{commit}:{root_path}",
                        what=f"no path {root_path!r} in {spec.ref}").strip()
         if kind == "blob":
-            return [ManifestText(f"{GIT_PREFIX}{spec.ref}:{root_path}", git.blob(f"{commit}:{root_path}"))]
+            (text,) = git.blobs([f"{commit}:{root_path}"], [f"{GIT_PREFIX}{spec.ref}:{root_path}"])
+            return [ManifestText(f"{GIT_PREFIX}{spec.ref}:{root_path}", text)]
         if kind != "tree":
             raise UsageError(f"{written}: {root_path!r} in {spec.ref} is a {kind}, not a file or directory")
-        entries = git.ls_tree(commit, root_path)
-    return [
-        ManifestText(f"{GIT_PREFIX}{spec.ref}:{path}", git.blob(sha))
-        for path, sha in entries
-        if path.lower().endswith(MANIFEST_SUFFIXES)
+    entries = [
+        (path, sha) for path, sha in git.ls_tree(commit, root_path)
+        if path.lower().endswith(MANIFEST_SUFFIXES) and not _in_dot_folder(path, root_path)
     ]
+    if len(entries) > DEFAULT_LIMITS.max_files:
+        raise InputError(written, None, None, f"more than {DEFAULT_LIMITS.max_files} manifest files")
+    names = [f"{GIT_PREFIX}{spec.ref}:{path}" for path, _ in entries]
+    return [ManifestText(n, t) for n, t in zip(names, git.blobs([sha for _, sha in entries], names))]
+
+
+def _in_dot_folder(path: str, under: str) -> bool:
+    rel = path[len(under) + 1:] if under else path
+    return any(part.startswith(".") for part in rel.split("/")[:-1])
 
 
 def _path_from_root(git: _Git, path: str) -> str:
@@ -114,12 +118,22 @@ class _Git:
     def run(self, *args: str, what: str) -> str:
         return self._run(args, what=what).decode("utf-8", errors="replace")
 
-    def blob(self, object_name: str) -> str:
-        data = self._run(("cat-file", "blob", object_name), what=f"cannot read {object_name}")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UsageError(f"{self.written}: {object_name} is not UTF-8 text ({exc.reason})") from None
+    def blobs(self, object_names: Sequence[str], shown_as: Sequence[str]) -> list[str]:
+        """The texts of these blobs, read in one `git cat-file --batch`; decoded like files on disk."""
+        if not object_names:
+            return []
+        request = "".join(f"{name}\n" for name in object_names).encode()
+        data = self._run(("cat-file", "--batch"), what="cannot read the manifests", stdin=request)
+        texts, pos = [], 0
+        for shown in shown_as:
+            header_end = data.index(b"\n", pos)
+            header = data[pos:header_end].decode("utf-8", errors="replace").split()
+            if len(header) != 3 or header[1] != "blob":
+                raise UsageError(f"{self.written}: cannot read {shown} ({' '.join(header)})")
+            size = int(header[2])
+            texts.append(decode(shown, data[header_end + 1:header_end + 1 + size]))
+            pos = header_end + 1 + size + 1  # the content is followed by a newline
+        return texts
 
     def ls_tree(self, commit: str, under: str) -> list[tuple[str, str]]:
         """(path from the repository root, blob sha) of every regular file under `under`, sorted by path."""
@@ -137,10 +151,10 @@ class _Git:
                 entries.append((path, sha))
         return sorted(entries)
 
-    def _run(self, args: Sequence[str], *, what: str) -> bytes:
+    def _run(self, args: Sequence[str], *, what: str, stdin: bytes | None = None) -> bytes:
         try:
             proc = subprocess.run(
-                ["git", *args], cwd=self.cwd, capture_output=True, check=False,
+                ["git", *args], cwd=self.cwd, capture_output=True, check=False, input=stdin,
                 # A user's pager or locale must not change what we parse.
                 env={**os.environ, "GIT_PAGER": "cat", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0",
                      "GIT_LITERAL_PATHSPECS": "1"},
