@@ -135,7 +135,7 @@ class _Builder:
                         count += 1
                         if count > self.limits.max_documents:
                             raise InputError(
-                                self.file, event.start_mark.line + 1, None,
+                                self.file, getattr(document, "line", event.start_mark.line + 1), None,
                                 f"more than {self.limits.max_documents} documents",
                             )
                         documents.append(document)

@@ -21,19 +21,44 @@ def validate(model: type[M], data: Any, file: str, *, context: Any = None) -> M:
 
 
 def error_from_pydantic(exc: ValidationError, data: Any, file: str) -> InputError:
-    first = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    first = errors[0]
     path = _real_path(data, first["loc"])
     line = line_at(data, path)
     kind = first["type"]
+    # A union (port: int | str) reports one error per member at the same place: say what any member takes.
+    kinds = {e["type"] for e in errors if _real_path(data, e["loc"]) == path}
     if kind == "extra_forbidden":
         message = f"unknown key {path[-1]!r}" if path else "unknown key"
     elif kind == "missing":
         message = "required field is missing"
+    elif kinds & _INT_KINDS and kinds & _STR_KINDS:
+        message = f"expected a number or a name, got {_show(first.get('input'))}"
+    elif kind in _EXPECTED:
+        message = f"expected {_EXPECTED[kind]}, got {_show(first.get('input'))}"
+        if kind in _STR_KINDS and isinstance(first.get("input"), (bool, int, float)):
+            message += " (quote it to make it a string)"
+    elif kind == "literal_error":
+        message = first["msg"].replace("Input should be", "expected") + f", got {_show(first.get('input'))}"
     else:
         message = first["msg"]
-        if kind in ("literal_error", "string_type", "int_parsing", "int_type", "bool_parsing", "bool_type"):
-            message += f", got {_show(first.get('input'))}"
     return InputError(file, line, format_path(path) or None, message)
+
+
+_INT_KINDS = {"int_type", "int_parsing", "int_from_float"}
+_STR_KINDS = {"string_type"}
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "list_type": "a list",
+}
 
 
 def _real_path(data: Any, loc: tuple[PathItem, ...]) -> Path:
@@ -51,6 +76,8 @@ def _real_path(data: Any, loc: tuple[PathItem, ...]) -> Path:
 
 
 def _show(value: Any) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, (LineDict, dict)):
         return "a mapping"
     if isinstance(value, (LineList, list)):
