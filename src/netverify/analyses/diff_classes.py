@@ -2,7 +2,7 @@
 
 Per shape of endpoints (pod→pod, pod→address, address→pod) one solver session asks for
 `allowed_head ∧ ¬allowed_base`. Each model becomes a flow, is re-checked by the concrete evaluator on both
-versions, and names its class (`Region`: namespaces, protocol, and the HEAD rules that open each side BASE
+versions, and names its class (`Region`: namespaces and the HEAD rules that open each side BASE
 blocks). The witness is minimised inside its class, the class is excluded, and the solver is asked again,
 until nothing is left or `max_witnesses` classes are found (then `more` says whether others exist).
 """
@@ -30,6 +30,7 @@ class ClassSearch:
     more: bool
     status: Literal["done", "unknown"]
     notes: tuple[str, ...] = ()
+    regions: tuple[Region, ...] = ()  # the class of each entry of `classes`, same order
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,7 @@ def region_of(v: _Versions, flow: Flow) -> Region:
     for now, then in ((head.egress, base.egress), (head.ingress, base.ingress)):
         if not then.allowed:
             reasons.append(SideReason(now.direction, frozenset(now.allowed_by) if now.isolated else None))
-    return Region(_namespace_of(flow.src, v.namespaces), _namespace_of(flow.dst, v.namespaces), flow.protocol,
-                  tuple(reasons))
+    return Region(_namespace_of(flow.src, v.namespaces), _namespace_of(flow.dst, v.namespaces), tuple(reasons))
 
 
 def in_region(v: _Versions, region: Region, flow: Flow) -> bool:
@@ -80,8 +80,6 @@ def in_region(v: _Versions, region: Region, flow: Flow) -> bool:
     if (_namespace_of(flow.src, v.namespaces), _namespace_of(flow.dst, v.namespaces)) != (
             region.src_namespace if isinstance(flow.src, PodEndpoint) else "",
             region.dst_namespace if isinstance(flow.dst, PodEndpoint) else ""):
-        return False
-    if flow.protocol != region.protocol:
         return False
     head = v.head_verdict(flow)
     for reason in region.reasons:
@@ -179,11 +177,11 @@ def added_classes(base: Cluster, head: Cluster, *, max_witnesses: int = 20, time
             result = _check_preferring(session, problem)
             if result.verdict == "unknown":
                 note = f"symbolic diff ({shape}) gave up: {result.reason}; the classes listed may be incomplete"
-                return ClassSearch(tuple(found), False, "unknown", (note,))
+                return ClassSearch(tuple(found), False, "unknown", (note,), tuple(regions))
             if result.unsat:
                 break
             if len(found) >= max_witnesses:
-                return ClassSearch(tuple(found), True, "done")
+                return ClassSearch(tuple(found), True, "done", (), tuple(regions))
             flow = extract_flow(problem, result.model).flow  # type: ignore[arg-type]  # duck-typed problem
             _recheck(versions, flow)
             region = region_of(versions, flow)
@@ -194,4 +192,4 @@ def added_classes(base: Cluster, head: Cluster, *, max_witnesses: int = 20, time
             found.append(AddedClass(witness, _opened_by(region, witness), class_summary(region, witness)))
             regions.append(region)
             problem.exclude(region)
-    return ClassSearch(tuple(found), False, "done")
+    return ClassSearch(tuple(found), False, "done", (), tuple(regions))

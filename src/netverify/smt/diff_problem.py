@@ -4,7 +4,7 @@ Both versions are encoded over the same symbolic endpoints with the shared side/
 label universe is every selector of both versions; the namespaces are those of either version, each seen with
 that version's labels (a namespace one version lacks has only its automatic label there), plus one that no
 version has created yet. Classes found so far are excluded by `Region`s: a region fixes the namespaces,
-the protocol and, per side HEAD newly opens, the HEAD rules that open it (or that HEAD leaves it unisolated).
+and, per side HEAD newly opens, the HEAD rules that open it (or that HEAD leaves it unisolated).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import z3
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster
 from netverify.model.labels import LabelSelector
 from netverify.model.policy import Direction
-from netverify.model.ports import Protocol
 from netverify.model.verdict import RuleRef
 from netverify.smt.endpoints import EndpointEncoder
 from netverify.smt.peers import PeerEncoder
@@ -33,7 +32,6 @@ from netverify.smt.symbols import (
     SymbolicPod,
     new_pod,
     pod_domain,
-    protocol_index,
 )
 from netverify.smt.universe import LabelUniverse
 
@@ -53,11 +51,11 @@ class SideReason:
 
 @dataclass(frozen=True)
 class Region:
-    """A class of added connections: namespaces (None: not created yet; "" for an address), protocol, reasons."""
+    """A class of added connections: the namespaces (None: not created yet; "" for an address) and, per side
+    HEAD newly opens, why. Protocols and ports are not part of it: the witness shows one of them."""
 
     src_namespace: str | None
     dst_namespace: str | None
-    protocol: Protocol
     reasons: tuple[SideReason, ...]
 
 
@@ -219,7 +217,6 @@ class DiffProblem:
         parts = [
             self._namespace_is(self.src, region.src_namespace),
             self._namespace_is(self.dst, region.dst_namespace),
-            self.conn.protocol == protocol_index(region.protocol),
         ]
         for reason in region.reasons:
             if reason.rules is OPEN:
