@@ -9,7 +9,8 @@ from netverify.load.site import Site
 from netverify.model.ipblock import IPBlock, IPNetwork
 
 
-def ip_block(spec: IPBlockSpec, site: Site, warnings: list[str]) -> IPBlock:
+def ip_block(spec: IPBlockSpec, site: Site, warnings: list[str] | None) -> IPBlock:
+    """`warnings` None: a CIDR with host bits set is an error instead of a warning."""
     cidr = parse_cidr(spec.cidr, site.at("cidr"), warnings)
     excepts: list[IPNetwork] = []
     for i, text in enumerate(spec.except_ or ()):
@@ -24,7 +25,7 @@ def ip_block(spec: IPBlockSpec, site: Site, warnings: list[str]) -> IPBlock:
     return IPBlock(cidr, tuple(excepts))
 
 
-def parse_cidr(text: str, site: Site, warnings: list[str]) -> IPNetwork:
+def parse_cidr(text: str, site: Site, warnings: list[str] | None) -> IPNetwork:
     if "/" not in text:
         raise site.error(f"{text!r} is not a CIDR (write an address with a prefix length, e.g. {text}/32)")
     try:
@@ -32,5 +33,7 @@ def parse_cidr(text: str, site: Site, warnings: list[str]) -> IPNetwork:
     except ValueError as exc:
         raise site.error(f"{text!r} is not a valid CIDR ({exc})") from None
     if ipaddress.ip_address(text.split("/", 1)[0]) != network.network_address:
+        if warnings is None:
+            raise site.error(f"{text} has host bits set: write the network address, {network}")
         warnings.append(f"{site.where()}: {site.field}: {text} has host bits set; read as {network}")
     return network
