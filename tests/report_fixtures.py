@@ -102,7 +102,7 @@ PROVE = ProveReport(
     properties_file=PROPS,
     results=(
         prop("frontend-never-reaches-db", "violated", description="the web tier must go through the api",
-             counterexample=ALLOWED_TO_DB),
+             counterexample=ALLOWED_TO_DB, reason="REASON-TEXT: the counterexample says it better"),
         prop("web-reaches-dns", "violated", expect="reachable", line=12, counterexample=BLOCKED_DNS),
         prop("api-reaches-db", "proven", expect="possible", scope="existing", line=20, witness=ROGUE_TO_DB),
         prop("typo-selector", "vacuous", line=28, reason="no pod can match the source: podSelector app=fronted"),

@@ -204,3 +204,9 @@ def test_dot_has_every_edge_and_escapes_quotes():
     odd = ConnectivityMap((Connection(WorkloadNode("a", 'x"y', "Pod"), WorkloadNode("a", "z", "Pod"),
                                       {Protocol.TCP: PortRanges.all()}),))
     assert '"a/x\\"y[Pod]" -> "a/z[Pod]"' in render(odd, "dot")
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "junit", "sarif"])
+def test_a_shown_counterexample_replaces_the_reason_in_human_formats(fmt):
+    assert "REASON-TEXT" not in render(fx.PROVE, fmt)
+    assert "REASON-TEXT" in render(fx.PROVE, "json")  # machines get everything

@@ -31,7 +31,7 @@ def _property_case(suite: ET.Element, classname: str, r: PropertyResult) -> str 
         ET.SubElement(case, "error", {"type": "unknown", "message": r.reason or "unknown"}).text = body
         return "errors"
     if r.fails:
-        message = r.reason or (words.connection_headline(r.counterexample) if r.counterexample else r.status)
+        message = words.connection_headline(r.counterexample) if r.counterexample else (r.reason or r.status)
         ET.SubElement(case, "failure", {"type": r.status, "message": message}).text = body
         return "failures"
     if r.status == "vacuous":

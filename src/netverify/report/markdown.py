@@ -76,7 +76,7 @@ def render_prove(report: ProveReport, *, color: bool = False) -> str:
     if attention:
         out += ["", "| property | status | expect | scope | why |", "| --- | --- | --- | --- | --- |"]
         for r in attention:
-            why = r.reason or (words.connection_headline(r.counterexample) if r.counterexample else "")
+            why = words.connection_headline(r.counterexample) if r.counterexample else (r.reason or "")
             out.append(
                 f"| {code(r.name)} | {_ICON[r.status]} {cell(words.status_word(r).lower())} | {r.expect} "
                 f"| {r.scope} | {cell(why)} |"

@@ -109,10 +109,10 @@ def _result(rule_id: str, message: str, spans: list[Span], fingerprint: str) -> 
 def _property_result(r: PropertyResult) -> Json:
     rule_id = _STATUS_RULE[r.status]
     text = f"{r.name}: {r.status} (expect {r.expect}, scope {r.scope})"
-    if r.reason:
-        text += f". {r.reason}"
     if r.counterexample is not None:
         text += f". Counterexample: {words.connection_headline(r.counterexample)}"
+    elif r.reason:
+        text += f". {r.reason}"
     spans = [ref.span for ref in _responsible(r)] + [r.span]
     out = _result(rule_id, text, spans, f"property:{r.name}")
     if r.status == "vacuous" and r.allow_vacuous:

@@ -134,10 +134,10 @@ def property_body(r: PropertyResult) -> list[str]:
     lines: list[str] = []
     if r.description:
         lines.append(r.description)
-    if r.reason:
-        lines.append(f"reason: {r.reason}")
     title = witness_title(r)
     shown = r.counterexample or r.witness
+    if r.reason and shown is None:  # with a connection to show, the block says it better than the reason
+        lines.append(f"reason: {r.reason}")
     if title and shown is not None:
         lines.append(title)
         lines.extend("  " + line for line in connection_lines(shown))
