@@ -200,3 +200,46 @@ def test_diff_gate_on_added(shop):
     assert data["summary"]["has_added"] is True
     same = run("diff", shop / "head", shop / "head", "--fail-on", "changed")
     assert same.exit_code == 0, same.stderr
+
+
+def test_prove_unknown_exits_3_even_with_a_violation(shop):
+    needs("netverify.load.properties", "netverify.load.manifests", "netverify.analyses.prove")
+    result = run("prove", props(shop, ONLY_FRONTEND + FRONTEND_NEVER_DB), "--rlimit", "1", "--format", "junit")
+    assert result.exit_code == 3, result.stderr
+    assert "<error" in result.stdout
+
+
+def test_explain_defaults_to_the_destination_container_port(shop):
+    needs("netverify.load.manifests", "netverify.analyses.explain")
+    result = run("explain", "shop/frontend", "shop/db", "-f", shop / "head", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["protocol"], data["port"], data["allowed"]) == ("TCP", 3306, True)
+
+
+def test_explain_unknown_workload_is_a_usage_error(shop):
+    needs("netverify.load.manifests", "netverify.analyses.explain")
+    result = run("explain", "shop/nope", "shop/db", "--port", "3306", "-f", shop / "head")
+    assert result.exit_code == 2 and result.stdout == "" and "shop/nope" in result.stderr
+
+
+def test_real_sarif_is_schema_valid(shop):
+    needs("netverify.load.properties", "netverify.load.manifests", "netverify.analyses.prove",
+          "netverify.load.sources", "netverify.analyses.diff")
+    schema_path = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+    if not schema_path.exists():
+        pytest.skip(f"SARIF schema not found at {schema_path}")
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(schema_path.read_text())
+    proved = run("prove", props(shop, FRONTEND_NEVER_DB + TYPO), "--format", "sarif")
+    diffed = run("diff", shop / "base", shop / "head", "--format", "sarif")
+    for result in (proved, diffed):
+        jsonschema.validate(json.loads(result.stdout), schema)
+    assert {r["ruleId"] for r in json.loads(diffed.stdout)["runs"][0]["results"]} == {"NV101"}
+
+
+def test_stdin_manifests(shop):
+    needs("netverify.load.manifests", "netverify.analyses.map")
+    result = runner.invoke(app, ["map", "-f", "-", "--format", "json"], input=SHOP + ALLOW_WEB)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["connections"]
