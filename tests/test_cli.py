@@ -297,3 +297,16 @@ def test_an_os_error_not_about_a_named_file_is_internal(fakes):
 def test_no_rlimit_unless_asked(fakes):
     run("prove", "props.yaml")
     assert fakes.calls["prove"][1] is None
+
+
+def test_output_file_has_ordinary_permissions_and_no_leftovers(fakes, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        run("map", "-f", "m.yaml", "--output", str(tmp_path / "map.txt"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "map.txt").stat().st_mode) == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["map.txt"]

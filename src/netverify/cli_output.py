@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from netverify.errors import UsageError
@@ -26,12 +25,15 @@ def emit(rendered: str, output: Path | None) -> None:
         sys.stdout.flush()
         return
     target = output.resolve()
+    # A sibling temporary file (same filesystem, so the rename is atomic), created with open() so the
+    # report gets the user's usual permissions rather than mkstemp's 0600.
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write(rendered)
         os.replace(tmp, target)
     except OSError as exc:
+        tmp.unlink(missing_ok=True)
         raise UsageError(f"--output {output}: cannot write: {exc.strerror or exc}") from exc
 
 
