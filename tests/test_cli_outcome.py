@@ -13,7 +13,7 @@ from netverify.model.span import Span
 
 
 def cluster(**kw) -> Cluster:
-    return Cluster(namespaces={}, workloads=(), services=(), policies=(), **kw)
+    return Cluster(**{"namespaces": {}, "workloads": (), "services": (), "policies": (), **kw})
 
 
 def test_clean_cluster_has_no_notes():
