@@ -142,12 +142,14 @@ class _PropertyProver:
     def _vacuity(self) -> str | PropertyResult | None:
         """Why the property can match nothing (a reason), an unknown result, or None when it can."""
         p, item = self.problem, self.item
-        for spec, fits in ((item.src, p.fits_src), (item.dst, p.fits_dst)):
+        for spec in (item.src, item.dst):
             side = _SIDE_WORDS[spec.role]
             if spec.empty_reason is not None:
                 return f"the {side} matches nothing: {spec.empty_reason}"
             if self.prop.scope == "existing" and not spec.is_external and not p.candidates[_role(spec)].items:
                 return f"the {side} matches no existing workload"
+        for spec, fits in ((item.src, p.fits_src), (item.dst, p.fits_dst)):
+            side = _SIDE_WORDS[spec.role]
             answer = self._check(fits)
             if answer.verdict == "unknown":
                 return self._done("unknown", reason=f"deciding whether the {side} can match anything: {answer.reason}")

@@ -172,11 +172,14 @@ class ConnectionProblem:
                 if ip_matters:
                     s.add(z3.Implies(pod.workload == -1, pod.ip.present))
             s.add(z3.Implies(self.prefer_namespaces, pod.ns < self.table.fresh_index))
+        self.distinct_pods = s.true()
         if len(pods) == 2:
             # A bare Pod is one pod: it talking to itself is not a connection. Replicas of a controller are.
-            for i, w in self.candidates["src"].items:
-                if w.kind == "Pod" and (i, w) in self.candidates["dst"].items:
-                    s.add(z3.Not(z3.And(self.src.workload == i, self.dst.workload == i)))
+            self.distinct_pods = s.and_(
+                z3.Not(z3.And(self.src.workload == i, self.dst.workload == i))
+                for i, w in self.candidates["src"].items
+                if w.kind == "Pod" and (i, w) in self.candidates["dst"].items
+            )
 
     def _add_same_fresh_namespace(self) -> None:
         """Two pods in the same not-yet-created namespace (same name) see the same namespace labels."""
@@ -208,4 +211,4 @@ class ConnectionProblem:
 
     @property
     def fits(self) -> z3.BoolRef:
-        return self.session.and_([self.fits_src, self.fits_dst, self.fits_ports])
+        return self.session.and_([self.fits_src, self.fits_dst, self.fits_ports, self.distinct_pods])

@@ -1,0 +1,146 @@
+"""Hypothesis strategies for the differential tests: small random clusters, properties and concrete pods.
+
+Small domains on purpose (three label keys, a few values and ports) so that selectors, ports and
+namespaces collide often and every operator, peer form and default gets exercised.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from hypothesis import strategies as st
+
+from builders import SPAN, cport, cluster, ipblock, namespace, peer, policy, port, rule, workload
+from netverify.model.cluster import NAMESPACE_NAME_LABEL
+from netverify.model.flow import ExternalEndpoint, Flow, PodEndpoint
+from netverify.model.ipblock import IPBlock
+from netverify.model.labels import OPERATORS, LabelSelector, Requirement
+from netverify.model.ports import PROTOCOLS
+from netverify.model.properties import EndpointSpec
+
+NAMESPACES = ["n0", "n1", "n2"]
+POD_KEYS = ["app", "tier", "role"]
+NS_KEYS = ["team", "env", NAMESPACE_NAME_LABEL]
+VALUES = ["a", "b", "c"]
+PORT_NAMES = ["http", "dns"]
+PROTO_NAMES = [str(p) for p in PROTOCOLS]
+
+
+def requirements(keys, values):
+    return st.builds(
+        lambda key, op, vals: Requirement(key, op, frozenset(vals) if op in ("In", "NotIn") else frozenset()),
+        st.sampled_from(keys), st.sampled_from(OPERATORS), st.sets(st.sampled_from(values), min_size=1, max_size=2),
+    )
+
+
+def selectors(keys=POD_KEYS, values=VALUES, max_size=2):
+    return st.lists(requirements(keys, values), max_size=max_size).map(lambda rs: LabelSelector(tuple(rs)))
+
+
+ns_selectors = selectors(NS_KEYS, VALUES + NAMESPACES + ["new"])
+
+networks = st.builds(
+    lambda a, plen: ipaddress.ip_network((a << 24 | (a * 7 % 256) << 16, plen), strict=False),
+    st.integers(8, 12), st.integers(8, 20),
+)
+
+
+@st.composite
+def ipblocks(draw) -> IPBlock:
+    cidr = draw(networks)
+    excepts = []
+    for extra in draw(st.lists(st.integers(1, 6), max_size=2)):
+        sub = ipaddress.ip_network((int(cidr.network_address), min(32, cidr.prefixlen + extra)), strict=False)
+        if sub.subnet_of(cidr) and sub != cidr:
+            excepts.append(sub)
+    return IPBlock(cidr, tuple(excepts))
+
+
+def _ipblock_peer(block: IPBlock):
+    return ipblock(str(block.cidr), *map(str, block.excepts))
+
+
+peers = st.one_of(
+    st.builds(lambda s: peer(s), selectors()),
+    st.builds(lambda s: peer(None, s), ns_selectors),
+    st.builds(lambda p, n: peer(p, n), selectors(), ns_selectors),
+    ipblocks().map(_ipblock_peer),
+)
+
+port_entries = st.one_of(
+    st.builds(lambda n, p: port(n, p), st.integers(1, 6), st.sampled_from(PROTO_NAMES)),
+    st.builds(lambda n, k, p: port(n, p, end=n + k), st.integers(1, 6), st.integers(0, 3), st.sampled_from(PROTO_NAMES)),
+    st.builds(lambda n, p: port(n, p), st.sampled_from(PORT_NAMES), st.sampled_from(PROTO_NAMES)),
+    st.builds(lambda p: port(None, p), st.sampled_from(PROTO_NAMES)),
+)
+
+rules = st.builds(lambda ps, pts: rule(*ps, ports=pts), st.lists(peers, max_size=2), st.lists(port_entries, max_size=2))
+
+policy_types = st.one_of(st.none(), st.sets(st.sampled_from(["Ingress", "Egress"]), max_size=2))
+
+
+@st.composite
+def policies(draw, index: int):
+    return policy(
+        f"p{index}", draw(st.sampled_from(NAMESPACES)), draw(selectors(max_size=1)),
+        ingress=draw(st.one_of(st.none(), st.lists(rules, max_size=2))),
+        egress=draw(st.one_of(st.none(), st.lists(rules, max_size=2))),
+        types=draw(policy_types),
+    )
+
+
+container_ports = st.lists(
+    st.builds(lambda n, name, p: cport(n, name, p), st.integers(1, 7), st.sampled_from(PORT_NAMES + [None]),
+              st.sampled_from(PROTO_NAMES)),
+    max_size=2, unique_by=lambda c: c.name or f"#{c.port}",
+)
+pod_labels = st.dictionaries(st.sampled_from(POD_KEYS + ["extra"]), st.sampled_from(VALUES + ["z"]), max_size=3)
+ns_labels = st.dictionaries(st.sampled_from(["team", "env", "other"]), st.sampled_from(VALUES + ["z"]), max_size=2)
+addresses4 = st.builds(lambda a, rest: ipaddress.IPv4Address(a << 24 | rest), st.integers(8, 12), st.integers(0, 2**24 - 1))
+
+
+@st.composite
+def clusters(draw):
+    objects = [namespace(n, draw(ns_labels)) for n in NAMESPACES]
+    for i in range(draw(st.integers(2, 6))):
+        objects.append(workload(
+            f"w{i}", draw(st.sampled_from(NAMESPACES)), draw(pod_labels), draw(container_ports),
+            kind=draw(st.sampled_from(["Deployment", "Pod"])),
+            ips=[str(draw(addresses4))] if draw(st.booleans()) else [],
+        ))
+    for i in range(draw(st.integers(0, 4))):
+        objects.append(draw(policies(i)))
+    return cluster(*objects)
+
+
+@st.composite
+def endpoint_specs(draw, allow_external: bool = True):
+    shape = draw(st.sampled_from(["pods", "pods", "pods", "external"] if allow_external else ["pods"]))
+    if shape == "external":
+        return EndpointSpec(span=SPAN, ip_block=draw(ipblocks()))
+    ns = draw(st.one_of(st.none(), st.none(), st.sampled_from(NAMESPACES + ["new"])))
+    ns_sel = draw(st.one_of(st.none(), ns_selectors)) if ns is None else None
+    return EndpointSpec(span=SPAN, namespace=ns, namespace_selector=ns_sel,
+                        pod_selector=draw(st.one_of(st.none(), selectors(max_size=1))))
+
+
+property_ports = st.one_of(st.just(()), st.lists(port_entries, min_size=1, max_size=2).map(tuple))
+
+
+@st.composite
+def concrete_pods(draw, c):
+    if draw(st.booleans()):
+        name = draw(st.sampled_from(NAMESPACES))
+        labels = dict(c.namespace_labels(name))
+    else:
+        name = draw(st.sampled_from(["new", "fresh-ns"]))
+        labels = {**draw(ns_labels), NAMESPACE_NAME_LABEL: name}
+    # Every real pod has an address; ipBlocks may match it under --ipblock-matches-pods.
+    return PodEndpoint(name, labels, draw(pod_labels), tuple(draw(container_ports)), draw(addresses4))
+
+
+@st.composite
+def concrete_flows(draw, c):
+    src = ExternalEndpoint(draw(addresses4)) if draw(st.integers(0, 4)) == 0 else draw(concrete_pods(c))
+    dst = ExternalEndpoint(draw(addresses4)) if draw(st.integers(0, 4)) == 0 else draw(concrete_pods(c))
+    return Flow(src, dst, draw(st.sampled_from(PROTOCOLS)), draw(st.integers(1, 8)))

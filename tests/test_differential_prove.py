@@ -1,0 +1,157 @@
+"""Differential tests: prove (SMT) against the concrete evaluator on random policy sets.
+
+- scope existing: the verdict equals a brute-force evaluation over every fitting workload pair (and every
+  boundary address of an ipBlock endpoint) on every port that can make a difference; prove re-checks each
+  counterexample with the evaluator itself (a disagreement raises).
+- scope any: a random concrete pod pair that fits and is allowed must refute `unreachable`; one that fits and
+  is blocked must refute `reachable`; and `any` proven implies `existing` proven (or vacuous).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from differential_strategies import clusters, concrete_flows, endpoint_specs, property_ports
+from netverify.analyses.prove import prove
+from netverify.eval.concrete import endpoint_of, evaluate
+from netverify.model.cluster import Cluster
+from netverify.model.flow import ExternalEndpoint, Flow
+from netverify.model.ports import PROTOCOLS
+from netverify.smt.resolve import resolve_endpoint, resolve_ports
+from prove_helpers import prop, props
+
+EXPECTS = ["unreachable", "reachable", "possible"]
+DEFAULT = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _port_candidates(c: Cluster, p) -> list[int]:
+    """Every port where some entry's answer can change, plus the extremes: enough to decide exactly."""
+    out = {1, 65535}
+    entries = [e for pol in c.policies for r in (*pol.ingress, *pol.egress) for e in r.ports] + list(p.ports)
+    for e in entries:
+        if isinstance(e.port, int):
+            hi = e.end_port if e.end_port is not None else e.port
+            out.update({e.port - 1, e.port, hi, hi + 1})
+    out.update(cp.port for w in c.workloads for cp in w.ports)
+    return sorted(n for n in out if 1 <= n <= 65535)
+
+
+def _address_candidates(c: Cluster, block) -> list:
+    """The first address of every region the ipBlocks cut the space into, inside `block`."""
+    nets = [block.cidr, *block.excepts]
+    for pol in c.policies:
+        for r in (*pol.ingress, *pol.egress):
+            for peer in r.peers:
+                if peer.ip_block is not None:
+                    nets += [peer.ip_block.cidr, *peer.ip_block.excepts]
+    points = {0}
+    for n in nets:
+        points.add(int(n.network_address))
+        points.add(int(n.broadcast_address) + 1)
+    ips = (ipaddress.IPv4Address(p) for p in points if p < 2**32)
+    return [ip for ip in ips if block.contains(ip)]
+
+
+def oracle(c: Cluster, p, *, ipblock_matches_pods: bool) -> str:
+    src, dst = resolve_endpoint(p.src, "from", c), resolve_endpoint(p.dst, "to", c)
+    ports = resolve_ports(p, dst)
+
+    def endpoints(spec):
+        if spec.is_external:
+            return [ExternalEndpoint(ip) for ip in _address_candidates(c, spec.ip_block)]
+        return [endpoint_of(c, w) for w in c.workloads if spec.fits_workload(w, c)]
+
+    srcs, dsts = endpoints(src), endpoints(dst)
+    if not srcs or not dsts:
+        return "vacuous"
+    want_allowed = p.expect != "reachable"
+    fits = found = False
+    for s in srcs:
+        for d in dsts:
+            sw, dw = getattr(s, "workload", None), getattr(d, "workload", None)
+            if sw is not None and sw is dw and sw.kind == "Pod":
+                continue  # a bare pod with itself is not a connection
+            for proto in PROTOCOLS:
+                for number in _port_candidates(c, p):
+                    flow = Flow(s, d, proto, number)
+                    if not ports.fits(flow):
+                        continue
+                    fits = True
+                    if evaluate(c, flow, ipblock_matches_pods=ipblock_matches_pods).allowed == want_allowed:
+                        found = True
+                        break
+                if found:
+                    break
+            if found:
+                break
+        if found:
+            break
+    if not fits:
+        return "vacuous"
+    if p.expect == "possible":
+        return "proven" if found else "violated"
+    return "violated" if found else "proven"
+
+
+def _check_existing(data) -> None:
+    c = data.draw(clusters())
+    p = prop(data.draw(endpoint_specs()), data.draw(endpoint_specs()), data.draw(st.sampled_from(EXPECTS)),
+             "existing", data.draw(property_ports))
+    ipm = data.draw(st.booleans())
+    [result] = prove(c, props(p), ipblock_matches_pods=ipm).results  # re-checks every counterexample itself
+    assert result.status == oracle(c, p, ipblock_matches_pods=ipm), result.reason
+    shown = result.counterexample or result.witness
+    if shown is not None:
+        assert shown.allowed == (p.expect != "reachable")
+
+
+def _check_any(data) -> None:
+    c = data.draw(clusters())
+    src, dst, ports = data.draw(endpoint_specs()), data.draw(endpoint_specs()), data.draw(property_ports)
+    ipm = data.draw(st.booleans())
+    results = {
+        (expect, scope): prove(c, props(prop(src, dst, expect, scope, ports)), ipblock_matches_pods=ipm).results[0]
+        for expect in ("unreachable", "reachable") for scope in ("any", "existing")
+    }
+    for expect in ("unreachable", "reachable"):
+        if results[(expect, "any")].status == "proven":
+            assert results[(expect, "existing")].status in ("proven", "vacuous")
+    p = prop(src, dst, "unreachable", "any", ports)
+    rs, rd, rp = resolve_endpoint(src, "from", c), resolve_endpoint(dst, "to", c), resolve_ports(p, resolve_endpoint(dst, "to", c))
+    for flow in data.draw(st.lists(concrete_flows(c), min_size=1, max_size=6)):
+        if not (rs.fits(flow.src) and rd.fits(flow.dst) and rp.fits(flow)):
+            continue
+        allowed = evaluate(c, flow, ipblock_matches_pods=ipm).allowed
+        refuted = "unreachable" if allowed else "reachable"
+        assert results[(refuted, "any")].status == "violated", (flow, results[(refuted, "any")])
+
+
+@DEFAULT
+@given(st.data())
+def test_scope_existing_agrees_with_the_concrete_evaluator(data):
+    _check_existing(data)
+
+
+@DEFAULT
+@given(st.data())
+def test_scope_any_is_refuted_by_every_concrete_pod_that_gets_through(data):
+    _check_any(data)
+
+
+@pytest.mark.slow
+@SLOW
+@given(st.data())
+def test_scope_existing_agrees_with_the_concrete_evaluator_long_run(data):
+    _check_existing(data)
+
+
+@pytest.mark.slow
+@SLOW
+@given(st.data())
+def test_scope_any_is_refuted_by_every_concrete_pod_that_gets_through_long_run(data):
+    _check_any(data)
