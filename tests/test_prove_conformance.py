@@ -1,0 +1,87 @@
+"""Conformance through prove: np-guard/netpol-analyzer's expected connectivity (core cases, NetworkPolicy v1).
+
+For a listed workload pair, `reachable` (scope existing) on exactly each allowed port range is proven and
+`unreachable` on every other port is proven; for an unlisted pair, `unreachable` is proven. The default run
+samples a few pairs per case; the slow run checks every pair.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from netverify.analyses.prove import prove
+from netverify.load.manifests import load_cluster
+from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
+from netverify.model.policy import PortMatch
+from netverify.model.properties import EndpointSpec, PropertiesFile, Property
+from netverify.model.span import Span
+
+CORE = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "netpol-analyzer" / "core"
+CASES = sorted(p.name for p in CORE.iterdir()) if CORE.is_dir() else []
+SAMPLED_PAIRS = 6
+SPAN = Span("conformance.yaml", 1)
+
+pytestmark = pytest.mark.skipif(not CASES, reason=f"conformance data not found at {CORE}")
+
+
+def _endpoint(workload: dict) -> EndpointSpec:
+    name = workload["id"].split("/", 1)[1]
+    return EndpointSpec(span=SPAN, namespace=workload["namespace"], workload=f"{workload['kind']}/{name}")
+
+
+def _allowed(entry: dict | None) -> dict[Protocol, PortRanges]:
+    if entry is None:
+        return {}
+    parsed = entry["conns_parsed"]
+    return {p: PortRanges.of(map(tuple, parsed.get(str(p), []))) for p in PROTOCOLS}
+
+
+def _ports(proto: Protocol, ranges: PortRanges) -> tuple[PortMatch, ...]:
+    return tuple(PortMatch(proto, lo, hi if hi > lo else None, SPAN) for lo, hi in ranges.ranges)
+
+
+def _properties(case: str, sample: int | None) -> list[Property]:
+    expected = json.loads((CORE / case / "expected.json").read_text())
+    workloads = {w["id"]: w for w in expected["workloads"]}
+    listed = {(a["src"], a["dst"]): a for a in expected["allowed"]
+              if a["src_type"] == "workload" and a["dst_type"] == "workload"}
+    pairs = [(s, d) for s in sorted(workloads) for d in sorted(workloads) if s != d]
+    if sample is not None:
+        pairs = random.Random(case).sample(pairs, min(sample, len(pairs)))
+    props: list[Property] = []
+    for s, d in pairs:
+        src, dst = _endpoint(workloads[s]), _endpoint(workloads[d])
+        allowed = _allowed(listed.get((s, d)))
+        for proto in PROTOCOLS:
+            yes = allowed.get(proto, PortRanges())
+            no = PortRanges.all().minus(yes)
+            if yes:
+                props.append(Property(f"{s}->{d} {proto} {yes} reachable", src, dst, _ports(proto, yes),
+                                      "reachable", "existing", SPAN))
+            if no:
+                props.append(Property(f"{s}->{d} {proto} {no} unreachable", src, dst, _ports(proto, no),
+                                      "unreachable", "existing", SPAN))
+    return props
+
+
+def _check(case: str, sample: int | None) -> None:
+    cluster = load_cluster([str(CORE / case / "manifests")])
+    props = _properties(case, sample)
+    report = prove(cluster, PropertiesFile(f"{case}.yaml", (), tuple(props)))
+    wrong = [(r.name, r.status, r.reason) for r in report.results if r.status != "proven"]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_core_case_sampled_pairs(case):
+    _check(case, SAMPLED_PAIRS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES)
+def test_core_case_every_pair(case):
+    _check(case, None)
