@@ -9,6 +9,7 @@ import pytest
 from builders import cluster, cport, ipblock, namespace, peer, policy, port, rule, workload
 
 from netverify.analyses import diff_classes
+from netverify.smt import diff_problem
 from netverify.analyses.diff import diff
 from netverify.eval.concrete import evaluate
 from netverify.findings import ConnectionWitness, DiffReport, IPRangeNode, WorkloadNode
@@ -160,3 +161,15 @@ def test_workloads_in_one_version_only_are_noted() -> None:
     assert any("only in HEAD" in n and "web/web[Deployment]" in n for n in report.notes)
     assert {(c.src, c.dst) for c in report.changes} >= {(WorkloadNode("web", "web", "Deployment"), WorkloadNode("shop", "db", "Deployment"))}
 
+
+
+def test_without_the_solver_s_workload_preference_witnesses_still_use_existing_workloads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Large clusters skip encoding every workload; the witness is then fitted to workloads concretely.
+    monkeypatch.setattr(diff_problem, "MAX_WORKLOAD_CANDIDATES", 0)
+    base, head = cluster(DB, API, WEB, DB_IN), cluster(DB, API, WEB, WIDE_DB_IN)
+    report = diff(base, head)
+    existing = [c for c in report.added_classes if c.witness.src.namespace_exists]
+    assert existing
+    for c in existing:
+        assert c.witness.dst.workload == "shop/db[Deployment]" and c.witness.port == 5432  # the real `pg` port
+    assert_every_class_is_new(report, base, head)

@@ -14,6 +14,7 @@ from typing import Literal
 
 from netverify.analyses.witness import build_witness, flow_text, minimise
 from netverify.errors import InternalDisagreement
+from netverify.eval.concrete import endpoint_of as replica_of
 from netverify.eval.concrete import evaluate
 from netverify.findings import AddedClass, ConnectionWitness, EndpointWitness
 from netverify.model.cluster import Cluster
@@ -112,6 +113,39 @@ class _ClassTarget:
                 and not any(in_region(self.versions, r, flow) for r in self.earlier))
 
 
+_MAX_FIT_TRIES = 500
+
+
+def _with_existing_workloads(target: _ClassTarget, flow: Flow) -> Flow:
+    """Put replicas of existing workloads in the pods' places (destination first, trying its own ports) where
+    the flow stays in its class: a witness made of real workloads is easier to act on. Bounded, best effort."""
+    head = target.versions.head
+    tries = 0
+    for role in ("dst", "src"):
+        ep = getattr(flow, role)
+        if not isinstance(ep, PodEndpoint) or ep.workload is not None:
+            continue
+        for w in head.workloads:
+            if w.namespace != ep.namespace:
+                continue
+            replica = replica_of(head, w)
+            ports = [flow.port]
+            if role == "dst":
+                ports += [c.port for c in w.ports if c.protocol == flow.protocol and c.port != flow.port]
+            for number in ports:
+                tries += 1
+                if tries > _MAX_FIT_TRIES:
+                    return flow
+                candidate = replace(flow, port=number, **{role: replica})
+                if target.holds(candidate):
+                    flow = candidate
+                    break
+            else:
+                continue
+            break
+    return flow
+
+
 def _recheck(v: _Versions, flow: Flow) -> None:
     head, base = v.head_verdict(flow), v.base_verdict(flow)
     if head.allowed and not base.allowed:
@@ -187,7 +221,7 @@ def added_classes(base: Cluster, head: Cluster, *, max_witnesses: int = 20, time
             region = region_of(versions, flow)
             target = _ClassTarget(versions, region, tuple(regions))
             if target.holds(flow):
-                flow = minimise(target, flow)  # type: ignore[arg-type]  # duck-typed target
+                flow = minimise(target, _with_existing_workloads(target, flow))  # type: ignore[arg-type]
             witness = build_witness(target, flow, {})  # type: ignore[arg-type]
             found.append(AddedClass(witness, _opened_by(region, witness), class_summary(region, witness)))
             regions.append(region)

@@ -14,7 +14,7 @@ from typing import Literal
 
 import z3
 
-from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster
+from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
 from netverify.model.labels import LabelSelector
 from netverify.model.policy import Direction
 from netverify.model.verdict import RuleRef
@@ -38,7 +38,8 @@ from netverify.smt.universe import LabelUniverse
 Shape = Literal["pod-pod", "pod-ip", "ip-pod"]
 SHAPES: tuple[Shape, ...] = ("pod-pod", "pod-ip", "ip-pod")
 
-OPEN = None  # a side's reason when HEAD does not isolate it at all
+OPEN = None
+MAX_WORKLOAD_CANDIDATES = 200  # a side's reason when HEAD does not isolate it at all
 
 
 @dataclass(frozen=True)
@@ -131,10 +132,11 @@ class DiffProblem:
         s = self.session
         pods = [ep for ep in (self.src, self.dst) if isinstance(ep, SymbolicPod)]
         endpoints = EndpointEncoder(s, self.table, self.head.selectors)
-        candidates = list(enumerate(self.cluster.workloads))
+        candidates = self._workload_candidates()
         for pod in pods:
             s.add(z3.Implies(self.prefer_existing_namespaces, pod.ns < self.table.fresh_index))
-            s.add(z3.Implies(self.prefer_workloads, endpoints.existing_choice(pod, candidates, self.ip_matters)))
+            choice = endpoints.existing_choice(pod, candidates, self.ip_matters) if candidates else s.false()
+            s.add(z3.Implies(self.prefer_workloads, choice))
             s.add(z3.Implies(z3.Not(self.prefer_workloads), pod.workload == -1))
             if self.ip_matters:
                 s.add(z3.Implies(pod.workload == -1, pod.ip.present))
@@ -143,6 +145,18 @@ class DiffProblem:
             for i, w in candidates:
                 if w.kind == "Pod":
                     s.add(z3.Not(z3.And(self.src.workload == i, self.dst.workload == i)))
+
+    def _workload_candidates(self) -> list[tuple[int, Workload]]:
+        """One workload per distinct (namespace, labels as selectors see them, named ports, IPs), or none when
+        there are too many: encoding thousands of replicas costs more than the nicer witness is worth (the
+        analysis then fits an existing workload to the witness concretely)."""
+        seen: dict[tuple, tuple[int, Workload]] = {}
+        for i, w in enumerate(self.cluster.workloads):
+            ports = tuple(sorted((c.name, c.port, str(c.protocol)) for c in w.ports if c.name))
+            signature = (w.namespace, tuple(sorted(self.universe.project(w.labels).items())), ports,
+                         w.ips if self.ip_matters else ())
+            seen.setdefault(signature, (i, w))
+        return list(seen.values()) if len(seen) <= MAX_WORKLOAD_CANDIDATES else []
 
     def _endpoint(self, role: str, *, external: bool, port_names: tuple[str, ...]) -> SymbolicEndpoint:
         s = self.session
