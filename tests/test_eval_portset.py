@@ -47,3 +47,15 @@ def test_no_entries_is_everything_and_set_operations():
     assert web.intersect(rule_ports([port(1, end=100)], ())).as_mapping() == {Protocol.TCP: PortRanges(((80, 80),))}
     assert PortSet.everything().union(web) == PortSet.everything()
     assert not NOTHING and NOTHING.as_mapping() == {}
+
+
+ranges_st = st.lists(st.tuples(numbers, st.integers(0, 2000)), max_size=4).map(
+    lambda xs: PortRanges.of((lo, min(65535, lo + w)) for lo, w in xs))
+
+
+@given(st.tuples(ranges_st, ranges_st, ranges_st), st.tuples(ranges_st, ranges_st, ranges_st))
+def test_portset_union_and_intersection_agree_with_port_ranges(a, b):
+    x, y = PortSet(a), PortSet(b)
+    for k, proto in enumerate(PROTOCOLS):
+        assert x.intersect(y).get(proto) == a[k].intersect(b[k])
+        assert x.union(y).get(proto) == a[k].union(b[k])

@@ -73,6 +73,10 @@ class Partition:
             out.difference_update(self._span(e))
         return sorted(out)
 
+    def index_of(self, ip: IPAddress) -> int:
+        """The index of the range holding `ip`."""
+        return bisect.bisect_right(self._firsts, (ip.version, int(ip))) - 1
+
     def all_indices(self) -> range:
         return range(len(self.ranges))
 

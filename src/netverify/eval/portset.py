@@ -35,7 +35,7 @@ class PortSet:
         if other is _ALL or self is _NONE:
             return other
         a, b = self.by_protocol, other.by_protocol
-        return PortSet((a[0].union(b[0]), a[1].union(b[1]), a[2].union(b[2])))
+        return PortSet((_union(a[0], b[0]), _union(a[1], b[1]), _union(a[2], b[2])))
 
     def intersect(self, other: PortSet) -> PortSet:
         if self is _ALL or other is _NONE:
@@ -43,7 +43,7 @@ class PortSet:
         if other is _ALL or self is _NONE:
             return self
         a, b = self.by_protocol, other.by_protocol
-        return PortSet((a[0].intersect(b[0]), a[1].intersect(b[1]), a[2].intersect(b[2])))
+        return PortSet((_intersect(a[0], b[0]), _intersect(a[1], b[1]), _intersect(a[2], b[2])))
 
     def __bool__(self) -> bool:
         return any(self.by_protocol)
@@ -51,6 +51,34 @@ class PortSet:
     def as_mapping(self) -> Mapping[Protocol, PortRanges]:
         """Only the protocols with something allowed, in PROTOCOLS order (the shape of `findings.Connection`)."""
         return {p: r for p, r in zip(PROTOCOLS, self.by_protocol) if r}
+
+
+def _union(a: PortRanges, b: PortRanges) -> PortRanges:
+    if not b.ranges or a == b or a.is_all:
+        return a
+    if not a.ranges or b.is_all:
+        return b
+    return a.union(b)
+
+
+def _intersect(a: PortRanges, b: PortRanges) -> PortRanges:
+    """A two-pointer walk over both sorted interval lists (the map intersects many sets)."""
+    if not a.ranges or b.is_all or a == b:
+        return a
+    if not b.ranges or a.is_all:
+        return b
+    out: list[tuple[int, int]] = []
+    i = j = 0
+    ra, rb = a.ranges, b.ranges
+    while i < len(ra) and j < len(rb):
+        lo, hi = max(ra[i][0], rb[j][0]), min(ra[i][1], rb[j][1])
+        if lo <= hi:
+            out.append((lo, hi))
+        if ra[i][1] < rb[j][1]:
+            i += 1
+        else:
+            j += 1
+    return PortRanges(tuple(out))  # already sorted, disjoint and non-adjacent
 
 
 _ALL = PortSet((PortRanges.all(), PortRanges.all(), PortRanges.all()))
