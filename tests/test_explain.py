@@ -77,3 +77,10 @@ def test_notes_for_self_traffic_host_network_and_two_external_ends():
     notes = explain(cluster(WEB, agent), "shop/agent", "shop/web", TCP, 80).notes
     assert len(notes) == 1 and "host network" in notes[0]
     assert explain(C, "1.1.1.1", "8.8.8.8", TCP, 53).notes == ("both ends are outside the cluster: no NetworkPolicy applies",)
+
+
+def test_a_name_shared_by_two_kinds_needs_the_kind():
+    c = cluster(workload("db", "shop", kind="Deployment"), workload("db", "shop", kind="StatefulSet"), WEB)
+    with pytest.raises(UsageError, match="ambiguous"):
+        explain(c, "shop/web", "shop/db", TCP, 80)
+    assert explain(c, "shop/web", "shop/db[StatefulSet]", TCP, 80).dst == "shop/db[StatefulSet]"

@@ -313,3 +313,10 @@ def test_egress_named_port_resolves_on_each_destination():
     assert r[("default/a[Deployment]", "default/b[Deployment]")] == {"TCP": "8080"}
     assert r[("default/a[Deployment]", "default/d[Deployment]")] == {"TCP": "80"}
     assert ("default/a[Deployment]", "default/e[Deployment]") not in r
+
+
+def test_focus_on_an_ambiguous_name_is_a_usage_error():
+    c = cluster(workload("db", kind="Deployment"), workload("db", kind="StatefulSet"))
+    with pytest.raises(UsageError, match="ambiguous"):
+        connectivity_map(c, focus="default/db")
+    assert rows(connectivity_map(c, focus="default/db[StatefulSet]"))

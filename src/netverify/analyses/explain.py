@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import replace
 
+from netverify.analyses.refs import find_workload
 from netverify.errors import UsageError
 from netverify.eval.concrete import endpoint_of, evaluate
 from netverify.findings import Explanation
@@ -15,7 +16,7 @@ from netverify.model.ports import Protocol
 
 def _resolve(cluster: Cluster, text: str, role: str) -> tuple[Endpoint, str, Workload | None]:
     """A workload (`ns/name`, `ns/name[Kind]`, `ns/Kind/name`) or an IP address -> (endpoint, label, workload)."""
-    workload = cluster.workload(text)
+    workload = find_workload(cluster, text, role)
     if workload is not None:
         return endpoint_of(cluster, workload), workload.ref, workload
     try:

@@ -7,14 +7,17 @@ workload treats them alike, sorted, optionally focused on one workload.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from netverify.analyses.ipranges import IPRange, Partition, merge_adjacent
 from netverify.analyses.map_engine import ALL, MapEngine
+from netverify.analyses.refs import find_workload
 from netverify.errors import UsageError
 from netverify.eval.portset import PortSet
 from netverify.findings import Connection, ConnectivityMap, WorkloadNode
 from netverify.model.cluster import Cluster, Workload
+from netverify.model.ports import PortRanges, Protocol
 
 HOST_NETWORK_NOTE = (
     "host-network pods are outside the model: {names} use the node's network, which NetworkPolicy does not "
@@ -57,7 +60,7 @@ def _ip_rows(sides: list[dict[int, PortSet] | None], partition: Partition) -> li
 def _resolve_focus(cluster: Cluster, focus: str | None) -> Workload | None:
     if focus is None:
         return None
-    w = cluster.workload(focus)
+    w = find_workload(cluster, focus, "--focus")
     if w is None:
         raise UsageError(f"--focus {focus!r}: no such workload (use ns/name, ns/name[Kind] or ns/Kind/name)")
     return w
@@ -74,9 +77,17 @@ def connectivity_map(cluster: Cluster, *, ipblock_matches_pods: bool = False, fo
     def keep(*workloads: Workload) -> bool:
         return target is None or any(w is target for w in workloads)
 
+    mappings: dict[PortSet, Mapping[Protocol, PortRanges]] = {}
+
+    def as_mapping(ports: PortSet) -> Mapping[Protocol, PortRanges]:
+        found = mappings.get(ports)
+        if found is None:
+            found = mappings[ports] = ports.as_mapping()
+        return found
+
     rows: list[tuple[tuple, tuple, Connection]] = []
     for i, j, ports in engine.class_pairs():
-        protocols = ports.as_mapping()
+        protocols = as_mapping(ports)
         for a in classes[i].workloads:
             src, src_key = nodes[id(a)]
             for b in classes[j].workloads:
@@ -87,7 +98,7 @@ def connectivity_map(cluster: Cluster, *, ipblock_matches_pods: bool = False, fo
         for row in _ip_rows(engine.ip_sides(direction), engine.partitions[direction]):
             ip_node, ip_key = row.range.node(), (1, row.range.version, row.range.first)
             for i, ports in row.by_class.items():
-                protocols = ports.as_mapping()
+                protocols = as_mapping(ports)
                 for w in classes[i].workloads:
                     if keep(w):
                         node, key = nodes[id(w)]
