@@ -74,9 +74,9 @@ class ConnectionProblem:
         self.policies = [p for ns in sorted(src_ns | dst_ns) for p in cluster.policies_in(ns)]
         self.universe = self._universe()
         self.selectors = SelectorEncoder(session, self.table)
-        port_names = self._port_names()
-        self.src = self._endpoint("src", src, src_ns, port_names)
-        self.dst = self._endpoint("dst", dst, dst_ns, port_names)
+        self.port_names = self._port_names()
+        self.src = self._endpoint("src", src, src_ns, self.port_names)
+        self.dst = self._endpoint("dst", dst, dst_ns, self.port_names)
         self.conn = SymbolicConnection(session.int("conn.protocol"), session.int("conn.port"))
         self.endpoints = EndpointEncoder(session, self.table, self.selectors)
         self.peers = PeerEncoder(session, self.selectors, ipblock_matches_pods=ipblock_matches_pods)
@@ -158,12 +158,24 @@ class ConnectionProblem:
             peer.ip_block is not None for p in self.policies for r in (*p.ingress, *p.egress) for peer in r.peers
         )
 
+    def _classes(self, candidates: Candidates, ip_matters: bool) -> list[tuple[int, Workload, int]]:
+        """One representative per group of workloads the encoding cannot tell apart (same namespace,
+        labels projected on the universe, named ports, addresses when they matter), with the group size."""
+        groups: dict[tuple, list[tuple[int, Workload]]] = {}
+        for i, w in candidates.items:
+            ports = tuple((n, next(((c.port, str(c.protocol)) for c in w.ports if c.name == n), None)) for n in self.port_names)
+            key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, w.ips if ip_matters else ())
+            groups.setdefault(key, []).append((i, w))
+        # A controller's replicas can talk to each other; a bare Pod is alone: prefer showing a controller.
+        return [(*min(members, key=lambda m: m[1].kind == "Pod"), len(members)) for members in groups.values()]
+
     def _add_existing_choice(self) -> None:
         s = self.session
         ip_matters = self._pod_ip_matters()
         pods = [ep for ep in (self.src, self.dst) if isinstance(ep, SymbolicPod)]
+        classes = {pod.role: self._classes(self.candidates[pod.role], ip_matters) for pod in pods}
         for pod in pods:
-            choice = self.endpoints.existing_choice(pod, list(self.candidates[pod.role].items), ip_matters)
+            choice = self.endpoints.existing_choice(pod, [(i, w) for i, w, _ in classes[pod.role]], ip_matters)
             if self.scope == "existing":
                 s.add(choice)
             else:
@@ -175,10 +187,11 @@ class ConnectionProblem:
         self.distinct_pods = s.true()
         if len(pods) == 2:
             # A bare Pod is one pod: it talking to itself is not a connection. Replicas of a controller are.
+            dst_lonely_pods = {i for i, w, size in classes["dst"] if w.kind == "Pod" and size == 1}
             self.distinct_pods = s.and_(
                 z3.Not(z3.And(self.src.workload == i, self.dst.workload == i))
-                for i, w in self.candidates["src"].items
-                if w.kind == "Pod" and (i, w) in self.candidates["dst"].items
+                for i, w, size in classes["src"]
+                if w.kind == "Pod" and size == 1 and i in dst_lonely_pods
             )
 
     def _add_same_fresh_namespace(self) -> None:

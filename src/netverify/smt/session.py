@@ -41,6 +41,8 @@ class SolverSession:
         self.solver = z3.Solver(ctx=self.ctx)
         self.solver.set("random_seed", SEED)
         self._fresh = 0
+        self._true = z3.BoolVal(True, self.ctx)
+        self._false = z3.BoolVal(False, self.ctx)
 
     # ---- term construction in this session's context -------------------------------------------
 
@@ -53,37 +55,53 @@ class SolverSession:
     def bitvec(self, name: str, bits: int) -> z3.BitVecRef:
         return z3.BitVec(name, bits, self.ctx)
 
+    # The constants are made once: the connectives below recognise them by identity, which is far
+    # cheaper than asking z3 (encoding 10,000 policies builds millions of terms).
+
     def true(self) -> z3.BoolRef:
-        return z3.BoolVal(True, self.ctx)
+        return self._true
 
     def false(self) -> z3.BoolRef:
-        return z3.BoolVal(False, self.ctx)
+        return self._false
 
     def const(self, value: bool) -> z3.BoolRef:
-        return z3.BoolVal(value, self.ctx)
+        return self._true if value else self._false
 
     def and_(self, parts: Iterable[z3.BoolRef]) -> z3.BoolRef:
-        items = [p for p in parts if not z3.is_true(p)]
-        if any(z3.is_false(p) for p in items):
-            return self.false()
+        items = []
+        for p in parts:
+            if p is self._false:
+                return self._false
+            if p is not self._true:
+                items.append(p)
         if not items:
-            return self.true()
-        return items[0] if len(items) == 1 else z3.And(items)
+            return self._true
+        return items[0] if len(items) == 1 else self._connective(z3.Z3_mk_and, items)
 
     def or_(self, parts: Iterable[z3.BoolRef]) -> z3.BoolRef:
-        items = [p for p in parts if not z3.is_false(p)]
-        if any(z3.is_true(p) for p in items):
-            return self.true()
+        items = []
+        for p in parts:
+            if p is self._true:
+                return self._true
+            if p is not self._false:
+                items.append(p)
         if not items:
-            return self.false()
-        return items[0] if len(items) == 1 else z3.Or(items)
+            return self._false
+        return items[0] if len(items) == 1 else self._connective(z3.Z3_mk_or, items)
 
     def not_(self, part: z3.BoolRef) -> z3.BoolRef:
-        if z3.is_true(part):
-            return self.false()
-        if z3.is_false(part):
-            return self.true()
+        if part is self._true:
+            return self._false
+        if part is self._false:
+            return self._true
         return z3.Not(part)
+
+    def _connective(self, make, items: list[z3.BoolRef]) -> z3.BoolRef:
+        # z3.And/z3.Or coerce and re-check every argument; ours are Bool terms of this context already.
+        args = (z3.Ast * len(items))()
+        for i, item in enumerate(items):
+            args[i] = item.as_ast()
+        return z3.BoolRef(make(self.ctx.ref(), len(items), args), self.ctx)
 
     def guard(self, hint: str) -> z3.BoolRef:
         """A fresh literal to switch a group of constraints on per check (passed as an assumption)."""
