@@ -40,6 +40,11 @@ _MAP_TAGS = {None, "!", _MAP}
 _SEQ_TAGS = {None, "!", _SEQ}
 
 _resolver = Resolver()
+# Plain scalars repeat (every key of every object): resolving each spelling once pays for itself many times over.
+# The values are immutable, so sharing them is safe; the cap bounds memory on inputs of unique values.
+_PLAIN_CACHE: dict[str, Any] = {}
+_PLAIN_CACHE_SIZE = 100_000
+_MISS = object()
 _constructor = SafeConstructor()
 
 
@@ -84,17 +89,38 @@ class _Builder:
         stack: list[_Frame] = []
         root: list[Any] = []
         count = 0
+        plain = _PLAIN_CACHE
         get_event = loader.get_event
         max_depth = self.limits.max_depth
         while True:
             event = get_event()
             cls = event.__class__
             if cls is ScalarEvent:
+                # The hot path (most events): a scalar without tag or anchor, put straight into its container.
                 line = event.start_mark.line + 1
-                value = self._scalar(event, line)
+                if event.tag is None and event.implicit[0]:
+                    value = plain.get(event.value, _MISS)
+                    if value is _MISS:
+                        value = self._scalar(event, line)
+                else:
+                    value = self._scalar(event, line)
                 if event.anchor is not None:
                     self.anchors[event.anchor] = (value, 1)
-                self._attach(stack, root, value, line, 1)
+                if not stack:
+                    root.append(value)
+                    continue
+                frame = stack[-1]
+                frame.size += 1
+                container = frame.value
+                if container.__class__ is LineList:
+                    container.append("<<" if value is _MERGE_KEY else value)
+                    container.item_lines.append(line)
+                elif not frame.has_key:
+                    frame.key = value
+                    frame.key_line = line
+                    frame.has_key = True
+                else:
+                    self._put(frame, value, line)
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 line = event.start_mark.line + 1
                 if len(stack) >= max_depth:
@@ -148,7 +174,12 @@ class _Builder:
             return
         frame = stack[-1]
         frame.size += size
+        self._put(frame, value, line)
+
+    def _put(self, frame: _Frame, value: Any, line: int) -> None:
         container = frame.value
+        if value is _MERGE_KEY and (container.__class__ is LineList or frame.has_key):
+            value = "<<"  # `<<` is only the merge key where a key stands
         if container.__class__ is LineList:
             container.append(value)
             container.item_lines.append(line)
@@ -195,9 +226,15 @@ class _Builder:
         if tag is None:
             if not event.implicit[0]:  # quoted or block scalar
                 return value
-            tag = _resolver.resolve(ScalarNode, value, (True, False))
-        elif tag == "!":
+            resolved = self._typed(_resolver.resolve(ScalarNode, value, (True, False)), value, line)
+            if len(_PLAIN_CACHE) < _PLAIN_CACHE_SIZE:
+                _PLAIN_CACHE[value] = resolved
+            return resolved
+        if tag == "!":
             return value
+        return self._typed(tag, value, line)
+
+    def _typed(self, tag: str, value: str, line: int) -> Any:
         if tag == _STR:
             return value
         if tag == _MERGE:

@@ -96,20 +96,23 @@ class WorkloadSet:
     """Workloads in reading order; a pod of a workload already seen adds its IPs to it."""
 
     by_ref: dict[str, Workload] = field(default_factory=dict)
+    ips: dict[str, dict[IPAddress, None]] = field(default_factory=dict)  # ordered sets, per workload
     warned: set[str] = field(default_factory=set)
 
     def add(self, workload: Workload, warnings: list[str]) -> None:
-        seen = self.by_ref.get(workload.ref)
+        ref = workload.ref
+        seen = self.by_ref.get(ref)
         if seen is None:
-            self.by_ref[workload.ref] = workload
+            self.by_ref[ref] = workload
+            self.ips[ref] = dict.fromkeys(workload.ips)
             return
-        if dict(seen.labels) != dict(workload.labels) and workload.ref not in self.warned:
-            self.warned.add(workload.ref)  # once per workload: StatefulSet replicas always differ a little
-            warnings.append(
-                f"{workload.span}: {workload.ref}: replicas have different labels; using those at {seen.span}"
-            )
-        ips = seen.ips + tuple(ip for ip in workload.ips if ip not in seen.ips)
-        self.by_ref[workload.ref] = replace(seen, ips=ips)
+        if seen.labels != workload.labels and ref not in self.warned:
+            self.warned.add(ref)  # once per workload: StatefulSet replicas always differ a little
+            warnings.append(f"{workload.span}: {ref}: replicas have different labels; using those at {seen.span}")
+        self.ips[ref].update(dict.fromkeys(workload.ips))
 
     def workloads(self) -> tuple[Workload, ...]:
-        return tuple(self.by_ref.values())
+        return tuple(
+            w if len(self.ips[ref]) == len(w.ips) else replace(w, ips=tuple(self.ips[ref]))
+            for ref, w in self.by_ref.items()
+        )
