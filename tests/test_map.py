@@ -320,3 +320,13 @@ def test_focus_on_an_ambiguous_name_is_a_usage_error():
     with pytest.raises(UsageError, match="ambiguous"):
         connectivity_map(c, focus="default/db")
     assert rows(connectivity_map(c, focus="default/db[StatefulSet]"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cluster_st(), st.data())
+def test_focus_is_the_full_map_filtered_to_rows_touching_the_workload(c, data):
+    w = data.draw(st.sampled_from(c.workloads))
+    full = connectivity_map(c)
+    node = WorkloadNode(w.namespace, w.name, w.kind)
+    assert connectivity_map(c, focus=w.ref).connections == tuple(
+        conn for conn in full.connections if node in (conn.src, conn.dst))
