@@ -99,7 +99,7 @@ def _property_details(r: PropertyResult) -> list[str]:
         return []
     body: list[str] = []
     if r.description:
-        body.append(_html(r.description))
+        body += [_html(r.description), ""]
     body.append(f"Property written at `{r.span}`.")
     title = words.witness_title(r)
     shown = r.counterexample or r.witness
