@@ -105,7 +105,6 @@ PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
 SAAS_FIRST_OCTETS = [3, 13, 18, 34, 35, 52, 54, 104, 142, 151, 162, 185]
 UNUSED_NET = "192.0.2.0/24"
 
-OPS = ("In", "NotIn", "Exists", "DoesNotExist")
 BASE_POLICIES = {"default-deny", "allow-dns", "allow-prometheus-scrape"}  # never mutated
 SYSTEM_IMAGES = {"coredns": "registry.k8s.io/coredns/coredns:v1.11.1",
                  "prometheus": "quay.io/prometheus/prometheus:v2.51.0"}
@@ -386,10 +385,9 @@ class _Gen:
     # namespaces and workloads
     def build_namespaces(self, n_app: int):
         r = self.rng
-        self.namespaces["kube-system"] = {"labels": {NAME_LABEL: "kube-system"}, "declared": {}, "team": None}
+        self.namespaces["kube-system"] = {"labels": {NAME_LABEL: "kube-system"}, "team": None}
         self.namespaces["monitoring"] = {
-            "labels": {NAME_LABEL: "monitoring", "team": "observability", "env": "prod"},
-            "declared": {"team": "observability", "env": "prod"}, "team": "observability"}
+            "labels": {NAME_LABEL: "monitoring", "team": "observability", "env": "prod"}, "team": "observability"}
         envs, weights = zip(*ENVS)
         for i in range(n_app):
             team = TEAMS[i % len(TEAMS)] if i < len(TEAMS) else r.choice(TEAMS)
@@ -402,7 +400,7 @@ class _Gen:
                 declared["compliance"] = "pci"
             if r.random() < 0.3:
                 declared["istio-injection"] = "enabled"
-            self.namespaces[name] = {"labels": {NAME_LABEL: name, **declared}, "declared": declared, "team": team}
+            self.namespaces[name] = {"labels": {NAME_LABEL: name, **declared}, "team": team}
         self.app_ns = [n for n in self.namespaces if n not in ("kube-system", "monitoring")]
 
     def build_workloads(self):
@@ -412,7 +410,7 @@ class _Gen:
         prom = _Workload("monitoring", "prometheus", "StatefulSet", "system",
                          {"app": "prometheus", "version": "v2.51.0"}, [("web", 9090, "TCP")], 1, "observability")
         self.workloads += [dns, prom]
-        self.dns, self.prom = dns, prom
+        self.dns = dns
         remaining = self.n_pods - 3
         # namespaces get uneven shares of the workloads (a few big ones, many small ones)
         ns_weight = [min(r.paretovariate(1.5), 15.0) for _ in self.app_ns]
@@ -444,10 +442,11 @@ class _Gen:
     def plan_edges(self, n_allow: int):
         r = self.rng
         apps = [w for w in self.workloads if w.ns in self.app_ns]
-        r.shuffle(apps)
-        # prefer callers/callees over leaves so that policies are mostly about real connections
-        apps.sort(key=lambda w: 0 if w.tier in ("frontend", "backend") else 1 if w.tier != "worker" else 2)
-        self.policied = apps[: min(n_allow, len(apps))]
+        # weighted sampling without replacement (key = u ** (1 / weight)): services and stores get policies
+        # more often than workers, but every tier gets some
+        weight = {"frontend": 1.0, "backend": 1.0, "db": 0.8, "cache": 0.7, "queue": 0.7, "worker": 0.4}
+        keyed = sorted(((r.random() ** (1.0 / weight[w.tier]), i) for i, w in enumerate(apps)), reverse=True)
+        self.policied = [apps[i] for _, i in keyed[: min(n_allow, len(apps))]]
         for w in self.policied:
             w.policied = True
         by_ns_tier: dict[tuple, list] = {}
