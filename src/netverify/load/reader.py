@@ -8,6 +8,8 @@ asks for anything else is an error.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import yaml
@@ -50,16 +52,26 @@ _constructor = SafeConstructor()
 
 def read_documents(file: str, text: str, limits: LoadLimits = DEFAULT_LIMITS) -> list[Any]:
     """Every non-empty document of `text`, in order."""
+    looks_like_json = _JSON_START.match(text) is not None
+    if looks_like_json and _SURROGATE_PAIR.search(text):
+        text = _join_surrogate_pairs(text)
     builder = _Builder(file, limits)
     loader = _Loader(text)
     try:
         return builder.run(loader)
     except yaml.YAMLError as exc:
-        raise _parse_error(file, text, exc) from None
+        error = _parse_error(file, text, exc)
     except RecursionError:  # the pure-Python parser (no libyaml) on pathological input
         raise InputError(file, None, None, f"nesting deeper than {limits.max_depth} levels") from None
     finally:
         loader.dispose()
+    # Valid JSON that YAML refuses (a lone surrogate escape, a key longer than 1024 characters) still loads,
+    # without lines.
+    if looks_like_json:
+        document = read_json_without_lines(file, text, limits)
+        if document is not _MISS:
+            return [] if document is None else [document]
+    raise error
 
 
 class _Frame:
@@ -285,3 +297,51 @@ def _parse_error(file: str, text: str, exc: yaml.YAMLError) -> InputError:
 
 def _short(tag: str | None) -> str:
     return f"!!{tag[len(_TAG):]}" if tag and tag.startswith(_TAG) else str(tag)
+
+
+_JSON_START = re.compile(r"\s*[\[{\"]")
+# JSON writes characters beyond U+FFFF as two escaped surrogates, which YAML does not accept; join them first.
+# (Only where the backslash before `u` is not itself escaped.)
+_SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
+
+
+def _join_surrogate_pairs(text: str) -> str:
+    def joined(match: re.Match[str]) -> str:
+        high, low = int(match.group(2), 16), int(match.group(3), 16)
+        return match.group(1) + chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+
+    return _SURROGATE_PAIR.sub(joined, text)
+
+
+def read_json_without_lines(file: str, text: str, limits: LoadLimits) -> Any:
+    """`text` as JSON with every line 0 (unknown), or _MISS when it is not JSON either."""
+
+    def mapping(pairs: list[tuple[str, Any]]) -> LineDict:
+        out = LineDict(0)
+        for key, value in pairs:
+            if key in out:
+                raise InputError(file, None, key, f"duplicate key {key!r}")
+            out[key] = value
+            out.key_lines[key] = 0
+        return out
+
+    try:
+        data = json.loads(text, object_pairs_hook=mapping)
+    except (ValueError, RecursionError):
+        return _MISS
+    return _with_line_lists(data, 0, limits.max_depth, file)
+
+
+def _with_line_lists(value: Any, depth: int, max_depth: int, file: str) -> Any:
+    if depth > max_depth:
+        raise InputError(file, None, None, f"nesting deeper than {max_depth} levels")
+    if isinstance(value, LineDict):
+        for key, item in value.items():
+            value[key] = _with_line_lists(item, depth + 1, max_depth, file)
+        return value
+    if isinstance(value, list):
+        out = LineList(0)
+        out.extend(_with_line_lists(item, depth + 1, max_depth, file) for item in value)
+        out.item_lines = [0] * len(out)
+        return out
+    return value
