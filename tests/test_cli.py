@@ -138,8 +138,10 @@ def test_diff_gate(fakes, report, fail_on, code):
     assert run("diff", "git:main", "dir", "--fail-on", fail_on).exit_code == code
 
 
-def test_diff_default_gate_is_never_and_scope_existing_skips_the_symbolic_check(fakes):
+def test_diff_default_gate_is_added_and_scope_existing_skips_the_symbolic_check(fakes):
     fakes.diff_result = fx.DIFF
+    assert run("diff", "a", "b").exit_code == 1
+    fakes.diff_result = fx.REMOVED_ONLY
     assert run("diff", "a", "b").exit_code == 0
     run("diff", "a", "b", "--scope", "existing", "--max-witnesses", "3", "--timeout", "2")
     assert fakes.calls["diff"] == (False, 3, 2000)

@@ -58,7 +58,6 @@ def test_the_cli_gate_fails_on_the_widened_rule_and_passes_when_told_never() -> 
     assert same.returncode == 0, same.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="the brief makes --fail-on added the default; the CLI defaults to never")
 def test_the_default_gate_is_fail_on_added() -> None:
     assert netverify("diff", "examples/shop", "examples/shop-pr").returncode == 1
 

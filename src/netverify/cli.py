@@ -194,8 +194,13 @@ def diff(
     fmt: Annotated[str, typer.Option("--format", help=_format_help("diff"))] = "text",
     output: Output = None,
     fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="Exit 1 when connections are added, or changed at all.")
-    ] = FailOn.never,
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="Gate: exit 1 when connections are newly allowed (added, the default), "
+            "or on any change (changed); never: report only.",
+        ),
+    ] = FailOn.added,
     max_witnesses: Annotated[
         int, typer.Option("--max-witnesses", min=0, help="At most this many new connection classes.")
     ] = 20,
