@@ -275,3 +275,10 @@ def test_focus_is_the_full_map_filtered_to_rows_touching_the_workload(c, data):
     node = WorkloadNode(w.namespace, w.name, w.kind)
     assert connectivity_map(c, focus=w.ref).connections == tuple(
         conn for conn in full.connections if node in (conn.src, conn.dst))
+
+
+def test_ipblock_matches_pods_notes_workloads_without_an_ip():
+    c = cluster(workload("a", ips=["10.0.0.5"]), workload("b"))
+    assert connectivity_map(c).notes == ()
+    (note,) = connectivity_map(c, ipblock_matches_pods=True).notes
+    assert "1 of 2 workloads have no known pod IP" in note

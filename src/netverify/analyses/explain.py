@@ -10,7 +10,7 @@ from netverify.errors import UsageError
 from netverify.eval.concrete import endpoint_of, evaluate
 from netverify.findings import Explanation
 from netverify.model.cluster import Cluster, Workload
-from netverify.model.flow import Endpoint, ExternalEndpoint, Flow
+from netverify.model.flow import Endpoint, ExternalEndpoint, Flow, PodEndpoint
 from netverify.model.ports import Protocol
 
 
@@ -47,6 +47,10 @@ def explain(
     for w in (src_w, dst_w):
         if w is not None and w.host_network and not any(w.ref in n for n in notes):
             notes.append(f"{w.ref} uses the host network, which NetworkPolicy does not govern: outside the model")
+    if ipblock_matches_pods:
+        for ep, label in ((src_ep, src_label), (dst_ep, dst_label)):
+            if isinstance(ep, PodEndpoint) and ep.ip is None:
+                notes.append(f"{label} has no known pod IP: no ipBlock matches it")
     if isinstance(src_ep, ExternalEndpoint) and isinstance(dst_ep, ExternalEndpoint):
         notes.append("both ends are outside the cluster: no NetworkPolicy applies")
     return Explanation(

@@ -24,6 +24,11 @@ HOST_NETWORK_NOTE = (
     "govern; their rows show what policies would do for an ordinary pod with their labels"
 )
 
+NO_IP_NOTE = (
+    "--ipblock-matches-pods: {count} of {total} workloads have no known pod IP (no status.podIP in the "
+    "manifests), so no ipBlock matches them"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class _IPRow:
@@ -107,6 +112,16 @@ def connectivity_map(cluster: Cluster, *, ipblock_matches_pods: bool = False, fo
                         else:
                             rows.append((key, ip_key, Connection(node, ip_node, protocols)))
     rows.sort(key=lambda row: (row[0], row[1]))
+    return ConnectivityMap(tuple(row[2] for row in rows), _notes(cluster, ipblock_matches_pods))
+
+
+def _notes(cluster: Cluster, ipblock_matches_pods: bool) -> tuple[str, ...]:
+    notes = []
     host = [w.ref for w in cluster.workloads if w.host_network]
-    notes = (HOST_NETWORK_NOTE.format(names=", ".join(host)),) if host else ()
-    return ConnectivityMap(tuple(row[2] for row in rows), notes)
+    if host:
+        notes.append(HOST_NETWORK_NOTE.format(names=", ".join(host)))
+    if ipblock_matches_pods:
+        without_ip = sum(1 for w in cluster.workloads if not w.ips)
+        if without_ip:
+            notes.append(NO_IP_NOTE.format(count=without_ip, total=len(cluster.workloads)))
+    return tuple(notes)
