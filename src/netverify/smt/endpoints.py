@@ -47,13 +47,14 @@ class EndpointEncoder:
         index = self.table.index(workload.namespace)
         if index is None or workload.namespace not in pod.namespaces:
             return self.session.false()
-        parts = [pod.ns == index, pod.labels.equals(workload.labels)]
+        s = self.session
+        parts = [s.eq(pod.ns, index), pod.labels.equals(workload.labels)]
         for name, vars_ in pod.named_ports.items():
             cp = next((c for c in workload.ports if c.name == name), None)
             if cp is None:
-                parts.append(z3.Not(vars_.has))
+                parts.append(s.not_(vars_.has))
             else:
-                parts += [vars_.has, vars_.number == cp.port, vars_.protocol == protocol_index(cp.protocol)]
+                parts += [vars_.has, s.eq(vars_.number, cp.port), s.eq(vars_.protocol, protocol_index(cp.protocol))]
         if ip_matters:
             if workload.ips:
                 parts.append(self.session.or_(pod.ip.equals(ip) for ip in workload.ips))
@@ -66,5 +67,6 @@ class EndpointEncoder:
     ) -> z3.BoolRef:
         """The pod is a replica of one of the candidate workloads, `pod.workload` says which."""
         return self.session.or_(
-            self.session.and_([pod.workload == i, self.is_replica(pod, w, ip_matters)]) for i, w in candidates
+            self.session.and_([self.session.eq(pod.workload, i), self.is_replica(pod, w, ip_matters)])
+            for i, w in candidates
         )

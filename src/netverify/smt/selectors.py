@@ -34,18 +34,18 @@ class SelectorEncoder:
         if req.operator == "Exists":
             return has
         if req.operator == "DoesNotExist":
-            return z3.Not(has)
-        named = self.session.or_(val == kv.index(v) for v in sorted(req.values) if kv.index(v) != kv.fresh_index)
+            return self.session.not_(has)
+        named = self.session.or_(self.session.eq(val, kv.index(v)) for v in sorted(req.values) if kv.index(v) != kv.fresh_index)
         if req.operator == "In":
             return self.session.and_([has, named])
-        return self.session.or_([z3.Not(has), self.session.not_(named)])  # NotIn: absent keys match too
+        return self.session.or_([self.session.not_(has), self.session.not_(named)])  # NotIn: absent keys match too
 
     def namespace(self, selector: LabelSelector, pod: SymbolicPod) -> z3.BoolRef:
         """The pod's namespace matches: an existing one by its fixed labels, or a fresh one by its symbolic labels."""
         key = (id(pod), selector)
         if key not in self._namespaces:
             existing = [
-                pod.ns == i
+                self.session.eq(pod.ns, i)
                 for i, name in enumerate(self.table.names)
                 if name in pod.namespaces and selector.matches(self.table.labels[i])
             ]
@@ -59,4 +59,4 @@ class SelectorEncoder:
         index = self.table.index(name)
         if index is None or name not in pod.namespaces:
             return self.session.false()
-        return pod.ns == index
+        return self.session.eq(pod.ns, index)

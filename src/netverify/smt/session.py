@@ -43,6 +43,7 @@ class SolverSession:
         self._fresh = 0
         self._true = z3.BoolVal(True, self.ctx)
         self._false = z3.BoolVal(False, self.ctx)
+        self._ints: dict[int, z3.IntNumRef] = {}
 
     # ---- term construction in this session's context -------------------------------------------
 
@@ -94,7 +95,14 @@ class SolverSession:
             return self._false
         if part is self._false:
             return self._true
-        return z3.Not(part)
+        return z3.BoolRef(z3.Z3_mk_not(self.ctx.ref(), part.as_ast()), self.ctx)
+
+    def eq(self, term: z3.ArithRef, value: int) -> z3.BoolRef:
+        """term == value, without z3's argument coercion (the encoders build this one the most)."""
+        const = self._ints.get(value)
+        if const is None:
+            const = self._ints[value] = z3.IntVal(value, self.ctx)
+        return z3.BoolRef(z3.Z3_mk_eq(self.ctx.ref(), term.as_ast(), const.as_ast()), self.ctx)
 
     def _connective(self, make, items: list[z3.BoolRef]) -> z3.BoolRef:
         # z3.And/z3.Or coerce and re-check every argument; ours are Bool terms of this context already.

@@ -64,13 +64,14 @@ class SymbolicLabels:
         return [z3.And(v >= 0, v <= self.universe.keys[k].fresh_index) for k, v in self.val.items()]
 
     def equals(self, labels: Mapping[str, str]) -> z3.BoolRef:
+        s = self.session
         parts = []
         for key, index in self.universe.project(labels).items():
             if index is None:
-                parts.append(z3.Not(self.has[key]))
+                parts.append(s.not_(self.has[key]))
             else:
-                parts.append(z3.And(self.has[key], self.val[key] == index))
-        return self.session.and_(parts)
+                parts += [self.has[key], s.eq(self.val[key], index)]
+        return s.and_(parts)
 
     def read(self, model: z3.ModelRef) -> dict[str, str]:
         out = {}
