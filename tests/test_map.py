@@ -282,3 +282,10 @@ def test_ipblock_matches_pods_notes_workloads_without_an_ip():
     assert connectivity_map(c).notes == ()
     (note,) = connectivity_map(c, ipblock_matches_pods=True).notes
     assert "1 of 2 workloads have no known pod IP" in note
+
+
+@pytest.mark.slow
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cluster_st(), st.booleans())
+def test_map_agrees_with_the_evaluator_long_run(c, flag):
+    test_map_agrees_with_the_evaluator.hypothesis.inner_test(c, flag)
