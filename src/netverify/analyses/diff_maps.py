@@ -7,6 +7,7 @@ boundaries, every elementary interval is compared, and adjacent intervals that c
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -88,11 +89,20 @@ def _index(cmap: ConnectivityMap) -> _Indexed:
     return idx
 
 
-def _lookup(entries: list[tuple[_Interval, Protocols]], version: int, first: int) -> Protocols:
-    for (v, lo, hi), protocols in entries:
-        if v == version and lo <= first <= hi:
-            return protocols
-    return _NOTHING
+class _RangeIndex:
+    """What one version allows at an address, by binary search over its (disjoint) ranges."""
+
+    def __init__(self, entries: list[tuple[_Interval, Protocols]]) -> None:
+        self.entries = sorted(entries, key=lambda e: e[0])
+        self.starts = [(v, lo) for (v, lo, _), _ in self.entries]
+
+    def at(self, version: int, address: int) -> Protocols:
+        i = bisect.bisect_right(self.starts, (version, address)) - 1
+        if i >= 0:
+            (v, lo, hi), protocols = self.entries[i]
+            if v == version and lo <= address <= hi:
+                return protocols
+        return _NOTHING
 
 
 def _elementary(entries: Iterable[tuple[_Interval, Protocols]]) -> list[_Interval]:
@@ -111,8 +121,9 @@ def _ip_changes(
     workload: WorkloadNode, side: _Side, base: list[tuple[_Interval, Protocols]], head: list[tuple[_Interval, Protocols]]
 ) -> list[RawChange]:
     changed: list[tuple[_Interval, Protocols, Protocols]] = []
+    base_index, head_index = _RangeIndex(base), _RangeIndex(head)
     for v, lo, hi in _elementary([*base, *head]):
-        b, h = _lookup(base, v, lo), _lookup(head, v, lo)
+        b, h = base_index.at(v, lo), head_index.at(v, lo)
         added, removed = protocols_minus(h, b), protocols_minus(b, h)
         if not added and not removed:
             continue
