@@ -321,3 +321,11 @@ def test_huge_stdin():
     with pytest.raises(InputError) as caught:
         load_cluster(["-"], stdin=io.StringIO("x" * 200), limits=LoadLimits(max_file_bytes=100))
     assert caught.value.file == "<stdin>" and "limit" in caught.value.message
+
+
+def test_too_many_files(tmp_path):
+    for i in range(3):
+        (tmp_path / f"{i}.yaml").write_text("kind: ConfigMap\n")
+    with pytest.raises(InputError) as caught:
+        load_cluster([str(tmp_path)], limits=LoadLimits(max_files=2))
+    assert caught.value.file == str(tmp_path) and "more than 2" in caught.value.message

@@ -318,3 +318,34 @@ status: {podIP: 10.0.0.9}
     assert [w.ref for w in cluster.workloads] == ["shop/web-abc[ReplicaSet]"]
     assert cluster.workloads[0].ips == (ipaddress.ip_address("10.0.0.9"),)
     assert len(cluster.workloads[0].ports) == 3
+
+
+def test_kinds_of_other_api_groups_are_skipped_by_group():
+    cluster = load_text(
+        """\
+        apiVersion: serving.knative.dev/v1
+        kind: Service
+        metadata: {name: knative}
+        spec: {template: {spec: {containers: [{image: x}]}}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: core}
+        """
+    )
+    assert [s.name for s in cluster.services] == ["core"]
+    assert cluster.services[0].selector is None and cluster.services[0].ports == ()
+    assert cluster.skipped_kinds == {"Service (serving.knative.dev/v1)": 1}
+
+
+def test_namespace_name_label_is_always_the_name():
+    cluster = load_text("kind: Namespace\nmetadata: {name: a, labels: {kubernetes.io/metadata.name: b}}\n")
+    assert cluster.namespaces["a"].labels == {NAMESPACE_NAME_LABEL: "a"}
+    assert any("m.yaml:2" in w and "sets it to a" in w for w in cluster.warnings)
+
+
+def test_policy_without_spec_isolates_ingress_of_every_pod():
+    cluster = load_text("kind: NetworkPolicy\nmetadata: {name: p, namespace: x}\n")
+    (policy,) = cluster.policies
+    assert policy.pod_selector == EVERYTHING and policy.policy_types == frozenset({"ingress"})
+    assert policy.ingress == () and policy.namespace == "x" and "x" in cluster.namespaces

@@ -205,3 +205,12 @@ def test_missing_properties_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError) as caught:
         load_properties(os.path.join(tmp_path, "absent.yaml"))
     assert "cannot read" in caught.value.message
+
+
+def test_properties_file_limits_apply(tmp_path):
+    from netverify.load.limits import LoadLimits
+
+    path = write(tmp_path, FULL)
+    with pytest.raises(InputError) as caught:
+        load_properties(path, limits=LoadLimits(max_file_bytes=50))
+    assert caught.value.file == path and "limit" in caught.value.message

@@ -133,7 +133,7 @@ class _ClusterBuilder:
         written = labels.get(NAMESPACE_NAME_LABEL)
         if written is not None and written != name:
             self.warnings.append(
-                f"{site.where()}: namespace {name} labels {NAMESPACE_NAME_LABEL}={written}; "
+                f"{site.at('metadata', 'labels', NAMESPACE_NAME_LABEL).where()}: namespace {name} labels {NAMESPACE_NAME_LABEL}={written}; "
                 f"the API server sets it to {name}"
             )
         labels[NAMESPACE_NAME_LABEL] = name
