@@ -15,8 +15,17 @@ class PeerEncoder:
         self.session = session
         self.selectors = selectors
         self.ipblock_matches_pods = ipblock_matches_pods
+        self._cache: dict[tuple, z3.BoolRef] = {}
 
     def matches(self, peer: Peer, policy_namespace: str, other: SymbolicEndpoint) -> z3.BoolRef:
+        # The same peer is written in many policies (e.g. "the monitoring namespace"): build it once.
+        own = policy_namespace if peer.namespace_selector is None else None
+        key = (peer.pod_selector, peer.namespace_selector, peer.ip_block, own, id(other))
+        if key not in self._cache:
+            self._cache[key] = self._matches(peer, policy_namespace, other)
+        return self._cache[key]
+
+    def _matches(self, peer: Peer, policy_namespace: str, other: SymbolicEndpoint) -> z3.BoolRef:
         if peer.ip_block is not None:
             if other.is_external or self.ipblock_matches_pods:
                 return other.ip.in_block(peer.ip_block)

@@ -28,6 +28,7 @@ class SideEncoder:
         self.table = table
         self.selectors = selectors
         self.peers = peers
+        self._ports: dict = {}
 
     def allowed(
         self, pod: SymbolicEndpoint, direction: Direction, other: SymbolicEndpoint, conn: SymbolicConnection,
@@ -59,5 +60,5 @@ class SideEncoder:
     ) -> z3.BoolRef:
         return self.session.and_([
             self.peers.any_matches(rule.peers, policy.namespace, other),
-            ports_match(self.session, rule.ports, conn, dst),
+            ports_match(self.session, rule.ports, conn, dst, self._ports),
         ])

@@ -11,7 +11,7 @@ from netverify.smt.symbols import SymbolicConnection, SymbolicEndpoint, protocol
 
 def port_match(session: SolverSession, entry: PortMatch, conn: SymbolicConnection, dst: SymbolicEndpoint) -> z3.BoolRef:
     proto = protocol_index(entry.protocol)
-    same_protocol = conn.protocol == proto
+    same_protocol = session.eq(conn.protocol, proto)
     if entry.port is None:
         return same_protocol
     if isinstance(entry.port, str):
@@ -21,16 +21,29 @@ def port_match(session: SolverSession, entry: PortMatch, conn: SymbolicConnectio
         vars_ = dst.named_ports.get(entry.port)
         if vars_ is None:
             return session.false()
-        return z3.And(same_protocol, vars_.has, vars_.protocol == proto, conn.port == vars_.number)
+        return session.and_([same_protocol, vars_.has, session.eq(vars_.protocol, proto), conn.port == vars_.number])
     if entry.end_port is not None:
-        return z3.And(same_protocol, conn.port >= entry.port, conn.port <= entry.end_port)
-    return z3.And(same_protocol, conn.port == entry.port)
+        return session.and_([same_protocol, conn.port >= entry.port, conn.port <= entry.end_port])
+    return session.and_([same_protocol, session.eq(conn.port, entry.port)])
+
+
+PortCache = dict[tuple, z3.BoolRef]
 
 
 def ports_match(
-    session: SolverSession, entries: tuple[PortMatch, ...], conn: SymbolicConnection, dst: SymbolicEndpoint
+    session: SolverSession, entries: tuple[PortMatch, ...], conn: SymbolicConnection, dst: SymbolicEndpoint,
+    cache: PortCache | None = None,
 ) -> z3.BoolRef:
-    """Empty entries: every port and protocol."""
+    """Empty entries: every port and protocol. `cache`: formulas of entries already seen (many rules share
+    the same `TCP/53` entry), keyed by what the entry means, not where it is written."""
     if not entries:
         return session.true()
-    return session.or_(port_match(session, e, conn, dst) for e in entries)
+    if cache is None:
+        return session.or_(port_match(session, e, conn, dst) for e in entries)
+    parts = []
+    for e in entries:
+        key = (e.protocol, e.port, e.end_port, id(conn), id(dst))
+        if key not in cache:
+            cache[key] = port_match(session, e, conn, dst)
+        parts.append(cache[key])
+    return session.or_(parts)

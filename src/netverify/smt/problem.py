@@ -35,6 +35,8 @@ from netverify.smt.universe import LabelUniverse
 
 Scope = Literal["any", "existing"]
 
+MAX_PREFERRED_GROUPS = 200  # beyond this many distinct existing workloads, scope any does not prefer them
+
 
 @dataclass(frozen=True)
 class Candidates:
@@ -174,7 +176,17 @@ class ConnectionProblem:
         ip_matters = self._pod_ip_matters()
         pods = [ep for ep in (self.src, self.dst) if isinstance(ep, SymbolicPod)]
         classes = {pod.role: self._classes(self.candidates[pod.role], ip_matters) for pod in pods}
+        if self.scope == "any" and any(len(c) > MAX_PREFERRED_GROUPS for c in classes.values()):
+            # Preferring existing workloads only makes counterexamples readable; on a big cluster it would
+            # cost more than the question itself. The witness code still names a workload that fits.
+            s.add(z3.Not(self.prefer_workloads))
         for pod in pods:
+            if self.scope == "any" and len(classes[pod.role]) > MAX_PREFERRED_GROUPS:
+                s.add(s.eq(pod.workload, -1))
+                s.add(z3.Implies(self.prefer_namespaces, pod.ns < self.table.fresh_index))
+                if ip_matters:
+                    s.add(pod.ip.present)
+                continue
             choice = self.endpoints.existing_choice(pod, [(i, w) for i, w, _ in classes[pod.role]], ip_matters)
             if self.scope == "existing":
                 s.add(choice)
