@@ -99,7 +99,7 @@ def run_action_script(tmp_path: Path, *, exits: dict[str, int], env: dict[str, s
         "GITHUB_OUTPUT": str(outputs),
         "GITHUB_STEP_SUMMARY": str(summary),
         "STUB_LOG": str(log),
-        "NV_PROPERTIES": "", "NV_MANIFESTS": "", "NV_BASE": "", "NV_DIFF": "true", "NV_FAIL_ON": "added",
+        "NV_PROPERTIES": "", "NV_MANIFESTS": "", "NV_PROVE_FILES": "", "NV_BASE": "", "NV_DIFF": "true", "NV_FAIL_ON": "added",
         **{f"STUB_EXIT_{command}": str(code) for command, code in exits.items()},
         **env,
     }
@@ -113,11 +113,13 @@ def run_action_script(tmp_path: Path, *, exits: dict[str, int], env: dict[str, s
 def test_action_runs_prove_and_a_diff_per_manifest_path_and_keeps_the_exit_code(tmp_path: Path) -> None:
     out, calls, summary = run_action_script(
         tmp_path, exits={"prove": 0, "diff": 1},
-        env={"NV_PROPERTIES": "props.yaml", "NV_MANIFESTS": "k8s\nbase/extra", "NV_BASE": "abc123"},
+        env={"NV_PROPERTIES": "props.yaml", "NV_MANIFESTS": "k8s\nbase/extra", "NV_BASE": "abc123",
+             "NV_PROVE_FILES": "crds"},
     )
     assert out["exit-code"] == "1"
     prove_calls = [c for c in calls if c.startswith("prove ")]
-    assert prove_calls and all(c.startswith("prove props.yaml -f k8s -f base/extra ") for c in prove_calls)
+    # The properties file names its own manifests; diff's paths are not added (they would be read twice).
+    assert prove_calls and all(c.startswith("prove props.yaml -f crds --format ") for c in prove_calls)
     diff_calls = [c for c in calls if c.startswith("diff ")]
     assert any(c.startswith("diff git:abc123:k8s k8s --fail-on added ") for c in diff_calls)
     assert any(c.startswith("diff git:abc123:base/extra base/extra --fail-on added ") for c in diff_calls)
