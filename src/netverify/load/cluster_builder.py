@@ -1,0 +1,143 @@
+"""Kubernetes objects → the Cluster snapshot: one handler per kind read, everything else counted and skipped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from netverify.load.documents import RawObject
+from netverify.load.k8s_schema import (
+    ControllerModel,
+    CronJobModel,
+    NamespaceModel,
+    NetworkPolicyModel,
+    ObjectMeta,
+    PodModel,
+    PodTemplateModel,
+    ServiceModel,
+)
+from netverify.load.policies import network_policy
+from netverify.load.services import service
+from netverify.load.site import Site
+from netverify.load.validation import validate
+from netverify.load.workloads import WorkloadSet, pod_workload, template_workload
+from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Namespace, Service
+from netverify.model.policy import NetworkPolicy
+from netverify.model.span import Span
+
+CONTROLLERS = {
+    "Deployment": ("apps/", "extensions/"),
+    "StatefulSet": ("apps/",),
+    "DaemonSet": ("apps/", "extensions/"),
+    "ReplicaSet": ("apps/", "extensions/"),
+    "ReplicationController": ("v1",),
+    "Job": ("batch/",),
+}
+CORE = ("v1",)
+NETWORK_POLICY_VERSIONS = ("networking.k8s.io/v1", "networking.k8s.io/v1beta1", "extensions/v1beta1")
+_READ_KINDS = frozenset({"Namespace", "Pod", "CronJob", "Service", "NetworkPolicy", *CONTROLLERS})
+
+
+def _accepts(api_version: str | None, prefixes: tuple[str, ...]) -> bool:
+    # No apiVersion at all (hand-written snippets, some List items): trust the kind.
+    return api_version is None or any(api_version == p or (p.endswith("/") and api_version.startswith(p)) for p in prefixes)
+
+
+@dataclass
+class ClusterBuilder:
+    default_namespace: str
+    declared: dict[str, Namespace] = field(default_factory=dict)
+    used: dict[str, None] = field(default_factory=dict)  # an ordered set
+    workloads: WorkloadSet = field(default_factory=WorkloadSet)
+    services: list[Service] = field(default_factory=list)
+    policies: list[NetworkPolicy] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seen: dict[tuple[str, str, str], Span] = field(default_factory=dict)
+
+    def add(self, obj: RawObject) -> None:
+        kind, version = obj.kind, obj.api_version
+        site = Site(obj.file, obj.data)
+        if kind == "Namespace" and _accepts(version, CORE):
+            self._namespace(validate(NamespaceModel, obj.data, obj.file), site)
+        elif kind == "Pod" and _accepts(version, CORE):
+            pod = validate(PodModel, obj.data, obj.file)
+            namespace, _ = self._identify("Pod", pod.metadata, site)
+            self.workloads.add(pod_workload(namespace, pod, site, self.warnings), self.warnings)
+        elif kind in CONTROLLERS and _accepts(version, CONTROLLERS[kind]):
+            ctl = validate(ControllerModel, obj.data, obj.file)
+            template = ctl.spec.template if ctl.spec else None
+            self._controller(kind, ctl.metadata, template, site, site.at("spec", "template"))
+        elif kind == "CronJob" and _accepts(version, ("batch/",)):
+            cron = validate(CronJobModel, obj.data, obj.file)
+            job = cron.spec.jobTemplate if cron.spec else None
+            template = job.spec.template if job and job.spec else None
+            self._controller(kind, cron.metadata, template, site, site.at("spec", "jobTemplate", "spec", "template"))
+        elif kind == "Service" and _accepts(version, CORE):
+            svc = validate(ServiceModel, obj.data, obj.file)
+            namespace, name = self._identify("Service", svc.metadata, site)
+            self.services.append(service(namespace, name, svc, site))
+        elif kind == "NetworkPolicy" and _accepts(version, NETWORK_POLICY_VERSIONS):
+            pol = validate(NetworkPolicyModel, obj.data, obj.file)
+            namespace, name = self._identify("NetworkPolicy", pol.metadata, site)
+            self.policies.append(network_policy(pol, namespace, name, site, self.warnings))
+        else:
+            label = kind if kind not in _READ_KINDS else f"{kind} ({version})"
+            self.skipped[label] = self.skipped.get(label, 0) + 1
+
+    def _controller(
+        self, kind: str, meta: ObjectMeta, template: PodTemplateModel | None, site: Site, template_site: Site
+    ) -> None:
+        namespace, name = self._identify(kind, meta, site)
+        workload = template_workload(
+            namespace, name, kind, template.metadata if template else None, template.spec if template else None,
+            template_site, site, self.warnings,
+        )
+        self.workloads.add(workload, self.warnings)
+
+    def _namespace(self, model: NamespaceModel, site: Site) -> None:
+        name = self._name(model.metadata, site)
+        self._check_duplicate("Namespace", "", name, site)
+        labels = dict(model.metadata.labels or {})
+        written = labels.get(NAMESPACE_NAME_LABEL)
+        if written is not None and written != name:
+            self.warnings.append(
+                f"{site.at('metadata', 'labels', NAMESPACE_NAME_LABEL).where()}: namespace {name} labels {NAMESPACE_NAME_LABEL}={written}; "
+                f"the API server sets it to {name}"
+            )
+        labels[NAMESPACE_NAME_LABEL] = name
+        self.declared[name] = Namespace(name, labels, site.span())
+
+    def _identify(self, kind: str, meta: ObjectMeta, site: Site) -> tuple[str, str]:
+        name = self._name(meta, site)
+        namespace = meta.namespace or self.default_namespace
+        self._check_duplicate(kind, namespace, name, site)
+        self.used[namespace] = None
+        return namespace, name
+
+    @staticmethod
+    def _name(meta: ObjectMeta, site: Site) -> str:
+        if not meta.name:
+            raise site.at("metadata", "name").error("every object needs metadata.name")
+        return meta.name
+
+    def _check_duplicate(self, kind: str, namespace: str, name: str, site: Site) -> None:
+        key = (kind, namespace, name)
+        first = self.seen.get(key)
+        if first is not None:
+            what = f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
+            raise site.at("metadata", "name").error(f"duplicate {what} (first at {first})")
+        self.seen[key] = site.span()
+
+    def build(self) -> Cluster:
+        namespaces = dict(self.declared)
+        for name in self.used:
+            if name not in namespaces:
+                namespaces[name] = Namespace(name, {NAMESPACE_NAME_LABEL: name}, None)
+        return Cluster(
+            namespaces=namespaces,
+            workloads=self.workloads.workloads(),
+            services=tuple(self.services),
+            policies=tuple(self.policies),
+            skipped_kinds=dict(self.skipped),
+            warnings=tuple(self.warnings),
+        )
