@@ -190,8 +190,10 @@ def _check_preferring(session: SolverSession, problem: DiffProblem) -> CheckResu
 
     Only the last, unrestricted check decides sat/unsat/unknown; a preferred tier that times out just falls through.
     """
-    for assumptions in ((problem.prefer_workloads, problem.prefer_existing_namespaces),
-                        (problem.prefer_existing_namespaces,)):
+    tiers = [(problem.prefer_existing_namespaces,)]
+    if problem.has_workload_preference:
+        tiers.insert(0, (problem.prefer_workloads, problem.prefer_existing_namespaces))
+    for assumptions in tiers:
         result = session.check(*assumptions)
         if result.sat:
             return result

@@ -133,6 +133,7 @@ class DiffProblem:
         pods = [ep for ep in (self.src, self.dst) if isinstance(ep, SymbolicPod)]
         endpoints = EndpointEncoder(s, self.table, self.head.selectors)
         candidates = self._workload_candidates()
+        self.has_workload_preference = bool(candidates)
         for pod in pods:
             s.add(z3.Implies(self.prefer_existing_namespaces, pod.ns < self.table.fresh_index))
             choice = endpoints.existing_choice(pod, candidates, self.ip_matters) if candidates else s.false()
