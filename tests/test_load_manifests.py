@@ -349,3 +349,23 @@ def test_policy_without_spec_isolates_ingress_of_every_pod():
     (policy,) = cluster.policies
     assert policy.pod_selector == EVERYTHING and policy.policy_types == frozenset({"ingress"})
     assert policy.ingress == () and policy.namespace == "x" and "x" in cluster.namespaces
+
+
+def test_an_empty_list_item_is_the_zero_value_as_kubernetes_decodes_it():
+    cluster = load_text(
+        """\
+        kind: NetworkPolicy
+        metadata: {name: p}
+        spec:
+          ingress:
+          -
+          egress:
+          - ports:
+            -
+        """
+    )
+    (policy,) = cluster.policies
+    assert len(policy.ingress) == 1 and policy.ingress[0].peers == () and policy.ingress[0].ports == ()
+    (port,) = policy.egress[0].ports
+    assert (port.protocol, port.port, port.span.line) == (Protocol.TCP, None, 8)
+    assert policy.policy_types == frozenset({"ingress", "egress"})

@@ -7,13 +7,26 @@ normalisers, which can name the offending field precisely.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 ProtocolName = Literal["TCP", "UDP", "SCTP"]
 OperatorName = Literal["In", "NotIn", "Exists", "DoesNotExist"]
 PolicyTypeName = Literal["Ingress", "Egress"]
+
+
+T = TypeVar("T")
+
+
+def _null_items_as_empty(value: Any) -> Any:
+    # `- ` with nothing after it is null; Kubernetes decodes it as the zero value, i.e. `{}`.
+    if isinstance(value, list):
+        return [{} if item is None else item for item in value]
+    return value
+
+
+ZeroedList = Annotated[list[T], BeforeValidator(_null_items_as_empty)]
 
 
 class K8sModel(BaseModel):
@@ -143,20 +156,20 @@ class PolicyPortSpec(K8sModel):
 
 
 class IngressRuleSpec(K8sModel):
-    from_: list[PeerSpec] | None = Field(default=None, alias="from")
-    ports: list[PolicyPortSpec] | None = None
+    from_: ZeroedList[PeerSpec] | None = Field(default=None, alias="from")
+    ports: ZeroedList[PolicyPortSpec] | None = None
 
 
 class EgressRuleSpec(K8sModel):
-    to: list[PeerSpec] | None = None
-    ports: list[PolicyPortSpec] | None = None
+    to: ZeroedList[PeerSpec] | None = None
+    ports: ZeroedList[PolicyPortSpec] | None = None
 
 
 class NetworkPolicySpecModel(K8sModel):
     podSelector: LabelSelectorSpec | None = None
     policyTypes: list[PolicyTypeName] | None = None
-    ingress: list[IngressRuleSpec] | None = None
-    egress: list[EgressRuleSpec] | None = None
+    ingress: ZeroedList[IngressRuleSpec] | None = None
+    egress: ZeroedList[EgressRuleSpec] | None = None
 
 
 class NetworkPolicyModel(K8sModel):
