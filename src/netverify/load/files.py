@@ -19,7 +19,8 @@ def read_sources(
 ) -> Iterator[tuple[str, str]]:
     """(name, text) of every manifest file the paths name, in the order given (directories: sorted by path)."""
     files = 0
-    for path in paths:
+    for written in paths:
+        path = os.fspath(written)  # a pathlib.Path works too; spans always hold str
         if path == "-":
             yield STDIN_NAME, _read_stdin(stdin, limits)
             continue
