@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from netverify.analyses.diff_classes import added_classes
 from netverify.analyses.diff_maps import compare_maps
-from netverify.analyses.diff_rules import attribute
+from netverify.analyses.diff_rules import Replicas, attribute
 from netverify.analyses.map import connectivity_map
 from netverify.findings import DiffReport, PairChange
 from netverify.model.cluster import Cluster
@@ -32,8 +32,9 @@ def diff(
     base_map = connectivity_map(base, ipblock_matches_pods=ipblock_matches_pods)
     head_map = connectivity_map(head, ipblock_matches_pods=ipblock_matches_pods)
     changes = []
+    base_replicas, head_replicas = Replicas(base), Replicas(head)
     for raw in compare_maps(base_map, head_map):
-        added_by, removed_by = attribute(base, head, raw, ipblock_matches_pods=ipblock_matches_pods)
+        added_by, removed_by = attribute(base_replicas, head_replicas, raw, ipblock_matches_pods=ipblock_matches_pods)
         changes.append(PairChange(raw.src, raw.dst, raw.added, raw.removed, added_by, removed_by))
     notes = _workload_notes(base, head)
     if not symbolic:

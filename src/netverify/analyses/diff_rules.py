@@ -23,12 +23,22 @@ from netverify.model.verdict import RuleRef, Verdict
 _MAX_WITNESSES_PER_CHANGE = 16
 
 
-def endpoint_of(cluster: Cluster, node: MapNode) -> Endpoint | None:
-    """A concrete endpoint for a map node in this version, or None when the workload does not exist here."""
-    if isinstance(node, IPRangeNode):
-        return ExternalEndpoint(ipaddress.ip_address(node.start))
-    w = cluster.workload(node.label)
-    return None if w is None else replica_of(cluster, w)
+class Replicas:
+    """Concrete endpoints for map nodes in one version, looked up by ref once (maps can be large)."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self._workloads = {w.ref: w for w in cluster.workloads}
+        self._endpoints: dict[str, Endpoint | None] = {}
+
+    def endpoint(self, node: MapNode) -> Endpoint | None:
+        """None when the workload does not exist in this version; an IP range is its first address."""
+        if isinstance(node, IPRangeNode):
+            return ExternalEndpoint(ipaddress.ip_address(node.start))
+        if node.label not in self._endpoints:
+            w = self._workloads.get(node.label)
+            self._endpoints[node.label] = None if w is None else replica_of(self.cluster, w)
+        return self._endpoints[node.label]
 
 
 def witness_ports(protocols: Protocols) -> Iterable[tuple[Protocol, int]]:
@@ -37,12 +47,12 @@ def witness_ports(protocols: Protocols) -> Iterable[tuple[Protocol, int]]:
     return firsts[:_MAX_WITNESSES_PER_CHANGE]
 
 
-def _verdict(cluster: Cluster, src: MapNode, dst: MapNode, proto: Protocol, port: int,
+def _verdict(version: Replicas, src: MapNode, dst: MapNode, proto: Protocol, port: int,
              ipblock_matches_pods: bool) -> Verdict | None:
-    s, d = endpoint_of(cluster, src), endpoint_of(cluster, dst)
+    s, d = version.endpoint(src), version.endpoint(dst)
     if s is None or d is None:
         return None
-    return evaluate(cluster, Flow(s, d, proto, port), ipblock_matches_pods=ipblock_matches_pods)
+    return evaluate(version.cluster, Flow(s, d, proto, port), ipblock_matches_pods=ipblock_matches_pods)
 
 
 def _opened_by(now: Verdict, then: Verdict | None) -> list[RuleRef]:
@@ -54,9 +64,11 @@ def _opened_by(now: Verdict, then: Verdict | None) -> list[RuleRef]:
     return out
 
 
-def attribute(base: Cluster, head: Cluster, change: RawChange, *, ipblock_matches_pods: bool = False
-              ) -> tuple[tuple[RuleRef, ...], tuple[RuleRef, ...]]:
-    """(added_by, removed_by) for one changed pair."""
+def attribute(base: Cluster | Replicas, head: Cluster | Replicas, change: RawChange, *,
+              ipblock_matches_pods: bool = False) -> tuple[tuple[RuleRef, ...], tuple[RuleRef, ...]]:
+    """(added_by, removed_by) for one changed pair. Pass `Replicas` to share lookups across many changes."""
+    base = base if isinstance(base, Replicas) else Replicas(base)
+    head = head if isinstance(head, Replicas) else Replicas(head)
     added_by: list[RuleRef] = []
     for proto, port in witness_ports(change.added):
         now = _verdict(head, change.src, change.dst, proto, port, ipblock_matches_pods)
