@@ -9,6 +9,7 @@ until nothing is left or `max_witnesses` classes are found (then `more` says whe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -119,31 +120,37 @@ _MAX_FIT_TRIES = 500
 def _with_existing_workloads(target: _ClassTarget, flow: Flow) -> Flow:
     """Put replicas of existing workloads in the pods' places (destination first, trying its own ports) where
     the flow stays in its class: a witness made of real workloads is easier to act on. Bounded, best effort."""
-    head = target.versions.head
-    tries = 0
-    for role in ("dst", "src"):
-        ep = getattr(flow, role)
-        if not isinstance(ep, PodEndpoint) or ep.workload is not None:
-            continue
-        for w in head.workloads:
-            if w.namespace != ep.namespace:
-                continue
-            replica = replica_of(head, w)
-            ports = [flow.port]
-            if role == "dst":
-                ports += [c.port for c in w.ports if c.protocol == flow.protocol and c.port != flow.port]
-            for number in ports:
-                tries += 1
-                if tries > _MAX_FIT_TRIES:
-                    return flow
-                candidate = replace(flow, port=number, **{role: replica})
-                if target.holds(candidate):
-                    flow = candidate
-                    break
-            else:
-                continue
+    for candidate in _bounded(_replacements(target, flow, "dst")):
+        if target.holds(candidate):
+            flow = candidate
             break
+    for candidate in _bounded(_replacements(target, flow, "src")):
+        if target.holds(candidate):
+            return candidate
     return flow
+
+
+def _replacements(target: _ClassTarget, flow: Flow, role: str) -> Iterator[Flow]:
+    """The flow with a replica of each existing workload of the pod's namespace in `role`'s place."""
+    head = target.versions.head
+    ep = getattr(flow, role)
+    if not isinstance(ep, PodEndpoint) or ep.workload is not None:
+        return
+    for w in head.workloads:
+        if w.namespace != ep.namespace:
+            continue
+        ports = [flow.port]
+        if role == "dst":
+            ports += [c.port for c in w.ports if c.protocol == flow.protocol and c.port != flow.port]
+        for number in ports:
+            yield replace(flow, port=number, **{role: replica_of(head, w)})
+
+
+def _bounded(candidates: Iterator[Flow]) -> Iterator[Flow]:
+    for i, candidate in enumerate(candidates):
+        if i >= _MAX_FIT_TRIES:
+            return
+        yield candidate
 
 
 def _recheck(v: _Versions, flow: Flow) -> None:
