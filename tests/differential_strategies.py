@@ -6,12 +6,13 @@ namespaces collide often and every operator, peer form and default gets exercise
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 
 from hypothesis import strategies as st
 
 from builders import SPAN, cport, cluster, ipblock, namespace, peer, policy, port, rule, workload
-from netverify.model.cluster import NAMESPACE_NAME_LABEL
+from netverify.model.cluster import NAMESPACE_NAME_LABEL, Service, ServicePort
 from netverify.model.flow import ExternalEndpoint, Flow, PodEndpoint
 from netverify.model.ipblock import IPBlock
 from netverify.model.labels import OPERATORS, LabelSelector, Requirement
@@ -110,14 +111,38 @@ def clusters(draw):
         ))
     for i in range(draw(st.integers(0, 4))):
         objects.append(draw(policies(i)))
-    return cluster(*objects)
+    c = cluster(*objects)
+    return dataclasses.replace(c, services=tuple(draw(services(c, i)) for i in range(draw(st.integers(0, 2)))))
 
 
 @st.composite
-def endpoint_specs(draw, allow_external: bool = True):
-    shape = draw(st.sampled_from(["pods", "pods", "pods", "external"] if allow_external else ["pods"]))
+def services(draw, c, index: int):
+    """A Service selecting (some of) a workload's labels, its ports mapping to numbered or named targets."""
+    w = draw(st.sampled_from(c.workloads))
+    keys = draw(st.sets(st.sampled_from(sorted(w.labels)), max_size=len(w.labels))) if w.labels else set()
+    selector = {k: w.labels[k] for k in keys} or dict(draw(pod_labels)) or None
+    ports = tuple(
+        ServicePort(f"sp{j}", draw(st.integers(1, 8)), draw(st.one_of(st.integers(1, 7), st.sampled_from(PORT_NAMES))),
+                    draw(st.sampled_from(PROTOCOLS)))
+        for j in range(draw(st.integers(1, 2)))
+    )
+    return Service(w.namespace, f"s{index}", selector, ports, SPAN)
+
+
+@st.composite
+def endpoint_specs(draw, c=None, allow_external: bool = True):
+    shapes = ["pods", "pods", "pods", "pods", "external"] if allow_external else ["pods"]
+    if c is not None:
+        shapes += ["workload"] + (["service"] if c.services else [])
+    shape = draw(st.sampled_from(shapes))
     if shape == "external":
         return EndpointSpec(span=SPAN, ip_block=draw(ipblocks()))
+    if shape == "workload":
+        w = draw(st.sampled_from(c.workloads))
+        return EndpointSpec(span=SPAN, namespace=w.namespace, workload=f"{w.kind}/{w.name}")
+    if shape == "service":
+        svc = draw(st.sampled_from(c.services))
+        return EndpointSpec(span=SPAN, namespace=svc.namespace, service=svc.name)
     ns = draw(st.one_of(st.none(), st.none(), st.sampled_from(NAMESPACES + ["new"])))
     ns_sel = draw(st.one_of(st.none(), ns_selectors)) if ns is None else None
     return EndpointSpec(span=SPAN, namespace=ns, namespace_selector=ns_sel,

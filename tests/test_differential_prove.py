@@ -100,7 +100,7 @@ def oracle(c: Cluster, p, *, ipblock_matches_pods: bool) -> str:
 
 def _check_existing(data) -> None:
     c = data.draw(clusters())
-    p = prop(data.draw(endpoint_specs()), data.draw(endpoint_specs()), data.draw(st.sampled_from(EXPECTS)),
+    p = prop(data.draw(endpoint_specs(c)), data.draw(endpoint_specs(c)), data.draw(st.sampled_from(EXPECTS)),
              "existing", data.draw(property_ports))
     ipm = data.draw(st.booleans())
     [result] = prove(c, props(p), ipblock_matches_pods=ipm).results  # re-checks every counterexample itself
@@ -112,7 +112,7 @@ def _check_existing(data) -> None:
 
 def _check_any(data) -> None:
     c = data.draw(clusters())
-    src, dst, ports = data.draw(endpoint_specs()), data.draw(endpoint_specs()), data.draw(property_ports)
+    src, dst, ports = data.draw(endpoint_specs(c)), data.draw(endpoint_specs(c)), data.draw(property_ports)
     ipm = data.draw(st.booleans())
     results = {
         (expect, scope): prove(c, props(prop(src, dst, expect, scope, ports)), ipblock_matches_pods=ipm).results[0]

@@ -47,8 +47,11 @@ def _endpoint(
         return ExternalEndpoint(ip), True
     ip = ep.ip.read(model)
     index = _int(model, ep.workload)
-    if index >= 0:
-        w = problem.cluster.workloads[index]
+    # A pod the property pins to a workload is that workload's replica, whatever the guards chose.
+    spec = getattr(problem, f"{ep.role}_spec", None)  # other problems (diff) pin no workload
+    pinned = getattr(spec, "workload", None)
+    if index >= 0 or pinned is not None:
+        w = pinned if pinned is not None else problem.cluster.workloads[index]
         return PodEndpoint(
             w.namespace, dict(problem.cluster.namespace_labels(w.namespace)), dict(w.labels), tuple(w.ports),
             ip, w,
