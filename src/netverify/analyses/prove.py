@@ -23,6 +23,7 @@ from netverify.smt.resolve import PortSpec, ResolvedEndpoint, resolve_endpoint, 
 from netverify.smt.session import CheckResult, SolverSession
 
 DEFAULT_RLIMIT: int | None = None  # no resource limit unless asked: the timeout bounds each check
+PREFERENCE_TIMEOUT_MS = 5000  # looking for a more readable counterexample is worth only so much time
 
 _SIDE_WORDS = {"from": "source (from)", "to": "destination (to)"}
 
@@ -109,11 +110,12 @@ class _PropertyProver:
     def _done(self, status: Status, **kw) -> PropertyResult:
         return _result(self.prop, status, int((time.monotonic() - self.started) * 1000), **kw)
 
-    def _check(self, *assumptions) -> CheckResult:
+    def _check(self, *assumptions, cap_ms: int | None = None) -> CheckResult:
         left = self.budget.remaining_ms()
         if left is not None and left <= 0:
             return CheckResult("unknown", reason="the run's time budget (--max-time) ran out")
-        return self.session.check(*assumptions, timeout_ms=left)
+        caps = [c for c in (left, cap_ms) if c is not None]
+        return self.session.check(*assumptions, timeout_ms=min(caps) if caps else None)
 
     def run(self) -> PropertyResult:
         vacuous = self._vacuity()
@@ -187,7 +189,7 @@ class _PropertyProver:
         if self.prop.scope == "existing":
             return first
         for guard in (self.problem.prefer_workloads, self.problem.prefer_namespaces):
-            answer = self._check(guard)
+            answer = self._check(guard, cap_ms=PREFERENCE_TIMEOUT_MS)
             if answer.sat:
                 return answer
         return first
