@@ -150,6 +150,8 @@ class _PropertyProver:
                 return f"the {side} matches nothing: {spec.empty_reason}"
             if self.prop.scope == "existing" and not spec.is_external and not p.candidates[_role(spec)].items:
                 return f"the {side} matches no existing workload"
+        if item.ports.empty_reason is not None:
+            return f"the ports match nothing: {item.ports.empty_reason}"
         for spec, fits in ((item.src, p.fits_src), (item.dst, p.fits_dst)):
             side = _SIDE_WORDS[spec.role]
             answer = self._check(fits)
@@ -158,8 +160,6 @@ class _PropertyProver:
             if answer.unsat:
                 what = "no existing workload" if self.prop.scope == "existing" else "no pod or address"
                 return f"the {side} can match {what}: its selectors contradict each other or the cluster"
-        if item.ports.empty_reason is not None:
-            return f"the ports match nothing: {item.ports.empty_reason}"
         answer = self._check(p.fits)
         if answer.verdict == "unknown":
             return self._done("unknown", reason=f"deciding whether any connection fits: {answer.reason}")
