@@ -865,15 +865,15 @@ class _Props:
             return False
         a, b = pair
         return self.add(f"{a}-never-reaches-{b}", f"no pod of {a}, present or future, reaches {b}",
-                 {"namespace": a}, {"namespace": b}, "unreachable", "any", "proven")
+                        {"namespace": a}, {"namespace": b}, "unreachable", "any", "proven")
 
     def unreachable_any_violated(self):
         if not self.allowed_edges:
             return False
         a, b, port = self.r.choice(self.allowed_edges)
         return self.add(f"{a.app}-in-{a.ns}-never-reaches-{b.app}-in-{b.ns}",
-                 f"{a.app} ({a.ns}) never reaches {b.app} ({b.ns}) on {port}",
-                 self.pods(a), self.pods(b), "unreachable", "any", "violated", self.portspec(b, port))
+                        f"{a.app} ({a.ns}) never reaches {b.app} ({b.ns}) on {port}",
+                        self.pods(a), self.pods(b), "unreachable", "any", "violated", self.portspec(b, port))
 
     def reachable_existing(self):
         if self.allowed_edges and self.r.random() < 0.6:
@@ -886,7 +886,7 @@ class _Props:
         _, num, proto = b.port(port)
         status = "proven" if self.ev.allowed(a, b, proto, num) else "violated"
         return self.add(f"{a.name}-reaches-{b.name}-{port}", f"{a.ns}/{a.name} reaches {b.ns}/{b.name} on {port}",
-                 self.wl(a), self.wl(b), "reachable", "existing", status, self.portspec(b, port))
+                        self.wl(a), self.wl(b), "reachable", "existing", status, self.portspec(b, port))
 
     def reachable_existing_service(self):
         if not self.allowed_edges:
@@ -894,8 +894,9 @@ class _Props:
         a, b, _ = self.r.choice(self.allowed_edges)
         # every service port must be reachable for a proof
         status = "proven" if all(self.ev.allowed(a, b, proto, num) for _, num, proto in b.serving()) else "violated"
-        return self.add(f"{a.name}-reaches-service-{b.name}", f"{a.ns}/{a.name} reaches every port of service {b.ns}/{b.name}",
-                 self.wl(a), {"namespace": b.ns, "service": b.name}, "reachable", "existing", status)
+        return self.add(f"{a.name}-reaches-service-{b.name}",
+                        f"{a.ns}/{a.name} reaches every port of service {b.ns}/{b.name}",
+                        self.wl(a), {"namespace": b.ns, "service": b.name}, "reachable", "existing", status)
 
     def possible_existing(self):
         if self.allowed_edges and self.r.random() < 0.5:
@@ -908,7 +909,7 @@ class _Props:
         _, num, proto = b.port(port)
         status = "proven" if self.ev.allowed(a, b, proto, num) else "violated"
         return self.add(f"{a.name}-may-reach-{b.name}-{port}", f"{a.ns}/{a.name} can reach {b.ns}/{b.name} on {port}",
-                 self.wl(a), self.wl(b), "possible", "existing", status, self.portspec(b, port))
+                        self.wl(a), self.wl(b), "possible", "existing", status, self.portspec(b, port))
 
     def reachable_any_dns(self):
         guarded = {p["metadata"]["namespace"] for p in self.gen.policies if p["metadata"]["name"] == "allow-dns"}
@@ -916,9 +917,10 @@ class _Props:
         if not cands:
             return False
         a = self.r.choice(cands)
+        dns = {"namespace": "kube-system", "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}
         return self.add(f"{a}-resolves-dns", f"every pod of {a}, present or future, can use the cluster DNS",
-                 {"namespace": a}, {"namespace": "kube-system", "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}},
-                 "reachable", "any", "proven", [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}])
+                        {"namespace": a}, dns, "reachable", "any", "proven",
+                        [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}])
 
     def reachable_any_internet(self):
         guarded = {p["metadata"]["namespace"] for p in self.gen.policies
@@ -929,8 +931,8 @@ class _Props:
         a = self.r.choice(cands)
         # a future pod of `a` with a fresh app label is selected only by default-deny and allow-dns
         return self.add(f"{a}-reaches-internet-https", f"every pod of {a} reaches the internet on 443",
-                 {"namespace": a}, {"ipBlock": {"cidr": UNUSED_NET}}, "reachable", "any", "violated",
-                 [{"protocol": "TCP", "port": 443}])
+                        {"namespace": a}, {"ipBlock": {"cidr": UNUSED_NET}}, "reachable", "any", "violated",
+                        [{"protocol": "TCP", "port": 443}])
 
     def unreachable_any_internet(self):
         net = ipaddress.ip_network(UNUSED_NET)
@@ -939,19 +941,19 @@ class _Props:
             return False
         a = self.r.choice(cands)
         return self.add(f"{a}-no-egress-to-{net.network_address}", f"no pod of {a} reaches {net}",
-                 {"namespace": a}, {"ipBlock": {"cidr": str(net)}}, "unreachable", "any", "proven")
+                        {"namespace": a}, {"ipBlock": {"cidr": str(net)}}, "unreachable", "any", "proven")
 
     def possible_any(self):
         if self.allowed_edges and self.r.random() < 0.5:
             a, b, _ = self.r.choice(self.allowed_edges)
             return self.add(f"{a.ns}-may-reach-{b.ns}", f"some pod of {a.ns} can reach some pod of {b.ns}",
-                     {"namespace": a.ns}, {"namespace": b.ns}, "possible", "any", "proven")
+                            {"namespace": a.ns}, {"namespace": b.ns}, "possible", "any", "proven")
         pair = self.ns_pair(False)
         if not pair:
             return False
         a, b = pair
         return self.add(f"{a}-may-reach-{b}", f"some pod of {a} can reach some pod of {b}",
-                 {"namespace": a}, {"namespace": b}, "possible", "any", "violated")
+                        {"namespace": a}, {"namespace": b}, "possible", "any", "violated")
 
     def unreachable_existing(self):
         if self.allowed_edges and self.r.random() < 0.4:
@@ -967,9 +969,9 @@ class _Props:
         if hit is None:
             return False
         return self.add(f"{a.ns}-to-{b.ns}-closed-on-{num}-{proto.lower()}",
-                 f"no existing workload of {a.ns} reaches one of {b.ns} on {num}/{proto}",
-                 {"namespace": a.ns}, {"namespace": b.ns}, "unreachable", "existing",
-                 "violated" if hit else "proven", [{"protocol": proto, "port": num}])
+                        f"no existing workload of {a.ns} reaches one of {b.ns} on {num}/{proto}",
+                        {"namespace": a.ns}, {"namespace": b.ns}, "unreachable", "existing",
+                        "violated" if hit else "proven", [{"protocol": proto, "port": num}])
 
     def collision(self):
         if not self.collisions:
@@ -1006,8 +1008,8 @@ class _Props:
         if hit is None:
             return True
         return self.add(f"{dst.name}-in-{ns}-only-from-{role}-namespaces-today",
-                 f"same, for the existing workloads", src, self.pods(dst), "unreachable", "existing",
-                 "violated" if hit else "proven", ports)
+                        "same, for the existing workloads", src, self.pods(dst), "unreachable", "existing",
+                        "violated" if hit else "proven", ports)
 
     def build(self, k: int):
         kinds = [self.unreachable_any_proven, self.unreachable_any_violated, self.reachable_existing,

@@ -247,7 +247,8 @@ def test_properties_name_existing_namespaces_services_and_workloads(props, shop)
                 assert (end["namespace"], end["service"]) in services, p["name"]
             if "workload" in end:
                 kind, _, name = end["workload"].rpartition("/")
-                assert any(ns == end["namespace"] and n == name and kind in ("", k) for ns, k, n in workloads), p["name"]
+                assert any(ns == end["namespace"] and n == name and kind in ("", k)
+                           for ns, k, n in workloads), p["name"]
 
 
 def test_every_property_has_a_comment_saying_why():
