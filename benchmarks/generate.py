@@ -110,7 +110,7 @@ SYSTEM_IMAGES = {"coredns": "registry.k8s.io/coredns/coredns:v1.11.1",
                  "prometheus": "quay.io/prometheus/prometheus:v2.51.0"}
 
 
-class _Dumper(yaml.CDumper):
+class _Dumper(getattr(yaml, "CDumper", yaml.Dumper)):  # libyaml when pyyaml was built with it
     """libyaml emitter; shared sub-dicts are written out, never as &anchors."""
 
     def ignore_aliases(self, data):  # noqa: ARG002
