@@ -1,0 +1,103 @@
+"""Whatever the input, loading ends in a Cluster or an InputError, never another exception."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from netverify.errors import InputError
+from netverify.load.files import decode
+from netverify.load.manifests import load_cluster_from_texts
+from netverify.model.cluster import Cluster
+
+VALID = [
+    {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "p", "namespace": "a"},
+     "spec": {"podSelector": {"matchLabels": {"app": "db"}}, "policyTypes": ["Ingress", "Egress"],
+              "ingress": [{"from": [{"podSelector": {"matchExpressions": [{"key": "x", "operator": "In", "values": ["1"]}]},
+                                     "namespaceSelector": {}},
+                                    {"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}],
+                           "ports": [{"port": 80, "endPort": 90, "protocol": "TCP"}, {"port": "http"}]}],
+              "egress": [{"to": [{"namespaceSelector": {"matchLabels": {"t": "a"}}}], "ports": [{"protocol": "UDP"}]}]}},
+    {"apiVersion": "v1", "kind": "PodList", "items": [
+        {"metadata": {"name": "p-1", "namespace": "a", "labels": {"app": "web"},
+                      "ownerReferences": [{"kind": "ReplicaSet", "name": "rs", "controller": True}]},
+         "spec": {"containers": [{"ports": [{"containerPort": 80, "name": "http"}]}], "hostNetwork": False},
+         "status": {"podIP": "10.0.0.1", "podIPs": [{"ip": "10.0.0.1"}]}}]},
+    {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+     "spec": {"template": {"metadata": {"labels": {"app": "d"}}, "spec": {"containers": [{"ports": [{"containerPort": 1}]}]}}}},
+    {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"},
+     "spec": {"jobTemplate": {"spec": {"template": {"metadata": {"labels": {"a": "b"}}}}}}},
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+     "spec": {"selector": {"app": "d"}, "ports": [{"port": 80, "targetPort": "http", "protocol": "UDP"}]}},
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "labels": {"x": "y"}}},
+]
+
+junk = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=12)
+    | st.sampled_from(["", "In", "TCP", "Ingress", "10.0.0.0/8", "10.1.2.3/8", "fd00::/8", "http", "0", "-1"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from paths(v, prefix + (i,))
+
+
+def outcome(text: str) -> Cluster | InputError:
+    try:
+        return load_cluster_from_texts([("f.yaml", text)])
+    except InputError as err:
+        assert err.file == "f.yaml" and err.message
+        return err
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(VALID), st.data(), junk)
+def test_a_valid_manifest_with_one_part_replaced_loads_or_fails_cleanly(manifest, data, replacement):
+    mutated = copy.deepcopy(manifest)
+    path = data.draw(st.sampled_from([p for p in paths(mutated) if p]))
+    parent = mutated
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = replacement
+    outcome(yaml.safe_dump(mutated))
+
+
+@pytest.mark.parametrize("manifest", VALID, ids=[m["kind"] for m in VALID])
+def test_the_valid_manifests_load(manifest):
+    assert isinstance(outcome(yaml.safe_dump(manifest)), Cluster)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200))
+def test_arbitrary_bytes_load_or_fail_cleanly(data):
+    try:
+        text = decode("f.yaml", data)
+    except InputError:
+        return
+    outcome(text)
+
+
+yamlish = st.lists(
+    st.sampled_from(["kind: Pod", "kind: NetworkPolicy", "metadata:", "  name: x", "spec:", "  ingress:", "  - from:",
+                     "    - {}", "- a", "---", "&a [*a]", "*b", "<<: *a", "? [1]", ": x", "!!binary aGk=", "{", "]",
+                     "'", '"\\u12"', "\t", "items: [", "kind: List", "a: b: c", "  - ports: [{port: 0}]", "..."]),
+    max_size=12,
+).map("\n".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(yamlish)
+def test_yaml_like_fragments_load_or_fail_cleanly(text):
+    outcome(text)
