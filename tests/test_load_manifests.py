@@ -369,3 +369,21 @@ def test_an_empty_list_item_is_the_zero_value_as_kubernetes_decodes_it():
     (port,) = policy.egress[0].ports
     assert (port.protocol, port.port, port.span.line) == (Protocol.TCP, None, 8)
     assert policy.policy_types == frozenset({"ingress", "egress"})
+
+
+def test_statefulset_replicas_differ_only_in_per_replica_labels_without_a_warning():
+    pods = "".join(
+        f"""\
+---
+kind: Pod
+metadata:
+  name: db-{i}
+  labels: {{app: db, statefulset.kubernetes.io/pod-name: db-{i}, apps.kubernetes.io/pod-index: "{i}"}}
+  ownerReferences: [{{kind: StatefulSet, name: db, controller: true}}]
+"""
+        for i in range(3)
+    )
+    cluster = load_text(pods)
+    assert [w.ref for w in cluster.workloads] == ["default/db[StatefulSet]"]
+    assert cluster.workloads[0].labels["statefulset.kubernetes.io/pod-name"] == "db-0"
+    assert cluster.warnings == ()

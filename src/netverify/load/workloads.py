@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from netverify.load.k8s_schema import ObjectMeta, OwnerReference, PodModel, PodSpecModel
@@ -91,6 +92,20 @@ def container_ports(spec: PodSpecModel | None, site: Site, warnings: list[str]) 
     return tuple(ports)
 
 
+# Labels the controller sets differently on each replica by design: not a sign of replicas that differ.
+PER_REPLICA_LABELS = frozenset({
+    "statefulset.kubernetes.io/pod-name",
+    "apps.kubernetes.io/pod-index",
+    "batch.kubernetes.io/job-completion-index",
+})
+
+
+def _alike(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
+    return {k: v for k, v in a.items() if k not in PER_REPLICA_LABELS} == {
+        k: v for k, v in b.items() if k not in PER_REPLICA_LABELS
+    }
+
+
 @dataclass(slots=True)
 class WorkloadSet:
     """Workloads in reading order; a pod of a workload already seen adds its IPs to it."""
@@ -106,8 +121,8 @@ class WorkloadSet:
             self.by_ref[ref] = workload
             self.ips[ref] = dict.fromkeys(workload.ips)
             return
-        if seen.labels != workload.labels and ref not in self.warned:
-            self.warned.add(ref)  # once per workload: StatefulSet replicas always differ a little
+        if not _alike(seen.labels, workload.labels) and ref not in self.warned:
+            self.warned.add(ref)
             warnings.append(f"{workload.span}: {ref}: replicas have different labels; using those at {seen.span}")
         self.ips[ref].update(dict.fromkeys(workload.ips))
 
