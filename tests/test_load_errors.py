@@ -329,3 +329,8 @@ def test_too_many_files(tmp_path):
     with pytest.raises(InputError) as caught:
         load_cluster([str(tmp_path)], limits=LoadLimits(max_files=2))
     assert caught.value.file == str(tmp_path) and "more than 2" in caught.value.message
+
+
+def test_more_than_two_policy_types():
+    err = error_of("kind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  policyTypes: [Ingress, Egress, Ingress]\n")
+    assert (err.line, err.field) == (4, "spec.policyTypes") and "at most two" in err.message

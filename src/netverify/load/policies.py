@@ -22,6 +22,8 @@ def network_policy(model: NetworkPolicyModel, namespace: str, name: str, site: S
     egress = tuple(
         _rule("egress", i, rule, spec_site.at("egress", i), warnings) for i, rule in enumerate(spec.egress or ())
     )
+    if spec.policyTypes and len(spec.policyTypes) > 2:
+        raise spec_site.at("policyTypes").error("at most two policyTypes (Ingress, Egress)")
     if spec.policyTypes:
         policy_types = frozenset(t.lower() for t in spec.policyTypes)
     else:
