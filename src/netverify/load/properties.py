@@ -6,13 +6,13 @@ import os
 import re
 
 from netverify.errors import InputError
+from netverify.load.files import read_text
 from netverify.load.ipblocks import ip_block
 from netverify.load.labels import label_selector
 from netverify.load.limits import DEFAULT_LIMITS, LoadLimits
 from netverify.load.ports import port_match
 from netverify.load.properties_schema import EndpointSchema, PropertiesSchema, PropertySchema
 from netverify.load.reader import read_documents
-from netverify.load.files import read_text
 from netverify.load.site import Site
 from netverify.load.tree import LineDict
 from netverify.load.validation import validate
