@@ -38,6 +38,7 @@ def _port_candidates(c: Cluster, p) -> list[int]:
             hi = e.end_port if e.end_port is not None else e.port
             out.update({e.port - 1, e.port, hi, hi + 1})
     out.update(cp.port for w in c.workloads for cp in w.ports)
+    out.update(sp.target_port for svc in c.services for sp in svc.ports if isinstance(sp.target_port, int))
     return sorted(n for n in out if 1 <= n <= 65535)
 
 
