@@ -387,3 +387,9 @@ metadata:
     assert [w.ref for w in cluster.workloads] == ["default/db[StatefulSet]"]
     assert cluster.workloads[0].labels["statefulset.kubernetes.io/pod-name"] == "db-0"
     assert cluster.warnings == ()
+
+
+def test_a_file_named_twice_is_read_once(tmp_path):
+    path = write(tmp_path / "k8s" / "app.yaml", "kind: Pod\nmetadata: {name: p}\n")
+    cluster = load_cluster([str(tmp_path / "k8s"), path, str(tmp_path / "k8s" / ".." / "k8s" / "app.yaml")])
+    assert [w.name for w in cluster.workloads] == ["p"]

@@ -19,12 +19,18 @@ def read_sources(
 ) -> Iterator[tuple[str, str]]:
     """(name, text) of every manifest file the paths name, in the order given (directories: sorted by path)."""
     files = 0
+    seen: set[str] = set()
     for written in paths:
         path = os.fspath(written)  # a pathlib.Path works too; spans always hold str
         if path == "-":
             yield STDIN_NAME, _read_stdin(stdin, limits)
             continue
         for file in _expand(path):
+            # `-f k8s -f k8s/app.yaml`, or a properties file's manifests plus the same -f: read each file once.
+            real = os.path.realpath(file)
+            if real in seen:
+                continue
+            seen.add(real)
             files += 1
             if files > limits.max_files:
                 raise InputError(path, None, None, f"more than {limits.max_files} manifest files")
