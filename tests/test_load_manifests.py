@@ -393,3 +393,9 @@ def test_a_file_named_twice_is_read_once(tmp_path):
     path = write(tmp_path / "k8s" / "app.yaml", "kind: Pod\nmetadata: {name: p}\n")
     cluster = load_cluster([str(tmp_path / "k8s"), path, str(tmp_path / "k8s" / ".." / "k8s" / "app.yaml")])
     assert [w.name for w in cluster.workloads] == ["p"]
+
+
+def test_a_service_with_an_empty_selector_selects_nothing_by_itself():
+    cluster = load_text("kind: Service\nmetadata: {name: s}\nspec: {selector: {}, ports: [{port: 80}]}\n")
+    assert cluster.services[0].selector is None
+    assert cluster.services[0].ports[0].target_port == 80

@@ -19,5 +19,6 @@ def service(namespace: str, name: str, model: ServiceModel, site: Site) -> Servi
         if isinstance(target, int):
             check_port_number(target, here.at("targetPort"))
         ports.append(ServicePort(port.name, port.port, target, Protocol(port.protocol or "TCP")))
-    selector = dict(spec.selector) if spec and spec.selector is not None else None
+    # An empty selector is no selector: the API says endpoints are then managed by something else.
+    selector = dict(spec.selector) if spec and spec.selector else None
     return Service(namespace, name, selector, tuple(ports), site.span())
