@@ -119,3 +119,8 @@ def test_json_that_yaml_refuses_still_loads():
     with pytest.raises(InputError) as caught:
         read_documents("f.json", '{"a": 1, "a": "\\ud800"}')
     assert "duplicate key 'a'" in caught.value.message
+
+
+def test_json_key_longer_than_yaml_allows_still_loads():
+    (doc,) = read_documents("f.json", json.dumps({"k": {"a" * 2000: 1}}, indent=1))
+    assert doc["k"] == {"a" * 2000: 1}

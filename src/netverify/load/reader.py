@@ -86,7 +86,7 @@ class _Frame:
         self.key: Any = None
         self.key_line = 0
         self.has_key = False
-        self.merges: list[tuple[LineDict, int]] = []
+        self.merges: list[tuple[LineDict, int]] | None = None  # made on the first `<<`: most mappings have none
 
 
 class _Builder:
@@ -219,13 +219,15 @@ class _Builder:
         for source in sources:
             if not isinstance(source, LineDict):
                 raise InputError(self.file, line, "<<", "a merge key takes a mapping or a list of mappings")
+            if frame.merges is None:
+                frame.merges = []
             frame.merges.append((source, line))
 
     @staticmethod
     def _merge(frame: _Frame) -> None:
         # Keys written in the mapping win over merged ones; earlier merge sources win over later ones.
         mapping = frame.value
-        assert isinstance(mapping, LineDict)
+        assert isinstance(mapping, LineDict) and frame.merges is not None
         for source, line in frame.merges:
             for key, value in source.items():
                 if key not in mapping:
