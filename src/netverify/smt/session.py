@@ -7,6 +7,7 @@ same answer; `unknown` is its own verdict and never counts as unsat.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -126,17 +127,22 @@ class SolverSession:
         self.solver.set("timeout", budget)
         if self.rlimit is not None:
             self.solver.set("rlimit", self.rlimit)
+        started = time.monotonic()
         answer = self.solver.check(*assumptions)
         if answer == z3.sat:
             return CheckResult("sat", model=self.solver.model())
         if answer == z3.unsat:
             return CheckResult("unsat")
-        return CheckResult("unknown", reason=self._unknown_reason(budget))
+        elapsed_ms = (time.monotonic() - started) * 1000
+        return CheckResult("unknown", reason=self._unknown_reason(budget, elapsed_ms))
 
-    def _unknown_reason(self, budget: int) -> str:
+    def _unknown_reason(self, budget: int, elapsed_ms: float) -> str:
         raw = self.solver.reason_unknown()
         if "resource" in raw:
             return f"solver resource limit reached (rlimit {self.rlimit})"
         if raw in ("timeout", "canceled"):
+            # z3 often reports an exhausted rlimit as "canceled" too; a timeout cannot fire before its budget.
+            if self.rlimit is not None and elapsed_ms < budget:
+                return f"solver resource limit reached (rlimit {self.rlimit})"
             return f"solver timeout after {budget} ms"
         return f"solver gave up: {raw}"
