@@ -399,3 +399,78 @@ def test_a_service_with_an_empty_selector_selects_nothing_by_itself():
     cluster = load_text("kind: Service\nmetadata: {name: s}\nspec: {selector: {}, ports: [{port: 80}]}\n")
     assert cluster.services[0].selector is None
     assert cluster.services[0].ports[0].target_port == 80
+
+
+OWNED = """\
+kind: Pod
+metadata:
+  name: web-abc-1
+  namespace: shop
+  labels: {app: web, pod-template-hash: abc}
+  ownerReferences: [{kind: ReplicaSet, name: web-abc, controller: true}]
+status: {podIP: 10.0.0.1}
+---
+kind: Pod
+metadata:
+  name: web-old-1
+  namespace: shop
+  labels: {app: web, pod-template-hash: old}
+  ownerReferences: [{kind: ReplicaSet, name: web-old, controller: true}]
+status: {podIP: 10.0.0.2}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec: {template: {metadata: {labels: {app: web}}, spec: {containers: [{ports: [{containerPort: 80}]}]}}}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: web-abc
+  namespace: shop
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, controller: true}]
+spec: {template: {metadata: {labels: {app: web, pod-template-hash: abc}}}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: shop}
+spec: {jobTemplate: {spec: {template: {metadata: {labels: {app: batch}}}}}}
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: nightly-1
+  namespace: shop
+  ownerReferences: [{kind: CronJob, name: nightly, controller: true}]
+spec: {template: {metadata: {labels: {app: batch, job-name: nightly-1}}}}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: orphan
+  namespace: shop
+  ownerReferences: [{kind: Deployment, name: not-in-the-manifests, controller: true}]
+"""
+
+
+def test_a_controller_owned_by_a_controller_in_the_manifests_is_part_of_it():
+    cluster = load_text(OWNED)
+    assert [w.ref for w in cluster.workloads] == [
+        # web-old's ReplicaSet is not in the manifests: its pods stay their own workload
+        "shop/web-old[ReplicaSet]", "shop/web[Deployment]", "shop/nightly[CronJob]", "shop/orphan[ReplicaSet]",
+    ]
+    web = cluster.workload("shop/web[Deployment]")
+    assert web.labels == {"app": "web"} and [p.port for p in web.ports] == [80]
+    assert web.ips == (ipaddress.ip_address("10.0.0.1"),)
+    assert cluster.warnings == ()
+
+
+def test_a_controller_template_wins_over_its_pods_read_before_it():
+    cluster = load_text(
+        "kind: Pod\nmetadata:\n  name: rs-1\n  labels: {app: a, extra: x}\n"
+        "  ownerReferences: [{kind: ReplicaSet, name: rs, controller: true}]\nstatus: {podIP: 10.0.0.5}\n---\n"
+        "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: rs}\n"
+        "spec: {template: {metadata: {labels: {app: a}}}}\n"
+    )
+    (rs,) = cluster.workloads
+    assert rs.labels == {"app": "a"} and rs.span.line == 8 and rs.ips == (ipaddress.ip_address("10.0.0.5"),)

@@ -19,7 +19,7 @@ from netverify.load.policies import network_policy
 from netverify.load.services import service
 from netverify.load.site import Site
 from netverify.load.validation import validate
-from netverify.load.workloads import WorkloadSet, pod_workload, template_workload
+from netverify.load.workloads import WorkloadSet, pod_owner, pod_workload, template_workload
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Namespace, Service
 from netverify.model.policy import NetworkPolicy
 from netverify.model.span import Span
@@ -92,7 +92,9 @@ class ClusterBuilder:
             namespace, name, kind, template.metadata if template else None, template.spec if template else None,
             template_site, site, self.warnings,
         )
-        self.workloads.add(workload, self.warnings)
+        owner = pod_owner(meta)
+        owner_ref = f"{namespace}/{owner.name}[{owner.kind}]" if owner is not None and owner.kind else None
+        self.workloads.add(workload, self.warnings, template=True, owner=owner_ref)
 
     def _namespace(self, model: NamespaceModel, site: Site) -> None:
         name = self._name(model.metadata, site)

@@ -108,26 +108,57 @@ def _alike(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
 
 @dataclass(slots=True)
 class WorkloadSet:
-    """Workloads in reading order; a pod of a workload already seen adds its IPs to it."""
+    """Workloads in reading order. Pods of a workload add their IPs to it; a controller owned by another
+    controller in the manifests (a Deployment's ReplicaSet, a CronJob's Job) is part of its owner."""
 
     by_ref: dict[str, Workload] = field(default_factory=dict)
     ips: dict[str, dict[IPAddress, None]] = field(default_factory=dict)  # ordered sets, per workload
+    from_template: set[str] = field(default_factory=set)
+    owner_of: dict[str, str] = field(default_factory=dict)  # controller ref -> its owner's ref
     warned: set[str] = field(default_factory=set)
 
-    def add(self, workload: Workload, warnings: list[str]) -> None:
+    def add(self, workload: Workload, warnings: list[str], *, template: bool = False, owner: str | None = None) -> None:
+        """`template`: the workload comes from a controller's pod template (it wins over what its pods say);
+        `owner`: that controller's own controlling owner, as a ref."""
         ref = workload.ref
+        if owner is not None:
+            self.owner_of[ref] = owner
         seen = self.by_ref.get(ref)
         if seen is None:
             self.by_ref[ref] = workload
             self.ips[ref] = dict.fromkeys(workload.ips)
+            if template:
+                self.from_template.add(ref)
+            return
+        self.ips[ref].update(dict.fromkeys(workload.ips))
+        if template and ref not in self.from_template:
+            # Its pods came first (pods.yaml sorts before workloads.yaml): the template describes them all.
+            self.from_template.add(ref)
+            self.by_ref[ref] = workload
+            return
+        if template:
             return
         if not _alike(seen.labels, workload.labels) and ref not in self.warned:
             self.warned.add(ref)
             warnings.append(f"{workload.span}: {ref}: replicas have different labels; using those at {seen.span}")
-        self.ips[ref].update(dict.fromkeys(workload.ips))
 
     def workloads(self) -> tuple[Workload, ...]:
-        return tuple(
-            w if len(self.ips[ref]) == len(w.ips) else replace(w, ips=tuple(self.ips[ref]))
-            for ref, w in self.by_ref.items()
-        )
+        out: list[Workload] = []
+        ips = {ref: dict(found) for ref, found in self.ips.items()}
+        for ref in self.by_ref:
+            root = self._root(ref)
+            if root != ref:
+                ips[root].update(ips[ref])
+        for ref, w in self.by_ref.items():
+            if self._root(ref) != ref:
+                continue
+            out.append(w if len(ips[ref]) == len(w.ips) else replace(w, ips=tuple(ips[ref])))
+        return tuple(out)
+
+    def _root(self, ref: str) -> str:
+        """The top-most controller in the manifests that `ref` belongs to (itself when none)."""
+        seen = {ref}
+        while (owner := self.owner_of.get(ref)) is not None and owner in self.from_template and owner not in seen:
+            seen.add(owner)
+            ref = owner
+        return ref
