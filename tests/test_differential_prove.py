@@ -26,7 +26,8 @@ from prove_helpers import prop, props
 
 EXPECTS = ["unreachable", "reachable", "possible"]
 DEFAULT = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Two long runs of 5000 examples each: at least 10,000 random cases against the concrete evaluator.
+SLOW = settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _port_candidates(c: Cluster, p) -> list[int]:
