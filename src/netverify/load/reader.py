@@ -131,6 +131,10 @@ class _Builder:
                     frame.key = value
                     frame.key_line = line
                     frame.has_key = True
+                elif frame.key not in container and frame.key is not _MERGE_KEY and value is not _MERGE_KEY:
+                    container[frame.key] = value
+                    container.key_lines[frame.key] = frame.key_line
+                    frame.has_key = False
                 else:
                     self._put(frame, value, line)
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
