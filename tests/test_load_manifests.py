@@ -474,3 +474,10 @@ def test_a_controller_template_wins_over_its_pods_read_before_it():
     )
     (rs,) = cluster.workloads
     assert rs.labels == {"app": "a"} and rs.span.line == 8 and rs.ips == (ipaddress.ip_address("10.0.0.5"),)
+
+
+def test_a_directory_without_manifests_is_a_warning(tmp_path):
+    (tmp_path / "empty").mkdir()
+    write(tmp_path / "empty" / "notes.txt", "nothing")
+    cluster = load_cluster([str(tmp_path / "empty")])
+    assert cluster.workloads == () and any("no *.yaml" in w and "empty" in w for w in cluster.warnings)

@@ -15,9 +15,15 @@ STDIN_NAME = "<stdin>"
 
 
 def read_sources(
-    paths: Sequence[str], *, stdin: TextIO | None = None, limits: LoadLimits = DEFAULT_LIMITS
+    paths: Sequence[str],
+    *,
+    stdin: TextIO | None = None,
+    limits: LoadLimits = DEFAULT_LIMITS,
+    warnings: list[str] | None = None,
 ) -> Iterator[tuple[str, str]]:
-    """(name, text) of every manifest file the paths name, in the order given (directories: sorted by path)."""
+    """(name, text) of every manifest file the paths name, in the order given (directories: sorted by path).
+
+    A directory without any manifest file is worth a warning: usually a wrong path."""
     files = 0
     seen: set[str] = set()
     for written in paths:
@@ -25,7 +31,10 @@ def read_sources(
         if path == "-":
             yield STDIN_NAME, _read_stdin(stdin, limits)
             continue
-        for file in _expand(path):
+        found = _expand(path)
+        if not found and warnings is not None:
+            warnings.append(f"{path}: no *.yaml, *.yml or *.json files in this directory")
+        for file in found:
             # `-f k8s -f k8s/app.yaml`, or a properties file's manifests plus the same -f: read each file once.
             real = os.path.realpath(file)
             if real in seen:

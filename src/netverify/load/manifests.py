@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
@@ -21,7 +22,9 @@ def load_cluster(
     limits: LoadLimits | None = None,
 ) -> Cluster:
     limits = limits or DEFAULT_LIMITS
-    return _load(read_sources(paths, stdin=stdin, limits=limits), default_namespace, limits)
+    warnings: list[str] = []
+    cluster = _load(read_sources(paths, stdin=stdin, limits=limits, warnings=warnings), default_namespace, limits)
+    return dataclasses.replace(cluster, warnings=(*warnings, *cluster.warnings)) if warnings else cluster
 
 
 def load_cluster_from_texts(
