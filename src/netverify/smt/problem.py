@@ -66,6 +66,7 @@ class ConnectionProblem:
         self.src_spec, self.dst_spec, self.ports = src, dst, ports
         self.scope = scope
         self.ipblock_matches_pods = ipblock_matches_pods
+        self._ip_matters: bool | None = None
         self.table = NamespaceTable.of(cluster)
         self.candidates = {
             "src": self._candidates(src),
@@ -156,9 +157,11 @@ class ConnectionProblem:
         return pod
 
     def _pod_ip_matters(self) -> bool:
-        return self.ipblock_matches_pods and any(
-            peer.ip_block is not None for p in self.policies for r in (*p.ingress, *p.egress) for peer in r.peers
-        )
+        if self._ip_matters is None:
+            self._ip_matters = self.ipblock_matches_pods and any(
+                peer.ip_block is not None for p in self.policies for r in (*p.ingress, *p.egress) for peer in r.peers
+            )
+        return self._ip_matters
 
     def _classes(self, candidates: Candidates, ip_matters: bool) -> list[tuple[int, Workload, int]]:
         """One representative per group of workloads the encoding cannot tell apart (same namespace,

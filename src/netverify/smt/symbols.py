@@ -30,6 +30,10 @@ class NamespaceTable:
 
     names: tuple[str, ...]
     labels: tuple[Mapping[str, str], ...]
+    positions: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "positions", {n: i for i, n in enumerate(self.names)})
 
     @staticmethod
     def of(cluster: Cluster) -> NamespaceTable:
@@ -45,10 +49,7 @@ class NamespaceTable:
         return len(self.names)
 
     def index(self, name: str) -> int | None:
-        try:
-            return self.names.index(name)
-        except ValueError:
-            return None
+        return self.positions.get(name)
 
 
 class SymbolicLabels:
