@@ -18,7 +18,7 @@ from pathlib import Path
 
 from netverify.errors import InputError, UsageError
 from netverify.load.files import MANIFEST_SUFFIXES, decode
-from netverify.load.limits import DEFAULT_LIMITS
+from netverify.load.limits import DEFAULT_LIMITS, LoadLimits
 from netverify.load.manifests import load_cluster, load_cluster_from_texts
 from netverify.model.cluster import Cluster
 
@@ -51,25 +51,33 @@ class ManifestText:
     text: str
 
 
-def load_source(spec: str, *, default_namespace: str = "default", repo: str | os.PathLike[str] | None = None) -> Cluster:
+def load_source(
+    spec: str, *, default_namespace: str = "default", repo: str | os.PathLike[str] | None = None,
+    limits: LoadLimits | None = None,
+) -> Cluster:
     """Load one version of the manifests: a file, a directory, `-` (stdin) or `git:REF[:PATH]`.
 
     `repo` is the directory whose git repository `git:` specs read (default: the current directory).
     """
     if spec.startswith(GIT_PREFIX):
-        texts = read_git_manifests(GitSpec.parse(spec), spec, cwd=Path(repo) if repo is not None else Path.cwd())
-        return load_cluster_from_texts([(t.name, t.text) for t in texts], default_namespace=default_namespace)
+        texts = read_git_manifests(GitSpec.parse(spec), spec, cwd=Path(repo) if repo is not None else Path.cwd(),
+                                   limits=limits)
+        return load_cluster_from_texts([(t.name, t.text) for t in texts], default_namespace=default_namespace,
+                                       limits=limits)
     if spec != "-" and not Path(spec).exists():
         raise UsageError(f"{spec}: no such file or directory (for a git revision write git:REF[:PATH])")
-    return load_cluster([spec], default_namespace=default_namespace, stdin=sys.stdin)
+    return load_cluster([spec], default_namespace=default_namespace, stdin=sys.stdin, limits=limits)
 
 
-def read_git_manifests(spec: GitSpec, written: str, *, cwd: Path) -> list[ManifestText]:
+def read_git_manifests(
+    spec: GitSpec, written: str, *, cwd: Path, limits: LoadLimits | None = None
+) -> list[ManifestText]:
     """Every manifest under spec.path in spec.ref (or the one file it names), in path order.
 
     Like a directory on disk, folders whose name starts with a dot (.github, .git...) are not searched.
     """
-    git = _Git(cwd, written)
+    limits = limits or DEFAULT_LIMITS
+    git = _Git(cwd, written, limits.max_file_bytes)
     git.run("rev-parse", "--git-dir", what="not inside a git repository")
     commit = git.run("rev-parse", "--verify", "--quiet", f"{spec.ref}^{{commit}}",
                      what=f"unknown git revision {spec.ref!r}").strip()
@@ -86,8 +94,8 @@ def read_git_manifests(spec: GitSpec, written: str, *, cwd: Path) -> list[Manife
         (path, sha) for path, sha in git.ls_tree(commit, root_path)
         if path.lower().endswith(MANIFEST_SUFFIXES) and not _in_dot_folder(path, root_path)
     ]
-    if len(entries) > DEFAULT_LIMITS.max_files:
-        raise InputError(written, None, None, f"more than {DEFAULT_LIMITS.max_files} manifest files")
+    if len(entries) > limits.max_files:
+        raise InputError(written, None, None, f"more than {limits.max_files} manifest files")
     names = [f"{GIT_PREFIX}{spec.ref}:{path}" for path, _ in entries]
     return [ManifestText(n, t) for n, t in zip(names, git.blobs([sha for _, sha in entries], names))]
 
@@ -111,9 +119,10 @@ def _path_from_root(git: _Git, path: str) -> str:
 
 
 class _Git:
-    def __init__(self, cwd: Path, written: str) -> None:
+    def __init__(self, cwd: Path, written: str, max_file_bytes: int = DEFAULT_LIMITS.max_file_bytes) -> None:
         self.cwd = cwd
         self.written = written
+        self.max_file_bytes = max_file_bytes
 
     def run(self, *args: str, what: str) -> str:
         return self._run(args, what=what).decode("utf-8", errors="replace")
@@ -131,6 +140,8 @@ class _Git:
             if len(header) != 3 or header[1] != "blob":
                 raise UsageError(f"{self.written}: cannot read {shown} ({' '.join(header)})")
             size = int(header[2])
+            if size > self.max_file_bytes:
+                raise InputError(shown, None, None, f"file is {size} bytes, more than the limit of {self.max_file_bytes}")
             texts.append(decode(shown, data[header_end + 1:header_end + 1 + size]))
             pos = header_end + 1 + size + 1  # the content is followed by a newline
         return texts
