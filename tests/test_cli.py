@@ -54,17 +54,20 @@ class Fakes:
     def _install(monkeypatch, name, **attrs):
         monkeypatch.setitem(sys.modules, name, types.SimpleNamespace(**attrs))
 
-    def load_properties(self, path):
+    def load_properties(self, path, *, limits):
         self.calls["load_properties"] = (path,)
+        self.calls["limits"] = limits
         return self.props
 
-    def load_cluster(self, paths, *, default_namespace, stdin):
+    def load_cluster(self, paths, *, default_namespace, stdin, limits):
         self.calls["load_cluster"] = (list(paths), default_namespace)
+        self.calls["limits"] = limits
         if self.load_error:
             raise self.load_error
         return CLUSTER
 
-    def load_source(self, spec, *, default_namespace):
+    def load_source(self, spec, *, default_namespace, limits):
+        self.calls["limits"] = limits
         self.calls.setdefault("load_source", ())
         self.calls["load_source"] += (spec,)
         return CLUSTER

@@ -17,6 +17,8 @@ import typer
 from netverify import __version__
 from netverify.cli_args import default_port, parse_port
 from netverify.cli_guard import EXIT_OK, guarded, lazy
+from netverify.cli_limits import DEFAULT_LIMITS as _LIM
+from netverify.cli_limits import MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
 from netverify.cli_outcome import add_notes, cluster_notes, diff_exit_code, prove_exit_code, with_allow_vacuous
 from netverify.cli_output import emit, emit_notes, use_color
 from netverify.errors import UsageError
@@ -84,11 +86,11 @@ def _finish(result, fmt: str, output: Optional[Path], code: int) -> int:
     return code
 
 
-def _load_cluster(paths: list[str], namespace: str):
+def _load_cluster(paths: list[str], namespace: str, limits):
     if not paths:
         raise UsageError("no manifests: pass -f PATH (a file, a directory, or - for stdin)")
     load_cluster = lazy("netverify.load.manifests", "load_cluster")
-    return load_cluster(paths, default_namespace=namespace, stdin=sys.stdin)
+    return load_cluster(paths, default_namespace=namespace, stdin=sys.stdin, limits=limits)
 
 
 def _run(work) -> None:
@@ -112,6 +114,11 @@ def prove(
     ] = None,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
+    max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
+    max_files: MaxFiles = _LIM.max_files,
+    max_documents: MaxDocuments = _LIM.max_documents,
+    max_depth: MaxDepth = _LIM.max_depth,
+    max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
 ) -> None:
     """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
 
@@ -119,8 +126,9 @@ def prove(
         check_format("prove", fmt)
         load_properties = lazy("netverify.load.properties", "load_properties")
         run_prove = lazy("netverify.analyses.prove", "prove")
-        props = load_properties(properties)
-        cluster = _load_cluster([*props.manifests, *files], namespace)
+        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes)
+        props = load_properties(properties, limits=limits)
+        cluster = _load_cluster([*props.manifests, *files], namespace, limits)
         report = run_prove(
             cluster,
             props,
@@ -145,13 +153,19 @@ def map_(
     ] = None,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
+    max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
+    max_files: MaxFiles = _LIM.max_files,
+    max_documents: MaxDocuments = _LIM.max_documents,
+    max_depth: MaxDepth = _LIM.max_depth,
+    max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
 
     def work() -> int:
         check_format("map", fmt)
         connectivity_map = lazy("netverify.analyses.map", "connectivity_map")
-        cluster = _load_cluster(files, namespace)
+        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes)
+        cluster = _load_cluster(files, namespace, limits)
         cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus)
         return _finish(add_notes(cmap, cluster_notes(cluster)), fmt, output, EXIT_OK)
 
@@ -172,6 +186,11 @@ def explain(
     output: Output = None,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
+    max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
+    max_files: MaxFiles = _LIM.max_files,
+    max_documents: MaxDocuments = _LIM.max_documents,
+    max_depth: MaxDepth = _LIM.max_depth,
+    max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
 ) -> None:
     """Why one connection is allowed or blocked, rule by rule."""
 
@@ -179,7 +198,8 @@ def explain(
         check_format("explain", fmt)
         parsed = parse_port(port) if port is not None else None
         run_explain = lazy("netverify.analyses.explain", "explain")
-        cluster = _load_cluster(files, namespace)
+        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes)
+        cluster = _load_cluster(files, namespace, limits)
         protocol, number = parsed or default_port(cluster, dst)
         explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
         return _finish(add_notes(explanation, cluster_notes(cluster)), fmt, output, EXIT_OK)
@@ -210,6 +230,11 @@ def diff(
     timeout: Timeout = 30.0,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
+    max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
+    max_files: MaxFiles = _LIM.max_files,
+    max_documents: MaxDocuments = _LIM.max_documents,
+    max_depth: MaxDepth = _LIM.max_depth,
+    max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
 ) -> None:
     """What HEAD newly allows or blocks compared with BASE, each with a witness."""
 
@@ -217,8 +242,9 @@ def diff(
         check_format("diff", fmt)
         load_source = lazy("netverify.load.sources", "load_source")
         run_diff = lazy("netverify.analyses.diff", "diff")
-        base_cluster = load_source(base, default_namespace=namespace)
-        head_cluster = load_source(head, default_namespace=namespace)
+        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes)
+        base_cluster = load_source(base, default_namespace=namespace, limits=limits)
+        head_cluster = load_source(head, default_namespace=namespace, limits=limits)
         report = run_diff(
             base_cluster,
             head_cluster,
