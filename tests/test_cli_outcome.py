@@ -7,7 +7,7 @@ from dataclasses import replace
 import report_fixtures as fx
 from netverify.cli_outcome import add_notes, cluster_notes, prove_exit_code, with_allow_vacuous
 from netverify.findings import ProveReport
-from netverify.model.cluster import Cluster, Workload
+from netverify.model.cluster import Cluster, Namespace, Workload
 from netverify.model.properties import PropertiesFile
 from netverify.model.span import Span
 
@@ -17,7 +17,12 @@ def cluster(**kw) -> Cluster:
 
 
 def test_clean_cluster_has_no_notes():
-    assert cluster_notes(cluster()) == ()
+    shop = Namespace("shop", {"kubernetes.io/metadata.name": "shop"}, Span("n.yaml", 1))
+    assert cluster_notes(cluster(namespaces={"shop": shop})) == ()
+
+
+def test_an_empty_cluster_says_the_manifests_hold_nothing():
+    assert cluster_notes(cluster()) == ("the manifests hold no Namespace, workload, Service or NetworkPolicy",)
 
 
 def test_notes_count_skipped_kinds_carry_warnings_and_name_host_network_pods():

@@ -43,6 +43,9 @@ def with_allow_vacuous(report: ProveReport, props: PropertiesFile) -> ProveRepor
 
 def cluster_notes(cluster: Cluster) -> tuple[str, ...]:
     notes: list[str] = []
+    if not (cluster.namespaces or cluster.workloads or cluster.services or cluster.policies):
+        # An empty file or a wrong path reads as "nothing is isolated": say so rather than look like a result.
+        notes.append("the manifests hold no Namespace, workload, Service or NetworkPolicy")
     if cluster.skipped_kinds:
         total = sum(cluster.skipped_kinds.values())
         kinds = ", ".join(f"{kind} ({n})" for kind, n in sorted(cluster.skipped_kinds.items()))
