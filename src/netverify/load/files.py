@@ -53,6 +53,10 @@ def _expand(path: str) -> list[str]:
         for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]  # .git and friends
             found += [os.path.join(dirpath, f) for f in filenames if f.lower().endswith(MANIFEST_SUFFIXES)]
+        for file in found:
+            # Reading a FIFO or device found by the walk would block forever; named on purpose (-f <(...)) it may.
+            if os.path.exists(file) and not os.path.isfile(file):
+                raise InputError(file, None, None, "not a regular file (a FIFO, socket or device)")
         return sorted(found)
     if p.exists():
         return [path]
