@@ -141,7 +141,8 @@ class _Git:
                 raise UsageError(f"{self.written}: cannot read {shown} ({' '.join(header)})")
             size = int(header[2])
             if size > self.max_file_bytes:
-                raise InputError(shown, None, None, f"file is {size} bytes, more than the limit of {self.max_file_bytes}")
+                raise InputError(shown, None, None,
+                                 f"file is {size} bytes, more than the limit of {self.max_file_bytes}")
             texts.append(decode(shown, data[header_end + 1:header_end + 1 + size]))
             pos = header_end + 1 + size + 1  # the content is followed by a newline
         return texts
