@@ -18,6 +18,9 @@ class SelectorEncoder:
         self.table = table
         self._labels: dict[tuple[int, LabelSelector], z3.BoolRef] = {}
         self._namespaces: dict[tuple[int, LabelSelector], z3.BoolRef] = {}
+        self._matching: dict[LabelSelector, frozenset[int]] = {}
+        self._by_label: dict[tuple[str, str], frozenset[int]] | None = None
+        self._by_key: dict[str, frozenset[int]] = {}
 
     def labels(self, selector: LabelSelector, labels: SymbolicLabels) -> z3.BoolRef:
         key = (id(labels), selector)
@@ -46,14 +49,43 @@ class SelectorEncoder:
         if key not in self._namespaces:
             existing = [
                 self.session.eq(pod.ns, i)
-                for i, name in enumerate(self.table.names)
-                if name in pod.namespaces and selector.matches(self.table.labels[i])
+                for i in sorted(self.matching_namespaces(selector))
+                if self.table.names[i] in pod.namespaces
             ]
             fresh = self.session.false()
             if pod.may_be_fresh:
-                fresh = self.session.and_([pod.ns == self.table.fresh_index, self.labels(selector, pod.ns_labels)])
+                fresh = self.session.and_([
+                    self.session.eq(pod.ns, self.table.fresh_index), self.labels(selector, pod.ns_labels)
+                ])
             self._namespaces[key] = self.session.or_([*existing, fresh])
         return self._namespaces[key]
+
+    def matching_namespaces(self, selector: LabelSelector) -> frozenset[int]:
+        """Indices of the existing namespaces the selector matches, by set algebra over an inverted index
+        (a thousand namespaces times thousands of selectors is too many label-by-label matches)."""
+        found = self._matching.get(selector)
+        if found is None:
+            if self._by_label is None:
+                self._build_index()
+            everything = frozenset(range(len(self.table.names)))
+            found = everything
+            for req in selector.requirements:
+                named = frozenset().union(*(self._by_label.get((req.key, v), frozenset()) for v in req.values))
+                having = self._by_key.get(req.key, frozenset())
+                found &= {"In": named, "NotIn": everything - named, "Exists": having,
+                          "DoesNotExist": everything - having}[req.operator]
+            self._matching[selector] = found
+        return found
+
+    def _build_index(self) -> None:
+        by_label: dict[tuple[str, str], set[int]] = {}
+        by_key: dict[str, set[int]] = {}
+        for i, labels in enumerate(self.table.labels):
+            for k, v in labels.items():
+                by_label.setdefault((k, v), set()).add(i)
+                by_key.setdefault(k, set()).add(i)
+        self._by_label = {k: frozenset(v) for k, v in by_label.items()}
+        self._by_key = {k: frozenset(v) for k, v in by_key.items()}
 
     def in_namespace(self, pod: SymbolicPod, name: str) -> z3.BoolRef:
         index = self.table.index(name)

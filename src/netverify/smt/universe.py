@@ -7,7 +7,7 @@ so one fresh representative per key stands for all of them, and "absent" is its 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from netverify.model.labels import LabelSelector
 
@@ -17,16 +17,17 @@ class KeyValues:
     key: str
     values: tuple[str, ...]  # index i stands for values[i]; index len(values) for `fresh`
     fresh: str  # a value no selector names (what a model's fresh slot prints as)
+    positions: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "positions", {v: i for i, v in enumerate(self.values)})
 
     @property
     def fresh_index(self) -> int:
         return len(self.values)
 
     def index(self, value: str) -> int:
-        try:
-            return self.values.index(value)
-        except ValueError:
-            return self.fresh_index
+        return self.positions.get(value, len(self.values))
 
     def value(self, index: int) -> str:
         return self.values[index] if index < len(self.values) else self.fresh
