@@ -195,7 +195,7 @@ def test_explain_bad_port_is_a_usage_error(fakes, bad):
 def test_no_manifests_at_all_is_a_usage_error(fakes):
     fakes.props = replace(fakes.props, manifests=())
     result = run("prove", "props.yaml")
-    assert result.exit_code == 2 and "no manifests" in result.stderr
+    assert result.exit_code == 2 and "props.yaml: error: manifests: none listed" in result.stderr
 
 
 # ---- errors --------------------------------------------------------------------------------------

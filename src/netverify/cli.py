@@ -21,7 +21,7 @@ from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_limits import MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
 from netverify.cli_outcome import add_notes, cluster_notes, diff_exit_code, prove_exit_code, with_allow_vacuous
 from netverify.cli_output import emit, emit_notes, use_color
-from netverify.errors import UsageError
+from netverify.errors import InputError, UsageError
 from netverify.report import check_format, formats_for, notes_of, render
 
 app = typer.Typer(
@@ -86,7 +86,10 @@ def _finish(result, fmt: str, output: Optional[Path], code: int) -> int:
     return code
 
 
-def _load_cluster(paths: list[str], namespace: str, limits):
+def _load_cluster(paths: list[str], namespace: str, limits, properties: str | None = None):
+    if not paths and properties is not None:
+        raise InputError(properties, None, "manifests",
+                         "none listed, and no -f PATH given (a file, a directory, or - for stdin)")
     if not paths:
         raise UsageError("no manifests: pass -f PATH (a file, a directory, or - for stdin)")
     load_cluster = lazy("netverify.load.manifests", "load_cluster")
@@ -128,7 +131,7 @@ def prove(
         run_prove = lazy("netverify.analyses.prove", "prove")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes)
         props = load_properties(properties, limits=limits)
-        cluster = _load_cluster([*props.manifests, *files], namespace, limits)
+        cluster = _load_cluster([*props.manifests, *files], namespace, limits, properties)
         report = run_prove(
             cluster,
             props,
