@@ -45,6 +45,8 @@ class SolverSession:
         self._true = z3.BoolVal(True, self.ctx)
         self._false = z3.BoolVal(False, self.ctx)
         self._ints: dict[int, z3.IntNumRef] = {}
+        self._eqs: dict[tuple[int, int], tuple[z3.ArithRef, z3.BoolRef]] = {}
+        self._nots: dict[int, tuple[z3.BoolRef, z3.BoolRef]] = {}
 
     # ---- term construction in this session's context -------------------------------------------
 
@@ -96,14 +98,25 @@ class SolverSession:
             return self._false
         if part is self._false:
             return self._true
-        return z3.BoolRef(z3.Z3_mk_not(self.ctx.ref(), part.as_ast()), self.ctx)
+        # Cached by the Python object's id; the cache keeps that object alive, so the id stays its own.
+        found = self._nots.get(id(part))
+        if found is None:
+            found = self._nots[id(part)] = (part, z3.BoolRef(z3.Z3_mk_not(self.ctx.ref(), part.as_ast()), self.ctx))
+        return found[1]
 
     def eq(self, term: z3.ArithRef, value: int) -> z3.BoolRef:
-        """term == value, without z3's argument coercion (the encoders build this one the most)."""
-        const = self._ints.get(value)
-        if const is None:
-            const = self._ints[value] = z3.IntVal(value, self.ctx)
-        return z3.BoolRef(z3.Z3_mk_eq(self.ctx.ref(), term.as_ast(), const.as_ast()), self.ctx)
+        """term == value, without z3's argument coercion, made once per (term, value): the encoders
+        ask for the same `labels[app] == 3` thousands of times."""
+        key = (id(term), value)
+        found = self._eqs.get(key)
+        if found is None:
+            const = self._ints.get(value)
+            if const is None:
+                const = self._ints[value] = z3.IntVal(value, self.ctx)
+            found = self._eqs[key] = (term, z3.BoolRef(
+                z3.Z3_mk_eq(self.ctx.ref(), term.as_ast(), const.as_ast()), self.ctx
+            ))
+        return found[1]
 
     def _connective(self, make, items: list[z3.BoolRef]) -> z3.BoolRef:
         # z3.And/z3.Or coerce and re-check every argument; ours are Bool terms of this context already.
