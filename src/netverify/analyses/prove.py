@@ -121,7 +121,8 @@ class _PropertyProver:
         vacuous = self._vacuity()
         if isinstance(vacuous, PropertyResult):
             return vacuous
-        if vacuous is not None and not self.prop.allow_vacuous:
+        if vacuous is not None:
+            # Still vacuous, never "proven": allow_vacuous only keeps it from failing the gate (spec §5).
             return self._done("vacuous", reason=vacuous)
         want_allowed = self.prop.expect != "reachable"
         allowed = self.problem.allowed
