@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -96,6 +97,17 @@ def _load_cluster(paths: list[str], namespace: str, limits, properties: str | No
     return load_cluster(paths, default_namespace=namespace, stdin=sys.stdin, limits=limits)
 
 
+@contextmanager
+def _blame_properties_for_missing(listed: tuple[str, ...], properties: str):
+    """A path under `manifests:` that does not exist is the properties file's mistake: say so there."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.file in listed and exc.line is None and "no such file" in exc.message:
+            raise InputError(properties, None, "manifests", f"{exc.file}: {exc.message}") from None
+        raise
+
+
 def _run(work) -> None:
     code = guarded(work)
     if code != EXIT_OK:
@@ -131,7 +143,8 @@ def prove(
         run_prove = lazy("netverify.analyses.prove", "prove")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes)
         props = load_properties(properties, limits=limits)
-        cluster = _load_cluster([*props.manifests, *files], namespace, limits, properties)
+        with _blame_properties_for_missing(props.manifests, properties):
+            cluster = _load_cluster([*props.manifests, *files], namespace, limits, properties)
         report = run_prove(
             cluster,
             props,
