@@ -72,7 +72,7 @@ bad_values = st.sampled_from([
     {"matchExpressions": [{"key": "a", "operator": "Exists", "values": ["x"]}]},
     {"cidr": "10.0.0.0/8", "except": ["11.0.0.0/16"]}, {"cidr": "10.0.0.0/8", "except": "10.1.0.0/16"},
     {"port": 0}, {"port": 80, "endPort": 79}, {"port": "http", "endPort": 90}, {"protocol": "ICMP"},
-])
+]).map(copy.deepcopy)  # a later mutation may edit the drawn value in place: never the pool's own copy
 junk = st.recursive(
     bad_values | unicode_text | st.integers(-(2**40), 2**40),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(unicode_text, inner, max_size=3),
