@@ -184,9 +184,10 @@ def print_table(results: list[dict]) -> None:
               f"{'; '.join(notes)}")
 
 
-def growth(results: list[dict], op: str, key: str = "after_load_s") -> dict | None:
-    """Exponent k of time ~ policies^k fitted (least squares on logs) over the sizes measured."""
-    pts = [(PRESETS[r["size"]][0], r[key]) for r in results if r["op"] == op and r[key] > 0]
+def growth(results: list[dict], op: str, key: str = "after_load_s", sizes: tuple[str, ...] | None = None) -> dict | None:
+    """Exponent k of time ~ policies^k fitted (least squares on logs) over the sizes measured (or `sizes`)."""
+    pts = [(PRESETS[r["size"]][0], r[key]) for r in results
+           if r["op"] == op and r[key] > 0 and (sizes is None or r["size"] in sizes)]
     if len(pts) < 2:
         return None
     xs, ys = [math.log(p) for p, _ in pts], [math.log(t) for _, t in pts]
@@ -196,6 +197,27 @@ def growth(results: list[dict], op: str, key: str = "after_load_s") -> dict | No
     # n·log n from lo to hi, written as an exponent over the same range
     nlogn = math.log((hi * math.log(hi)) / (lo * math.log(lo))) / math.log(hi / lo)
     return {"op": op, "key": key, "exponent": k, "nlogn_exponent": nlogn, "from": lo, "to": hi}
+
+
+def growth_fits(results: list[dict]) -> list[dict]:
+    """Over every size measured, and from 1,000 to 10,000 policies alone (the map target's range)."""
+    fits = []
+    for op, key in (("map", "after_load_s"), ("map", "after_load_cpu_s"), ("map", "cpu_s"),
+                    ("prove50", "after_load_cpu_s"), ("load", "cpu_s")):
+        for sizes in (None, ("medium", "large")):
+            g = growth(results, op, key, sizes)
+            if g and not any(f["op"] == op and f["key"] == key and f["from"] == g["from"] for f in fits):
+                fits.append(g)
+    return fits
+
+
+def report(doc: dict) -> None:
+    print(f"netverify benchmarks: format {doc['format']}, seed {doc['seed']}, medians of {doc['reps']}, "
+          f"{doc['cpus']} CPUs, load average {doc.get('load_average', 0):.1f}")
+    print_table(doc["results"])
+    for g in doc["growth"]:
+        print(f"growth of {g['op']} ({g['key']}) from {g['from']} to {g['to']} policies: exponent "
+              f"{g['exponent']:.2f} (n·log n would be {g['nlogn_exponent']:.2f})")
 
 
 def main(argv=None) -> int:
@@ -208,10 +230,15 @@ def main(argv=None) -> int:
                     help="operations for the large preset, if fewer (diff at 100,000 pods loads two clusters)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", dest="json_out", metavar="FILE", help="also write the results as JSON")
+    ap.add_argument("--table", metavar="FILE", help="print the table of an earlier --json FILE, measure nothing")
     ap.add_argument("--child", nargs=2, metavar=("OP", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         print(json.dumps(child(args.child[0], Path(args.child[1]))))
+        return 0
+    if args.table:
+        doc = json.loads(Path(args.table).read_text())
+        report({**doc, "growth": growth_fits(doc["results"])})
         return 0
     sizes = [s for s in args.sizes.split(",") if s]
     ops = [o for o in args.ops.split(",") if o]
@@ -237,19 +264,12 @@ def main(argv=None) -> int:
                 s["parse_cpu_s"] = parse["cpu_s"]
             ok &= not s.get("mismatches")
             results.append(s)
-    print(f"netverify benchmarks: format {args.format}, seed {args.seed}, medians of {args.reps}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    print_table(results)
-    fits = [g for g in (growth(results, "map"), growth(results, "map", "after_load_cpu_s"),
-                        growth(results, "prove50"), growth(results, "load", "total_s")) if g]
-    for g in fits:
-        print(f"growth of {g['op']} ({g['key']}) from {g['from']} to {g['to']} policies: exponent "
-              f"{g['exponent']:.2f} (n·log n would be {g['nlogn_exponent']:.2f})")
+    doc = {"format": args.format, "seed": args.seed, "reps": args.reps, "cpus": os.cpu_count(),
+           "load_average": os.getloadavg()[0], "results": results, "growth": growth_fits(results)}
+    report(doc)
     if args.json_out:
         Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json_out).write_text(json.dumps(
-            {"format": args.format, "seed": args.seed, "reps": args.reps, "cpus": os.cpu_count(),
-             "results": results, "growth": fits}, indent=2) + "\n")
+        Path(args.json_out).write_text(json.dumps(doc, indent=2) + "\n")
     return 0 if ok else 1
 
 

@@ -89,3 +89,14 @@ def test_table_prints_ratios_to_parse(capsys):
     assert line.split()[:3] == ["small", "load", "2.00"]
     assert line.split()[4] == "2.00"  # wall time over parse time
     assert line.split()[9] == "2.00"  # peak RSS over parse peak RSS
+
+
+def test_table_of_an_earlier_run_fits_growth_from_1k_to_10k_policies(tmp_path, capsys):
+    rows = [{"size": size, "op": "map", "total_s": t, "after_load_s": t, "cpu_s": t, "after_load_cpu_s": t,
+             "peak_rss_mib": 50.0, "import_s": 0.1} for size, t in (("small", 0.01), ("medium", 0.1), ("large", 2.0))]
+    f = tmp_path / "r.json"
+    f.write_text(json.dumps({"format": "yaml", "seed": 0, "reps": 3, "cpus": 2, "results": rows}))
+    assert run.main(["--table", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "growth of map (after_load_s) from 1000 to 10000 policies: exponent 1.30" in out
+    assert "growth of map (after_load_s) from 100 to 10000 policies" in out
