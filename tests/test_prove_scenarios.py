@@ -278,3 +278,14 @@ def test_a_counterexample_the_evaluator_disagrees_with_is_raised_loudly():
     blocked = flow(pod("shop", {"app": "frontend"}), pod("shop", {"app": "db"}), 80)
     with pytest.raises(InternalDisagreement, match="concrete evaluator says blocked"):
         recheck(target, blocked, "counterexample")
+
+
+def test_ipv6_blocks_and_addresses():
+    egress = policy("fe-out", "shop", {"app": "frontend"},
+                    egress=[rule(ipblock("::/0", "2001:db8::/32"))], types=["Egress"])
+    c = cluster(*SHOP, egress)
+    assert run(c, prop(FE, addresses("2001:db8::/32"), "unreachable")).status == "proven"
+    assert run(c, prop(FE, addresses("2001:db9::/32"), "reachable")).status == "proven"
+    assert run(c, prop(FE, addresses("10.0.0.0/8"), "unreachable")).status == "proven"  # v4 is not in ::/0
+    result = run(c, prop(FE, addresses("2001:d00::/24"), "reachable"))
+    assert result.status == "violated" and result.counterexample.dst.ip.startswith("2001:db8:")

@@ -133,7 +133,7 @@ class _PropertyProver:
             return self._done("unknown", reason=answer.reason)
         if answer.unsat:
             if self.prop.expect == "possible":
-                return self._done("violated", reason=self._why_none(vacuous))
+                return self._done("violated", reason=self._why_none())
             return self._done("proven")
         witness, reason = self._witness(answer, want_allowed)
         if self.prop.expect == "possible":
@@ -170,9 +170,8 @@ class _PropertyProver:
         self.example = answer
         return None
 
-    def _why_none(self, vacuous: str | None) -> str:
-        if vacuous is not None or self.example is None or self.example.model is None:
-            return f"nothing fits, so nothing is allowed ({vacuous})"
+    def _why_none(self) -> str:
+        assert self.example is not None and self.example.model is not None  # set by _vacuity when not vacuous
         flow = extract_flow(self.problem, self.example.model).flow
         target = self._target(want_allowed=False)
         recheck(target, flow, "example of a blocked connection")
