@@ -21,6 +21,13 @@ def test_clean_cluster_has_no_notes():
     assert cluster_notes(cluster(namespaces={"shop": shop})) == ()
 
 
+def test_namespaces_used_but_not_declared_are_named():
+    used = Namespace("other", {"kubernetes.io/metadata.name": "other"}, None)
+    shop = Namespace("shop", {"kubernetes.io/metadata.name": "shop"}, Span("n.yaml", 1))
+    assert cluster_notes(cluster(namespaces={"other": used, "shop": shop})) == (
+        "namespaces used but not declared carry only their kubernetes.io/metadata.name label here: other",)
+
+
 def test_an_empty_cluster_says_the_manifests_hold_nothing():
     assert cluster_notes(cluster()) == ("the manifests hold no Namespace, workload, Service or NetworkPolicy",)
 

@@ -191,3 +191,28 @@ def test_a_manifest_file_with_only_other_kinds_runs_and_counts_them(tmp_path):
     result = run("map", "-f", manifests)
     assert result.exit_code == 0
     assert "ConfigMap (1)" in result.stderr and "hold no Namespace, workload, Service or NetworkPolicy" in result.stderr
+
+
+def test_replies_need_no_rule_of_their_own(tmp_path):
+    # web accepts no ingress at all, yet its connection to db (which admits web) is allowed: the replies from db
+    # to web belong to that connection. The reverse connection, db to web, is judged on its own and is blocked.
+    deny_web = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\n"
+                "spec: {podSelector: {matchLabels: {app: web}}}\n---\n")
+    db_from_web = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: db, namespace: shop}\n"
+                   "spec: {podSelector: {matchLabels: {app: db}}, ingress: [{from: [{podSelector: "
+                   "{matchLabels: {app: web}}}]}]}\n---\n")
+    write(tmp_path, "m.yaml", deny_web + db_from_web + pod("web", "shop", "{app: web}") + pod("db", "shop", "{app: db}"))
+    path = props(tmp_path, """\
+  - {name: web-to-db, from: {workload: web, namespace: shop}, to: {workload: db, namespace: shop}, expect: reachable,
+     scope: existing}
+  - {name: db-to-web, from: {workload: db, namespace: shop}, to: {workload: web, namespace: shop},
+     expect: unreachable, scope: existing}
+""")
+    result = run("prove", path, "--format", "json")
+    assert result.exit_code == 0 and statuses(result) == {"web-to-db": "proven", "db-to-web": "proven"}
+
+
+def test_namespaces_used_but_not_declared_are_named_in_a_note(tmp_path):
+    manifests = write(tmp_path, "m.yaml", pod("a", "undeclared", "{app: a}"))
+    result = run("map", "-f", manifests)
+    assert result.exit_code == 0 and "not declared" in result.stderr and "undeclared" in result.stderr

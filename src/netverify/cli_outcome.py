@@ -51,6 +51,11 @@ def cluster_notes(cluster: Cluster) -> tuple[str, ...]:
         kinds = ", ".join(f"{kind} ({n})" for kind, n in sorted(cluster.skipped_kinds.items()))
         notes.append(f"skipped {total} object{'' if total == 1 else 's'} of kinds netverify does not read: {kinds}")
     notes.extend(cluster.warnings)
+    undeclared = sorted(name for name, ns in cluster.namespaces.items() if ns.span is None)
+    if undeclared:
+        # Their real labels may be more than the name label the model gives them: selectors on them may differ.
+        notes.append("namespaces used but not declared carry only their kubernetes.io/metadata.name label here: "
+                     + ", ".join(undeclared))
     host = sorted(w.ref for w in cluster.workloads if w.host_network)
     if host:
         notes.append("host-network pods are outside the model (node traffic is not checked): " + ", ".join(host))
