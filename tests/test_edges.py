@@ -201,7 +201,8 @@ def test_replies_need_no_rule_of_their_own(tmp_path):
     db_from_web = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: db, namespace: shop}\n"
                    "spec: {podSelector: {matchLabels: {app: db}}, ingress: [{from: [{podSelector: "
                    "{matchLabels: {app: web}}}]}]}\n---\n")
-    write(tmp_path, "m.yaml", deny_web + db_from_web + pod("web", "shop", "{app: web}") + pod("db", "shop", "{app: db}"))
+    pods = pod("web", "shop", "{app: web}") + pod("db", "shop", "{app: db}")
+    write(tmp_path, "m.yaml", deny_web + db_from_web + pods)
     path = props(tmp_path, """\
   - {name: web-to-db, from: {workload: web, namespace: shop}, to: {workload: db, namespace: shop}, expect: reachable,
      scope: existing}
