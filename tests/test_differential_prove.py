@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 
 import pytest
@@ -19,8 +20,10 @@ from differential_strategies import clusters, concrete_flows, endpoint_specs, pr
 from netverify.analyses.prove import prove
 from netverify.eval.concrete import endpoint_of, evaluate
 from netverify.model.cluster import Cluster
-from netverify.model.flow import ExternalEndpoint, Flow
-from netverify.model.ports import PROTOCOLS
+from netverify.analyses.witness import Target
+from netverify.model.cluster import ContainerPort
+from netverify.model.flow import ExternalEndpoint, Flow, PodEndpoint
+from netverify.model.ports import PROTOCOLS, Protocol
 from netverify.smt.resolve import resolve_endpoint, resolve_ports
 from prove_helpers import prop, props
 
@@ -110,6 +113,31 @@ def _check_existing(data) -> None:
     shown = result.counterexample or result.witness
     if shown is not None:
         assert shown.allowed == (p.expect != "reachable")
+        _assert_reported_witness_rechecks_and_is_minimal(c, p, shown, ipm)
+
+
+def _as_endpoint(w) -> object:
+    if w.namespace is None:
+        return ExternalEndpoint(ipaddress.ip_address(w.ip))
+    ports = tuple(ContainerPort(name, number, Protocol(proto)) for name, number, proto in w.container_ports)
+    ip = ipaddress.ip_address(w.ip) if w.ip else None
+    return PodEndpoint(w.namespace, dict(w.namespace_labels), dict(w.labels), ports, ip)
+
+
+def _assert_reported_witness_rechecks_and_is_minimal(c, p, shown, ipm) -> None:
+    """What the user reads is itself a counterexample, and no single label of it can be dropped."""
+    dst = resolve_endpoint(p.dst, "to", c)
+    target = Target(c, resolve_endpoint(p.src, "from", c), dst, resolve_ports(p, dst), p.expect != "reachable", ipm)
+    flow = Flow(_as_endpoint(shown.src), _as_endpoint(shown.dst), shown.protocol, shown.port)
+    if any(spec.workload is not None for spec in (target.src, target.dst)):
+        return  # a pinned workload's replica carries all its ports, which the witness lists only in part
+    assert target.holds(flow), flow
+    for role in ("src", "dst"):
+        ep = getattr(flow, role)
+        if isinstance(ep, PodEndpoint):
+            for key in ep.labels:
+                smaller = dataclasses.replace(ep, labels={k: v for k, v in ep.labels.items() if k != key})
+                assert not target.holds(dataclasses.replace(flow, **{role: smaller})), (role, key, flow)
 
 
 def _check_any(data) -> None:

@@ -66,9 +66,12 @@ def recheck(target: Target, flow: Flow, what: str) -> None:
 
 def minimise(target: Target, flow: Flow) -> Flow:
     flow = replace(flow, src=_strip_workload(flow.src), dst=_strip_workload(flow.dst))
-    for role in ("src", "dst"):
-        flow = _minimise_endpoint(target, flow, role)
-    return flow
+    while True:  # one side's drops can make more of the other side's droppable
+        before = flow
+        for role in ("src", "dst"):
+            flow = _minimise_endpoint(target, flow, role)
+        if flow == before:
+            return flow
 
 
 def _strip_workload(ep: Endpoint) -> Endpoint:
@@ -92,10 +95,10 @@ def _minimise_endpoint(target: Target, flow: Flow, role: str) -> Flow:
             replace(p, namespace_labels={k: v for k, v in p.namespace_labels.items() if k != key})
             for key in sorted(p.namespace_labels) if key != NAMESPACE_NAME_LABEL
         ])
-    for step in steps:
-        changed = True
-        while changed:
-            changed = False
+    changed = True
+    while changed:  # until no single drop of any kind keeps the counterexample
+        changed = False
+        for step in steps:
             for candidate in step(pod):
                 if target.holds(with_pod(candidate)):
                     pod, flow, changed = candidate, with_pod(candidate), True
