@@ -10,6 +10,7 @@ import dataclasses
 import sys
 from contextlib import contextmanager
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -127,6 +128,7 @@ def prove(
     max_time: Annotated[
         Optional[float], typer.Option("--max-time", min=0.001, help="Time budget for the whole run, in seconds.")
     ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Prove properties in this many processes.")] = 1,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
     max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
@@ -141,6 +143,8 @@ def prove(
         check_format("prove", fmt)
         load_properties = lazy("netverify.load.properties", "load_properties")
         run_prove = lazy("netverify.analyses.prove", "prove")
+        if jobs > 1:  # properties proven in worker processes
+            run_prove = partial(lazy("netverify.analyses.parallel", "prove_parallel"), jobs=jobs)
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes)
         props = load_properties(properties, limits=limits)
         with _blame_properties_for_missing(props.manifests, properties):
