@@ -151,7 +151,8 @@ def write_case(folder: Path, data: st.DataObject) -> None:
     for name, docs in manifests.items():
         texts[name] = _dump(docs)
     texts["props.yaml"] = yaml.safe_dump(props, allow_unicode=True, sort_keys=False)
-    if data.draw(st.booleans(), label="splice text?"):
+    # A splice almost always breaks the YAML (exit 2): one case in five, so most runs reach the analyses.
+    if data.draw(st.integers(0, 4), label="splice text?") == 0:
         name = data.draw(st.sampled_from(sorted(texts)), label="spliced file")
         texts[name] = _splice(data, texts[name])
     for name, text in texts.items():
