@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+_LONG_WORD = re.compile(r"\S{201,}")
+
+
+def clip_long_words(text: str) -> str:
+    """A hostile input can be a megabyte-long value that messages quote: keep its ends, say how long it was."""
+    return _LONG_WORD.sub(lambda m: f"{m.group()[:80]}…({len(m.group())} characters)…{m.group()[-20:]}", text)
+
 
 class NetverifyError(Exception):
     """Base of every error netverify raises on purpose."""
@@ -20,7 +29,7 @@ class InputError(NetverifyError):
     def render(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         what = f"{self.field}: {self.message}" if self.field else self.message
-        return f"{where}: error: {what}"
+        return clip_long_words(f"{where}: error: {what}")
 
 
 class UsageError(NetverifyError):
