@@ -234,3 +234,16 @@ def test_the_installed_command_refuses_bombs_within_capped_memory(tmp_path, case
     )
     assert proc.returncode == 2, proc.stderr
     assert str(path) in proc.stderr and HOSTILE[case][1] in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("manifest", [
+    "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: %s}]}\n" % ("9" * 100_000),
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: a}\n"
+    "spec: {podSelector: {matchLabels: {app: %s}}}\n" % ("x" * 1_000_000),
+    "apiVersion: v1\nkind: %s\nmetadata: {name: p}\n" % ("X" * 1_000_000),
+], ids=["huge-int", "huge-label-value", "huge-kind"])
+def test_a_megabyte_value_is_quoted_clipped_in_messages(tmp_path, manifest):
+    path = write(tmp_path, "m.yaml", manifest)
+    result = run("map", "-f", str(path))
+    assert result.exit_code == 0 or (result.exit_code == 2 and str(path) in result.stderr)
+    assert len(result.stderr) < 2_000 and "characters)…" in result.stderr

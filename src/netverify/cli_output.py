@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from netverify.errors import UsageError
+from netverify.errors import UsageError, clip_long_words
 from netverify.report import FORMATS_WITH_NOTES
 
 
@@ -41,5 +41,5 @@ def emit_notes(notes: tuple[str, ...], fmt: str) -> None:
     if fmt in FORMATS_WITH_NOTES:
         return
     for note in notes:
-        sys.stderr.write(f"note: {note}\n")
+        sys.stderr.write(f"note: {clip_long_words(note)}\n")
     sys.stderr.flush()
