@@ -289,3 +289,13 @@ def test_ipv6_blocks_and_addresses():
     assert run(c, prop(FE, addresses("10.0.0.0/8"), "unreachable")).status == "proven"  # v4 is not in ::/0
     result = run(c, prop(FE, addresses("2001:d00::/24"), "reachable"))
     assert result.status == "violated" and result.counterexample.dst.ip.startswith("2001:db8:")
+
+
+def test_a_pod_in_an_unnamed_new_namespace_never_borrows_the_other_pods_new_namespace_name():
+    c = cluster(*SHOP)
+    src = dataclasses.replace(pods("new"), namespace_selector=sel({"env": "x"}))
+    dst = pods(selector=None)
+    dst = dataclasses.replace(dst, namespace_selector=sel({"env": "x"}, expr("kubernetes.io/metadata.name", "NotIn", "new")))
+    result = run(c, prop(src, dst, "unreachable"))
+    assert result.status == "violated"
+    assert result.counterexample.src.namespace == "new" and result.counterexample.dst.namespace != "new"

@@ -32,14 +32,13 @@ def extract_flow(problem: ConnectionProblem, model: z3.ModelRef) -> ExtractedFlo
     src, src_exists = _endpoint(problem, problem.src, model, taken)
     if isinstance(src, PodEndpoint):
         taken.add(src.namespace)
-    dst, dst_exists = _endpoint(problem, problem.dst, model, taken, same_as=src)
+    dst, dst_exists = _endpoint(problem, problem.dst, model, taken)
     protocol = PROTOCOLS[_int(model, problem.conn.protocol)]
     return ExtractedFlow(Flow(src, dst, protocol, _int(model, problem.conn.port)), src_exists, dst_exists)
 
 
 def _endpoint(
-    problem: ConnectionProblem, ep: SymbolicEndpoint, model: z3.ModelRef, taken: set[str],
-    same_as: Endpoint | None = None,
+    problem: ConnectionProblem, ep: SymbolicEndpoint, model: z3.ModelRef, taken: set[str]
 ) -> tuple[Endpoint, bool]:
     if not isinstance(ep, SymbolicPod):
         ip = ep.ip.read(model)
@@ -69,12 +68,8 @@ def _endpoint(
     ns_labels = ep.ns_labels.read(model)
     kv = problem.universe.keys[NAMESPACE_NAME_LABEL]
     if ns_labels.get(NAMESPACE_NAME_LABEL, kv.fresh) == kv.fresh:
-        # No selector names it: any unused name will do, but one a human reads as "new".
-        if isinstance(same_as, PodEndpoint) and same_as.namespace not in problem.table.names \
-                and dict(same_as.namespace_labels) == {**ns_labels, NAMESPACE_NAME_LABEL: same_as.namespace}:
-            name = same_as.namespace
-        else:
-            name = fresh_value(taken, base="new-namespace")
+        # The fresh slot: a name no selector mentions and no namespace (nor the other pod's) has.
+        name = fresh_value(taken, base="new-namespace")
     else:
         name = ns_labels[NAMESPACE_NAME_LABEL]
     ns_labels[NAMESPACE_NAME_LABEL] = name
