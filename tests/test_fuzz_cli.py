@@ -1,4 +1,5 @@
-"""Fuzzing the whole command: mutated manifests and properties files through `netverify prove` and `map`.
+"""Fuzzing the whole command: mutated manifests and properties files through `netverify prove`, `map` and `diff`
+(against the same inputs before the mutations).
 
 Starting from inputs that work (examples/shop with properties/isolation.yaml, and the scenarios under
 tests/data/prove/), hypothesis drops and renames fields, puts in wrong types, out-of-range numbers, bad CIDRs
@@ -128,6 +129,10 @@ def _splice(data: st.DataObject, text: str) -> str:
                                  label="splice") + text[at + cut:]
 
 
+def _base_of(folder: Path) -> Path:
+    return folder.with_name(folder.name + ".base")
+
+
 def write_case(folder: Path, data: st.DataObject) -> None:
     """A mutated copy of one seed in `folder`: its manifest files and props.yaml naming them."""
     seed = data.draw(st.sampled_from(SEEDS), label="seed")
@@ -139,6 +144,10 @@ def write_case(folder: Path, data: st.DataObject) -> None:
         st.lists(st.sampled_from(props["properties"]), min_size=1, max_size=3, unique_by=lambda p: p["name"]),
         label="properties",
     )
+    base = _base_of(folder)
+    base.mkdir()
+    for name, docs in manifests.items():  # the version before the mutations, for `diff`
+        (base / name).write_text(_dump(docs), encoding="utf-8")
     texts: dict[str, str] = {}
     for _ in range(data.draw(st.integers(1, 3), label="mutations")):
         target = data.draw(st.sampled_from(["props", *sorted(manifests)]), label="target")
@@ -164,11 +173,13 @@ def write_case(folder: Path, data: st.DataObject) -> None:
 
 def run_and_check(folder: Path) -> None:
     props = folder / "props.yaml"
-    manifests = [str(p) for p in sorted(folder.iterdir()) if p.name != "props.yaml"]
+    manifests = [str(p) for p in sorted(folder.iterdir()) if p.name != "props.yaml" and p.is_file()]
     commands = [
         ["prove", str(props), "--timeout", "10"],
         ["map", *[a for m in manifests for a in ("-f", m)]],
     ]
+    if _base_of(folder).is_dir():
+        commands.append(["diff", str(_base_of(folder)), str(folder), "--scope", "existing", "--timeout", "10"])
     for args in commands:
         result = runner.invoke(app, args)
         where = f"netverify {' '.join(args)} (case kept in {folder})"
@@ -177,7 +188,8 @@ def run_and_check(folder: Path) -> None:
         assert "Traceback" not in result.output, (where, result.output)
         assert "internal error" not in result.stderr.lower(), (where, result.stderr)
         if result.exit_code == 2:
-            assert any(name in result.stderr for name in (str(props), *manifests)), (where, result.stderr)
+            named = (str(props), *manifests, str(_base_of(folder)))
+            assert any(name in result.stderr for name in named), (where, result.stderr)
         if result.exit_code == 3:
             assert "unknown" in result.stdout.lower(), (where, result.output)
 
