@@ -83,6 +83,14 @@ class Cluster:
             out.setdefault(p.namespace, []).append(p)
         return {ns: tuple(ps) for ns, ps in out.items()}
 
+    @cached_property
+    def workload_indices_by_namespace(self) -> Mapping[str, tuple[int, ...]]:
+        """Indices into `workloads` per namespace (every property of a run asks; built once per cluster)."""
+        out: dict[str, list[int]] = {}
+        for i, w in enumerate(self.workloads):
+            out.setdefault(w.namespace, []).append(i)
+        return {ns: tuple(ix) for ns, ix in out.items()}
+
     def policies_in(self, namespace: str) -> tuple[NetworkPolicy, ...]:
         return self.policies_by_namespace.get(namespace, ())
 

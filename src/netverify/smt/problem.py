@@ -7,7 +7,6 @@ readable counterexamples: pods of existing workloads first, then pods in existin
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,20 +34,6 @@ from netverify.smt.symbols import (
 from netverify.smt.universe import LabelUniverse
 
 Scope = Literal["any", "existing"]
-
-_BY_NAMESPACE: list = [None, {}]  # (weak ref to the last cluster, its workload indices by namespace)
-
-
-def _workloads_by_namespace(cluster: Cluster) -> dict[str, list[int]]:
-    """Indices into cluster.workloads per namespace, built once per cluster (every property asks)."""
-    ref, index = _BY_NAMESPACE
-    if ref is None or ref() is not cluster:
-        index = {}
-        for i, w in enumerate(cluster.workloads):
-            index.setdefault(w.namespace, []).append(i)
-        _BY_NAMESPACE[:] = [weakref.ref(cluster), index]
-    return index
-
 
 MAX_PREFERRED_GROUPS = 200  # beyond this many distinct existing workloads, scope any does not prefer them
 
@@ -124,9 +109,9 @@ class ConnectionProblem:
     def _candidates(self, spec: ResolvedEndpoint) -> Candidates:
         # Only the workloads of namespaces the endpoint fits are tried: scanning every workload for every
         # property was a quarter of `prove` after load at 1,000 policies (benchmarks/run.py).
-        by_ns = _workloads_by_namespace(self.cluster)
+        by_ns = self.cluster.workload_indices_by_namespace
         if spec.workload is not None:
-            pool = by_ns.get(spec.workload.namespace, [])
+            pool = by_ns.get(spec.workload.namespace, ())
         else:
             pool = sorted(i for ns, members in by_ns.items()
                           if spec.fits_namespace(ns, self.cluster.namespace_labels(ns)) for i in members)
