@@ -875,16 +875,25 @@ class _Props:
                         f"{a.app} ({a.ns}) never reaches {b.app} ({b.ns}) on {port}",
                         self.pods(a), self.pods(b), "unreachable", "any", "violated", self.portspec(b, port))
 
-    def reachable_existing(self):
-        if self.allowed_edges and self.r.random() < 0.6:
+    def existing_pair(self, allowed_share):
+        """An allowed edge with probability `allowed_share` (when there is one), else a blocked pair; and
+        whether it is allowed. None when no pair can be had."""
+        if self.allowed_edges and self.r.random() < allowed_share:
             a, b, port = self.r.choice(self.allowed_edges)
         else:
             pick = self.blocked_pair()
             if not pick:
-                return False
+                return None
             a, b, port = pick
         _, num, proto = b.port(port)
-        status = "proven" if self.ev.allowed(a, b, proto, num) else "violated"
+        return a, b, port, self.ev.allowed(a, b, proto, num)
+
+    def reachable_existing(self):
+        pick = self.existing_pair(0.6)
+        if pick is None:
+            return False
+        a, b, port, allowed = pick
+        status = "proven" if allowed else "violated"
         return self.add(f"{a.name}-reaches-{b.name}-{port}", f"{a.ns}/{a.name} reaches {b.ns}/{b.name} on {port}",
                         self.wl(a), self.wl(b), "reachable", "existing", status, self.portspec(b, port))
 
@@ -899,15 +908,11 @@ class _Props:
                         self.wl(a), {"namespace": b.ns, "service": b.name}, "reachable", "existing", status)
 
     def possible_existing(self):
-        if self.allowed_edges and self.r.random() < 0.5:
-            a, b, port = self.r.choice(self.allowed_edges)
-        else:
-            pick = self.blocked_pair()
-            if not pick:
-                return False
-            a, b, port = pick
-        _, num, proto = b.port(port)
-        status = "proven" if self.ev.allowed(a, b, proto, num) else "violated"
+        pick = self.existing_pair(0.5)
+        if pick is None:
+            return False
+        a, b, port, allowed = pick
+        status = "proven" if allowed else "violated"
         return self.add(f"{a.name}-may-reach-{b.name}-{port}", f"{a.ns}/{a.name} can reach {b.ns}/{b.name} on {port}",
                         self.wl(a), self.wl(b), "possible", "existing", status, self.portspec(b, port))
 
