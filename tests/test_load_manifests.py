@@ -459,7 +459,7 @@ def test_a_controller_owned_by_a_controller_in_the_manifests_is_part_of_it():
         # web-old's ReplicaSet is not in the manifests: its pods stay their own workload
         "shop/web-old[ReplicaSet]", "shop/web[Deployment]", "shop/nightly[CronJob]", "shop/orphan[ReplicaSet]",
     ]
-    web = cluster.workload("shop/web[Deployment]")
+    (web,) = cluster.workloads_named("shop/web[Deployment]")
     assert web.labels == {"app": "web"} and [p.port for p in web.ports] == [80]
     assert web.ips == (ipaddress.ip_address("10.0.0.1"),)
     assert cluster.warnings == ()

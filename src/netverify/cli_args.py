@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netverify.analyses.refs import find_workload
 from netverify.errors import UsageError
 from netverify.model.cluster import Cluster
 from netverify.model.ports import Protocol
@@ -26,7 +27,7 @@ def parse_port(text: str) -> tuple[Protocol, int]:
 
 def default_port(cluster: Cluster, dst: str) -> tuple[Protocol, int]:
     """Without --port, explain the destination workload's first declared container port."""
-    workload = cluster.workload(dst)
+    workload = find_workload(cluster, dst, "destination")
     if workload is None or not workload.ports:
         raise UsageError(
             f"--port is needed: {dst} is not a workload with a declared container port (e.g. --port 3306/TCP)"

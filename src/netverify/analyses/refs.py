@@ -8,7 +8,7 @@ from netverify.model.cluster import Cluster, Workload
 
 def find_workload(cluster: Cluster, ref: str, what: str) -> Workload | None:
     """The workload `ref` names, None if none does; two workloads of one name but different kinds need the kind."""
-    found = [w for w in cluster.workloads if ref in (w.id, w.ref, f"{w.namespace}/{w.kind}/{w.name}")]
+    found = cluster.workloads_named(ref)
     if len(found) > 1:
         choices = ", ".join(sorted(w.ref for w in found))
         raise UsageError(f"{what} {ref!r} is ambiguous: it names {choices}; add the kind, e.g. {found[0].ref}")

@@ -100,12 +100,9 @@ class Cluster:
             return ns.labels
         return {NAMESPACE_NAME_LABEL: namespace}
 
-    def workload(self, ref: str) -> Workload | None:
-        """Find a workload by `ns/name`, `ns/Kind/name` or `ns/name[Kind]`."""
-        for w in self.workloads:
-            if ref in (w.id, w.ref, f"{w.namespace}/{w.kind}/{w.name}"):
-                return w
-        return None
+    def workloads_named(self, ref: str) -> tuple[Workload, ...]:
+        """Every workload `ref` names: `ns/name` (any kind), `ns/Kind/name` or `ns/name[Kind]`."""
+        return tuple(w for w in self.workloads if ref in (w.id, w.ref, f"{w.namespace}/{w.kind}/{w.name}"))
 
     def service(self, namespace: str, name: str) -> Service | None:
         for s in self.services:
