@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from netverify.analyses.unknown_labels import fresh_guard, settle
 from netverify.analyses.witness import Target, build_witness, minimise, recheck, verdict_reason
 from netverify.findings import ConnectionWitness, PropertyResult, ProveReport, Status
 from netverify.model.cluster import Cluster
@@ -106,6 +107,7 @@ class _PropertyProver:
             ipblock_matches_pods=ipblock_matches_pods,
         )
         self.example: CheckResult | None = None  # a model of `fits` alone, to explain a refuted `possible`
+        self.example_rests_on_unknown_values = False
 
     def _done(self, status: Status, **kw) -> PropertyResult:
         return _result(self.prop, status, int((time.monotonic() - self.started) * 1000), **kw)
@@ -135,7 +137,12 @@ class _PropertyProver:
             if self.prop.expect == "possible":
                 return self._done("violated", reason=self._why_none())
             return self._done("proven")
-        witness, reason = self._witness(answer, want_allowed)
+        settled = settle(self.problem, self._target(want_allowed=want_allowed), self._check)
+        if settled.unknown_reason is not None:
+            return self._done("unknown", reason=settled.unknown_reason)
+        witness, reason = self._witness(settled.answer or answer, want_allowed, readable=settled.answer is None)
+        if settled.note is not None:
+            reason = f"{reason}; {settled.note}"
         if self.prop.expect == "possible":
             return self._done("proven", witness=witness)
         return self._done("violated", counterexample=witness, reason=reason)
@@ -164,6 +171,12 @@ class _PropertyProver:
         answer = self._check(p.fits)
         if answer.verdict == "unknown":
             return self._done("unknown", reason=f"deciding whether any connection fits: {answer.reason}")
+        fresh = fresh_guard(p) if answer.sat else None
+        if fresh is not None:
+            # The example of a blocked connection shows existing pods only with values they surely may have.
+            settled = self._check(p.fits, fresh)
+            self.example_rests_on_unknown_values = not settled.sat
+            answer = settled if settled.sat else answer
         if answer.unsat:
             return "no connection fits the property: the ports cannot be used towards that destination, " \
                    "or the only pair is a pod with itself"
@@ -174,6 +187,8 @@ class _PropertyProver:
         assert self.example is not None and self.example.model is not None  # set by _vacuity when not vacuous
         flow = extract_flow(self.problem, self.example.model).flow
         target = self._target(want_allowed=False)
+        if self.example_rests_on_unknown_values and not target.holds(flow):
+            return "no connection that fits is allowed, whatever the values of labels only the cluster knows"
         recheck(target, flow, "example of a blocked connection")
         flow = minimise(target, flow)
         return "no connection that fits is allowed; for example " + verdict_reason(flow, target.verdict(flow))
@@ -194,8 +209,8 @@ class _PropertyProver:
                 return answer
         return first
 
-    def _witness(self, first: CheckResult, want_allowed: bool) -> tuple[ConnectionWitness, str]:
-        answer = self._readable_model(first)
+    def _witness(self, first: CheckResult, want_allowed: bool, *, readable: bool = True) -> tuple[ConnectionWitness, str]:
+        answer = self._readable_model(first) if readable else first
         extracted = extract_flow(self.problem, answer.model)
         flow = extracted.flow
         target = self._target(want_allowed=want_allowed)

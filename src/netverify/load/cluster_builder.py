@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from netverify.load.documents import RawObject
 from netverify.load.k8s_schema import (
     ControllerModel,
+    ControllerSpec,
     CronJobModel,
     NamespaceModel,
     NetworkPolicyModel,
@@ -19,7 +20,7 @@ from netverify.load.policies import network_policy
 from netverify.load.services import service
 from netverify.load.site import Site
 from netverify.load.validation import validate
-from netverify.load.workloads import WorkloadSet, pod_owner, pod_workload, template_workload
+from netverify.load.workloads import WorkloadSet, pod_owner, pod_workload, template_workloads
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Namespace, Service
 from netverify.model.policy import NetworkPolicy
 from netverify.model.span import Span
@@ -66,12 +67,13 @@ class ClusterBuilder:
         elif kind in CONTROLLERS and _accepts(version, CONTROLLERS[kind]):
             ctl = validate(ControllerModel, obj.data, obj.file)
             template = ctl.spec.template if ctl.spec else None
-            self._controller(kind, ctl.metadata, template, site, site.at("spec", "template"))
+            self._controller(kind, ctl.metadata, template, site, site.at("spec", "template"), ctl.spec)
         elif kind == "CronJob" and _accepts(version, ("batch/",)):
             cron = validate(CronJobModel, obj.data, obj.file)
             job = cron.spec.jobTemplate if cron.spec else None
             template = job.spec.template if job and job.spec else None
-            self._controller(kind, cron.metadata, template, site, site.at("spec", "jobTemplate", "spec", "template"))
+            self._controller(kind, cron.metadata, template, site, site.at("spec", "jobTemplate", "spec", "template"),
+                             job.spec if job else None)
         elif kind == "Service" and _accepts(version, CORE):
             svc = validate(ServiceModel, obj.data, obj.file)
             namespace, name = self._identify("Service", svc.metadata, site)
@@ -85,16 +87,17 @@ class ClusterBuilder:
             self.skipped[label] = self.skipped.get(label, 0) + 1
 
     def _controller(
-        self, kind: str, meta: ObjectMeta, template: PodTemplateModel | None, site: Site, template_site: Site
+        self, kind: str, meta: ObjectMeta, template: PodTemplateModel | None, site: Site, template_site: Site,
+        spec: ControllerSpec | None,
     ) -> None:
         namespace, name = self._identify(kind, meta, site)
-        workload = template_workload(
-            namespace, name, kind, template.metadata if template else None, template.spec if template else None,
-            template_site, site, self.warnings,
-        )
         owner = pod_owner(meta)
+        groups = template_workloads(
+            namespace, name, kind, template.metadata if template else None, template.spec if template else None,
+            template_site, site, self.warnings, spec, owner.kind if owner is not None else None,
+        )
         owner_ref = f"{namespace}/{owner.name}[{owner.kind}]" if owner is not None and owner.kind else None
-        self.workloads.add(workload, self.warnings, template=True, owner=owner_ref)
+        self.workloads.add_template(groups, owner=owner_ref)
 
     def _namespace(self, model: NamespaceModel, site: Site) -> None:
         name = self._name(model.metadata, site)

@@ -176,7 +176,9 @@ class ConnectionProblem:
         groups: dict[tuple, list[tuple[int, Workload]]] = {}
         for i, w in candidates.items:
             ports = tuple((n, next(((c.port, str(c.protocol)) for c in w.ports if c.name == n), None)) for n in self.port_names)
-            key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, w.ips if ip_matters else ())
+            # A label whose value only the cluster knows is one free value per workload entry: never shared.
+            own = i if any(k in self.universe.keys for k in w.unknown_labels) else None
+            key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, w.ips if ip_matters else (), own)
             groups.setdefault(key, []).append((i, w))
         # A controller's replicas can talk to each other; a bare Pod is alone: prefer showing a controller.
         return [(*min(members, key=lambda m: m[1].kind == "Pod"), len(members)) for members in groups.values()]
@@ -186,6 +188,7 @@ class ConnectionProblem:
         ip_matters = self._pod_ip_matters()
         pods = [ep for ep in (self.src, self.dst) if isinstance(ep, SymbolicPod)]
         classes = {pod.role: self._classes(self.candidates[pod.role], ip_matters) for pod in pods}
+        self.classes = classes
         if self.scope == "any" and any(len(c) > MAX_PREFERRED_GROUPS for c in classes.values()):
             # Preferring existing workloads only makes counterexamples readable; on a big cluster it would
             # cost more than the question itself. The witness code still names a workload that fits.
@@ -208,6 +211,7 @@ class ConnectionProblem:
             s.add(z3.Implies(self.prefer_namespaces, pod.ns < self.table.fresh_index))
         self.distinct_pods = s.true()
         if len(pods) == 2:
+            self._same_unknown_values(classes)
             # A bare Pod is one pod: it talking to itself is not a connection. Replicas of a controller are.
             dst_lonely_pods = {i for i, w, size in classes["dst"] if w.kind == "Pod" and size == 1}
             self.distinct_pods = s.and_(
@@ -215,6 +219,16 @@ class ConnectionProblem:
                 for i, w, size in classes["src"]
                 if w.kind == "Pod" and size == 1 and i in dst_lonely_pods
             )
+
+    def _same_unknown_values(self, classes: dict[str, list[tuple[int, Workload, int]]]) -> None:
+        """Two pods of one workload entry carry the same value for a label only the cluster knows (the hash
+        of their template, their Job's uid): one value per entry, as docs/semantics.md says."""
+        dst = {i for i, _, _ in classes["dst"]}
+        for i, w, _ in classes["src"]:
+            keys = [k for k in sorted(w.unknown_labels) if k in self.universe.keys]
+            if i in dst and keys:
+                same = [self.src.labels.val[k] == self.dst.labels.val[k] for k in keys]
+                self.session.add(z3.Implies(z3.And(self.src.workload == i, self.dst.workload == i), z3.And(same)))
 
     def _add_same_fresh_namespace(self) -> None:
         """Two pods in the same not-yet-created namespace (same name) see the same namespace labels."""

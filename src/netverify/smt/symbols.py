@@ -64,11 +64,14 @@ class SymbolicLabels:
     def domain(self) -> list[z3.BoolRef]:
         return [z3.And(v >= 0, v <= self.universe.keys[k].fresh_index) for k, v in self.val.items()]
 
-    def equals(self, labels: Mapping[str, str]) -> z3.BoolRef:
+    def equals(self, labels: Mapping[str, str], free: frozenset[str] = frozenset()) -> z3.BoolRef:
+        """Exactly `labels` (on the universe); a key in `free` is present with any value (one the cluster knows)."""
         s = self.session
         parts = []
         for key, index in self.universe.project(labels).items():
-            if index is None:
+            if key in free and index is not None:
+                parts.append(self.has[key])
+            elif index is None:
                 parts.append(s.not_(self.has[key]))
             else:
                 parts += [self.has[key], s.eq(self.val[key], index)]
