@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
+from netverify.analyses.explain import explain
+from netverify.analyses.map import connectivity_map
 from netverify.analyses.prove import prove
+from netverify.errors import UsageError
 from netverify.load.manifests import load_cluster_from_texts
 from netverify.model.cluster import UNKNOWN_LABEL_VALUE
+from netverify.model.ports import Protocol
 from prove_helpers import pods, prop, props, workload_ep
 
 
@@ -236,3 +242,25 @@ def test_daemonset_and_replicaset_labels():
     agent, lone = cluster.workloads
     assert agent.unknown_labels == {"controller-revision-hash", "pod-template-generation"}
     assert dict(lone.labels) == {"app": "lone"}  # only a Deployment's ReplicaSets get a pod-template-hash
+
+
+def test_map_and_explain_show_the_pods_when_they_differ_and_say_so():
+    cluster = load(WEB + POD_DUMP.format(i=0) + POD_DUMP.format(i=1) + ISOLATE_DB_0)
+    cmap = connectivity_map(cluster)
+    into = {c.dst.label for c in cmap.connections if getattr(c.src, "name", None) == "web"}
+    assert "shop/db/db-1[StatefulSet]" in into and "shop/db/db-0[StatefulSet]" not in into
+    assert any("differ in labels" in n and "db/db-0" in n for n in cmap.notes)
+    with pytest.raises(UsageError, match="differ in labels"):
+        explain(cluster, "shop/web", "shop/db", Protocol.TCP, 80)
+    one = explain(cluster, "shop/web", "shop/db-1", Protocol.TCP, 80)
+    assert one.allowed and one.dst == "shop/db[StatefulSet] (pod db-1)"
+    assert not explain(cluster, "shop/web", "shop/db-0", Protocol.TCP, 80).allowed
+
+    alike = load(WEB + POD_DUMP.format(i=0) + POD_DUMP.format(i=1))
+    both = explain(alike, "shop/web", "shop/db", Protocol.TCP, 80)
+    assert both.allowed and any("every one of them" in n for n in both.notes)
+
+
+def test_map_says_when_a_row_assumes_a_value_only_the_cluster_knows():
+    cmap = connectivity_map(load(WEB + HASH_ABC_CLOSED))
+    assert any("pod-template-hash" in n and "shop/web[Deployment]" in n for n in cmap.notes)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from netverify.analyses.ipranges import IPRange, Partition, merge_adjacent
 from netverify.analyses.map_engine import ALL, MapEngine
-from netverify.analyses.refs import find_workload
+from netverify.analyses.label_notes import unknown_value_notes
+from netverify.analyses.refs import find_workload_entries
 from netverify.errors import UsageError
 from netverify.eval.portset import PortSet
 from netverify.findings import Connection, ConnectivityMap, WorkloadNode
@@ -22,6 +23,10 @@ from netverify.model.ports import PortRanges, Protocol
 HOST_NETWORK_NOTE = (
     "host-network pods are outside the model: {names} use the node's network, which NetworkPolicy does not "
     "govern; their rows show what policies would do for an ordinary pod with their labels"
+)
+
+DISTINCT_PODS_NOTE = (
+    "the pods of {ref} differ in labels: shown one by one ({names})"
 )
 
 NO_IP_NOTE = (
@@ -62,13 +67,13 @@ def _ip_rows(sides: list[dict[int, PortSet] | None], partition: Partition) -> li
     return rows
 
 
-def _resolve_focus(cluster: Cluster, focus: str | None) -> Workload | None:
+def _resolve_focus(cluster: Cluster, focus: str | None) -> tuple[Workload, ...] | None:
     if focus is None:
         return None
-    w = find_workload(cluster, focus, "--focus")
-    if w is None:
+    found = find_workload_entries(cluster, focus, "--focus")
+    if not found:
         raise UsageError(f"--focus {focus!r}: no such workload (use ns/name, ns/name[Kind] or ns/Kind/name)")
-    return w
+    return found
 
 
 def connectivity_map(cluster: Cluster, *, ipblock_matches_pods: bool = False, focus: str | None = None) -> ConnectivityMap:
@@ -76,11 +81,13 @@ def connectivity_map(cluster: Cluster, *, ipblock_matches_pods: bool = False, fo
     engine = MapEngine(cluster, ipblock_matches_pods)
     classes = engine.classes
     nodes = {
-        id(w): (WorkloadNode(w.namespace, w.name, w.kind), (0, w.namespace, w.name, w.kind)) for w in cluster.workloads
+        # A workload whose pods differ shows each pod group (`name/pod`), see DISTINCT_PODS_NOTE.
+        id(w): (WorkloadNode(w.namespace, w.display_name, w.kind), (0, w.namespace, w.display_name, w.kind))
+        for w in cluster.workloads
     }
 
     def keep(*workloads: Workload) -> bool:
-        return target is None or any(w is target for w in workloads)
+        return target is None or any(w is t for w in workloads for t in target)
 
     mappings: dict[PortSet, Mapping[Protocol, PortRanges]] = {}
 
@@ -120,6 +127,12 @@ def _notes(cluster: Cluster, ipblock_matches_pods: bool) -> tuple[str, ...]:
     host = [w.ref for w in cluster.workloads if w.host_network]
     if host:
         notes.append(HOST_NETWORK_NOTE.format(names=", ".join(host)))
+    split: dict[str, list[str]] = {}
+    for w in cluster.workloads:
+        if w.distinct:
+            split.setdefault(w.ref, []).append(w.display_name)
+    notes += [DISTINCT_PODS_NOTE.format(ref=ref, names=", ".join(names)) for ref, names in split.items()]
+    notes += unknown_value_notes(cluster, cluster.workloads)
     if ipblock_matches_pods:
         without_ip = sum(1 for w in cluster.workloads if not w.ips)
         if without_ip:
