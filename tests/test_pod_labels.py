@@ -264,3 +264,13 @@ def test_map_and_explain_show_the_pods_when_they_differ_and_say_so():
 def test_map_says_when_a_row_assumes_a_value_only_the_cluster_knows():
     cmap = connectivity_map(load(WEB + HASH_ABC_CLOSED))
     assert any("pod-template-hash" in n and "shop/web[Deployment]" in n for n in cmap.notes)
+
+
+def test_a_new_pod_counterexample_names_a_deployment_only_if_it_holds_whatever_its_hash():
+    cluster = load(WEB + HASH_ABC_CLOSED)
+    p = prop(pods("shop", {"app": "client"}), pods("shop", {"app": "web"}), "unreachable", "any")
+    result = status(cluster, p)
+    assert result.status == "violated", result.reason
+    dst = result.counterexample.dst
+    # web's pods are blocked if their hash is abc: the allowed pod shown is not said to be one of them.
+    assert dst.workload != "shop/web[Deployment]" or dst.labels.get("pod-template-hash") not in (None, "abc")

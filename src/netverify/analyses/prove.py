@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from netverify.analyses.unknown_labels import fresh_guard, settle
+from netverify.analyses.unknown_labels import fresh_guard, holds_for_every_value, settle
 from netverify.analyses.witness import Target, build_witness, minimise, recheck, verdict_reason
 from netverify.findings import ConnectionWitness, PropertyResult, ProveReport, Status
 from netverify.model.cluster import Cluster
@@ -215,8 +215,10 @@ class _PropertyProver:
         flow = extracted.flow
         target = self._target(want_allowed=want_allowed)
         recheck(target, flow, "witness" if self.prop.expect == "possible" else "counterexample")
+        # A workload is named only when the flow holds whatever its unknown-valued labels are.
         chosen = {
-            role: (ep.workload.ref if getattr(ep, "workload", None) is not None else None)
+            role: (ep.workload.ref if getattr(ep, "workload", None) is not None
+                   and holds_for_every_value(target, flow, (role,)) else None)
             for role, ep in (("src", flow.src), ("dst", flow.dst))
         }
         flow = minimise(target, flow)

@@ -17,6 +17,7 @@ from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster
 from netverify.model.flow import Endpoint, Flow, PodEndpoint
 from netverify.model.verdict import SideVerdict, Verdict
 from netverify.smt.resolve import PortSpec, ResolvedEndpoint
+from netverify.analyses.label_notes import selector_keys
 from netverify.analyses.podyaml import pod_manifests
 
 
@@ -115,9 +116,12 @@ def fitting_workload(target: Target, flow: Flow, role: str) -> str | None:
     pod = getattr(flow, role)
     if not isinstance(pod, PodEndpoint):
         return None
+    named_keys = selector_keys(target.cluster)
     for w in target.cluster.workloads:
         if w.namespace != pod.namespace:
             continue
+        if w.unknown_labels & named_keys:
+            continue  # a label only the cluster knows, whose value policies tell apart: the pod may not be its
         candidate = replace(flow, **{role: endpoint_of(target.cluster, w)})
         if target.holds(candidate):
             return w.ref
