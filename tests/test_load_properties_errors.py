@@ -155,3 +155,19 @@ def test_input_errors_is_an_input_error_that_renders_every_error():
         InputErrors.raise_if_any([first])
     assert caught.value is first
     InputErrors.raise_if_any([])  # nothing to raise
+
+
+def test_what_is_under_a_misspelt_key_is_checked_as_the_key_it_resembles(tmp_path):
+    errors = errors_of(tmp_path, """\
+        properties:
+          - name: a
+            form:
+              namespace: web
+              podSelecter: {}
+              ipBlock: {cidr: 1}
+            to: {namespace: data}
+            expect: unreachable
+        """)
+    assert [(e.line, e.field) for e in errors] == [
+        (3, "properties[0].form"), (5, "properties[0].form.podSelecter"), (6, "properties[0].form.ipBlock.cidr")]
+    assert errors[1].message == "unknown key 'podSelecter' (did you mean 'podSelector'?)"

@@ -13,9 +13,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from builders import cluster, expr, namespace, peer, policy, rule, sel, workload
+from differential_strategies import clusters, endpoint_specs
 from netverify.analyses.property_lint import LabelUniverse, lint_property, with_property_warnings
 from netverify.analyses.prove import prove
 from netverify.cli import app
@@ -218,3 +221,55 @@ def test_strict_never_lowers_a_code_and_unknown_still_wins(code, expected):
     assert strict_exit_code(code, warned_report, strict=True) == expected
     assert strict_exit_code(code, warned_report, strict=False) == code
     assert strict_exit_code(code, fx.ALL_PROVEN, strict=True) == code
+
+
+# ---- on random clusters (the differential generator) ----------------------------------------------------------
+
+
+def _carried_or_mentioned(c, kind: str) -> dict[str, set[str]]:
+    """Straight from the objects, written apart from property_lint: what pods / namespaces know."""
+    known: dict[str, set[str]] = {}
+
+    def add(labels):
+        for k, v in labels.items():
+            known.setdefault(k, set()).add(v)
+
+    def mention(selector):
+        for r in selector.requirements if selector is not None else ():
+            known.setdefault(r.key, set()).update(r.values)
+
+    for p in c.policies:
+        for peer_ in (pr for rl in (*p.ingress, *p.egress) for pr in rl.peers):
+            mention(peer_.pod_selector if kind == "pod" else peer_.namespace_selector)
+        if kind == "pod":
+            mention(p.pod_selector)
+    for labels in ([w.labels for w in c.workloads] + [s.selector or {} for s in c.services] if kind == "pod"
+                   else [n.labels for n in c.namespaces.values()]):
+        add(labels)
+    return known
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_warning_is_true_and_known_labels_are_never_warned(data):
+    c = data.draw(clusters(), label="cluster")
+    src = data.draw(endpoint_specs(c), label="src")
+    dst = data.draw(endpoint_specs(c), label="dst")
+    warnings = lint_property(LabelUniverse.of(c), prop(src, dst))
+    pods, namespaces = _carried_or_mentioned(c, "pod"), _carried_or_mentioned(c, "namespace")
+    for w in warnings:
+        known = pods if w.field.endswith("podSelector") else namespaces
+        if w.kind == "label-key":
+            assert w.name not in known, w
+        elif w.kind == "label-value":
+            key, value = w.name.split("=", 1)
+            assert key in known and value not in known[key], w
+        else:
+            used = set(c.namespaces) | {o.namespace for o in (*c.workloads, *c.services, *c.policies)}
+            assert w.name not in used | namespaces.get("kubernetes.io/metadata.name", set()), w
+        if w.suggestion is not None:
+            assert w.suggestion != w.name.split("=")[-1]
+    # A property written with labels an existing workload carries, in its namespace, is never warned.
+    w = data.draw(st.sampled_from(c.workloads), label="workload")
+    carried = ep(namespace=w.namespace, pod_selector=sel(dict(w.labels)))
+    assert lint_property(LabelUniverse.of(c), prop(carried, carried)) == ()

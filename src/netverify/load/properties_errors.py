@@ -12,7 +12,7 @@ import types
 import typing
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from netverify.errors import InputError
 from netverify.load.tree import Path, format_path, line_at
@@ -35,14 +35,16 @@ def closest(word: str, candidates: typing.Iterable[str]) -> str | None:
     return found[0] if found else None
 
 
-def _named(model: type[BaseModel], data: Any, file: str,
-           found: list[tuple[Path, str, InputError]]) -> list[InputError]:
+def _named(model: Any, data: Any, file: str, found: list[tuple[Path, str, InputError]],
+           prefix: Path = ()) -> list[InputError]:
+    """Unknown keys named with the nearest key; `prefix` is where `data` sits in the file's tree."""
     missing = {path for path, kind, _ in found if kind == "missing" and path}
     replaced: set[Path] = set()
     out: list[tuple[Path, InputError]] = []
+    nested: list[InputError] = []
     for path, kind, error in found:
         if kind != "extra_forbidden" or not path or not isinstance(path[-1], str):
-            out.append((path, error))
+            out.append((path, _moved(error, prefix + path)))
             continue
         parent, key = path[:-1], path[-1]
         absent = [p[-1] for p in missing if p[:-1] == parent and isinstance(p[-1], str)]
@@ -50,6 +52,9 @@ def _named(model: type[BaseModel], data: Any, file: str,
         if meant is not None:
             replaced.add(parent + (meant,))
             message = f"unknown key {key!r} (did you mean {meant!r}?)"
+            # What is under the misspelt key is what the user meant for `meant`: check it as that, so
+            # fixing the key does not reveal a second round of errors.
+            nested += _as_meant(model, parent + (meant,), _value_at(data, path), file, prefix + path)
         else:
             known = keys_at(model, parent)
             meant = closest(key, known)
@@ -59,8 +64,34 @@ def _named(model: type[BaseModel], data: Any, file: str,
                 message = f"unknown key {key!r}; expected one of: {', '.join(known)}"
             else:
                 message = error.message
-        out.append((path, InputError(file, line_at(data, path) or error.line, format_path(path) or None, message)))
-    return [error for path, error in out if path not in replaced]
+        out.append((path, InputError(file, line_at(data, path) or error.line, format_path(prefix + path) or None,
+                                     message)))
+    return [error for path, error in out if path not in replaced] + nested
+
+
+def _as_meant(model: Any, field_path: Path, value: Any, file: str, prefix: Path) -> list[InputError]:
+    annotation: Any = model
+    for step in field_path:
+        annotation = _step(annotation, step)
+        if annotation is None:
+            return []
+    try:
+        TypeAdapter(annotation).validate_python(value)
+    except ValidationError as exc:
+        return _named(annotation, value, file, errors_from_pydantic(exc, value, file), prefix)
+    return []
+
+
+def _value_at(data: Any, path: Path) -> Any:
+    for step in path:
+        data = data[step]
+    return data
+
+
+def _moved(error: InputError, path: Path) -> InputError:
+    """The same error with its field named from the root of the file (its line is right already)."""
+    field = format_path(path) or None
+    return error if field == error.field else InputError(error.file, error.line, field, error.message)
 
 
 def keys_at(model: type[BaseModel], path: Path) -> list[str]:
