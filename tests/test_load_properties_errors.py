@@ -171,3 +171,26 @@ def test_what_is_under_a_misspelt_key_is_checked_as_the_key_it_resembles(tmp_pat
     assert [(e.line, e.field) for e in errors] == [
         (3, "properties[0].form"), (5, "properties[0].form.podSelecter"), (6, "properties[0].form.ipBlock.cidr")]
     assert errors[1].message == "unknown key 'podSelecter' (did you mean 'podSelector'?)"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_every_property_naming_a_missing_workload_or_service_is_reported(tmp_path, jobs):
+    manifests = tmp_path / "m.yaml"
+    manifests.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: web}\n", encoding="utf-8")
+    path = write(tmp_path, """\
+        manifests: [m.yaml]
+        properties:
+          - name: a
+            from: {namespace: web, workload: nope}
+            to: {namespace: web}
+            expect: unreachable
+          - name: b
+            from: {namespace: web}
+            to: {namespace: web, service: missing}
+            expect: unreachable
+        """)
+    result = runner.invoke(app, ["prove", path, "--jobs", jobs])
+    assert result.exit_code == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert [line.split(": error: ")[0] for line in lines] == [f"{path}:4", f"{path}:9"]
+    assert "'nope'" in lines[0] and "'missing'" in lines[1]
