@@ -61,7 +61,7 @@ def test_a_file_with_three_errors_reports_all_three(tmp_path):
 
 def test_the_cli_prints_every_error_and_exits_2(tmp_path):
     path = write(tmp_path, THREE_ERRORS)
-    result = runner.invoke(app, ["prove", path, "-f", path])
+    result = runner.invoke(app, ["prove", path])
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert [line.split(": error: ")[0] for line in lines] == [f"{path}:3", f"{path}:7", f"{path}:13"]
