@@ -6,6 +6,9 @@ tests/data/prove/), hypothesis drops and renames fields, puts in wrong types, ou
 and selectors and random unicode, or splices characters into the YAML text. Whatever comes out, the command
 ends with exit 0, 1, 2 or 3, never a traceback or an internal error, and a bad-input exit 2 names the file.
 
+test_misspelt_property_keys_are_each_reported_as_unknown_keys misspells one to three keys of a properties file:
+the run exits 2 with no report, and every misspelt key is named as an unknown key.
+
 An input that once broke this is kept under tests/data/fuzz/<case>/ (manifest files plus props.yaml) and
 replayed by test_fuzz_regression.
 """
