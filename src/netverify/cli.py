@@ -21,7 +21,14 @@ from netverify.cli_args import default_port, parse_port
 from netverify.cli_guard import EXIT_OK, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_limits import MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
-from netverify.cli_outcome import add_notes, cluster_notes, diff_exit_code, prove_exit_code, with_allow_vacuous
+from netverify.cli_outcome import (
+    add_notes,
+    cluster_notes,
+    diff_exit_code,
+    prove_exit_code,
+    strict_exit_code,
+    with_allow_vacuous,
+)
 from netverify.cli_output import emit, emit_notes, use_color
 from netverify.errors import InputError, UsageError
 from netverify.report import check_format, formats_for, notes_of, render
@@ -129,6 +136,11 @@ def prove(
         Optional[float], typer.Option("--max-time", min=0.001, help="Time budget for the whole run, in seconds.")
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Prove properties in this many processes.")] = 1,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Exit 1 when a property names a label or namespace nothing in the manifests "
+                     "knows (a probable typo; warned about either way), if the run would otherwise exit 0."),
+    ] = False,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
     max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
@@ -158,7 +170,8 @@ def prove(
             max_time_s=max_time,
         )
         report = add_notes(with_allow_vacuous(report, props), cluster_notes(cluster))
-        return _finish(report, fmt, output, prove_exit_code(report))
+        report = lazy("netverify.analyses.property_lint", "with_property_warnings")(report, cluster, props)
+        return _finish(report, fmt, output, strict_exit_code(prove_exit_code(report), report, strict))
 
     _run(work)
 

@@ -22,6 +22,14 @@ def prove_exit_code(report: ProveReport) -> int:
     return EXIT_OK
 
 
+def strict_exit_code(code: int, report: ProveReport, strict: bool) -> int:
+    """`--strict`: a run that would pass (0) fails (1) when a property carries a warning (a probable typo).
+    It never lowers a code: unknown (3) and violated (1) stay what they are."""
+    if strict and code == EXIT_OK and any(r.warnings for r in report.results):
+        return EXIT_FAILED
+    return code
+
+
 def diff_exit_code(report: DiffReport, fail_on: FailOn) -> int:
     if report.symbolic_status == "unknown":
         return EXIT_UNKNOWN

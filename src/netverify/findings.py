@@ -49,6 +49,18 @@ class ConnectionWitness:
 
 
 @dataclass(frozen=True, slots=True)
+class PropertyWarning:
+    """Something in a property that is probably a typo (analyses/property_lint.py); never changes a verdict."""
+
+    kind: Literal["label-key", "label-value", "namespace"]
+    field: str  # where in the property, e.g. `from.podSelector`
+    name: str  # what is written: a key, `key=value`, or a namespace name
+    suggestion: str | None  # the nearest existing one, when something is near
+    message: str
+    span: Span  # the endpoint in the properties file
+
+
+@dataclass(frozen=True, slots=True)
 class PropertyResult:
     name: str
     status: Status
@@ -61,6 +73,7 @@ class PropertyResult:
     witness: ConnectionWitness | None = None  # proven `possible`
     reason: str | None = None  # unknown / vacuous / refuted possible: why
     allow_vacuous: bool = False  # copied from the property: a vacuous result then does not fail
+    warnings: tuple[PropertyWarning, ...] = ()  # probable typos in the property (see property_lint)
 
     @property
     def fails(self) -> bool:

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from netverify.analyses.witness import Target, build_witness, minimise, recheck, verdict_reason
+from netverify.errors import InputError, InputErrors
 from netverify.findings import ConnectionWitness, PropertyResult, ProveReport, Status
 from netverify.model.cluster import Cluster
 from netverify.model.properties import PropertiesFile, Property
@@ -64,7 +65,7 @@ def prove(
 ) -> ProveReport:
     # Resolve everything first: a property naming a missing Service/workload is bad input, reported
     # before anything is solved (nothing half-reported).
-    resolved = [_resolve(cluster, p) for p in properties.properties]
+    resolved = _resolve_all(cluster, properties.properties)
     budget = _Budget(max_time_s)
     results = []
     for item in resolved:
@@ -76,6 +77,18 @@ def prove(
                                  ipblock_matches_pods=ipblock_matches_pods, budget=budget)
         results.append(prover.run())
     return ProveReport(properties.path, tuple(results))
+
+
+def _resolve_all(cluster: Cluster, props: tuple[Property, ...]) -> list[_Resolved]:
+    """Every property resolved, or every property's resolution error at once (InputErrors)."""
+    resolved, errors = [], []
+    for p in props:
+        try:
+            resolved.append(_resolve(cluster, p))
+        except InputError as exc:
+            errors.append(exc)
+    InputErrors.raise_if_any(errors)
+    return resolved
 
 
 def _resolve(cluster: Cluster, prop: Property) -> _Resolved:

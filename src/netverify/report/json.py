@@ -21,6 +21,7 @@ from netverify.findings import (
     MapNode,
     PairChange,
     PropertyResult,
+    PropertyWarning,
     ProveReport,
     WorkloadNode,
 )
@@ -92,7 +93,13 @@ def result_dict(r: PropertyResult) -> Json:
         "allow_vacuous": r.allow_vacuous,
         "fails": r.fails,
         "location": location_dict(r.span),
+        "warnings": [warning_dict(w) for w in r.warnings],
     }
+
+
+def warning_dict(w: PropertyWarning) -> Json:
+    return {"kind": w.kind, "field": w.field, "name": w.name, "suggestion": w.suggestion, "message": w.message,
+            "location": location_dict(w.span)}
 
 
 def prove_dict(report: ProveReport) -> Json:

@@ -26,7 +26,8 @@ def _property_case(suite: ET.Element, classname: str, r: PropertyResult) -> str 
     case.set("file", r.span.file)
     if r.span.line:
         case.set("line", str(r.span.line))
-    body = _text([f"{r.name}: {r.status} (expect {r.expect}, scope {r.scope}) at {r.span}", *words.property_body(r)])
+    body = _text([f"{r.name}: {r.status} (expect {r.expect}, scope {r.scope}) at {r.span}", *words.property_body(r),
+                  *words.warning_lines(r)])
     if r.status == "unknown":
         ET.SubElement(case, "error", {"type": "unknown", "message": r.reason or "unknown"}).text = body
         return "errors"
@@ -37,7 +38,7 @@ def _property_case(suite: ET.Element, classname: str, r: PropertyResult) -> str 
     if r.status == "vacuous":
         ET.SubElement(case, "skipped", {"message": "vacuous (allowed by the property)"})
         return "skipped"
-    if r.witness is not None:
+    if r.witness is not None or r.warnings:  # warnings: a passing case still shows its probable typos
         ET.SubElement(case, "system-out").text = body
     return None
 

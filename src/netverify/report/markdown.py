@@ -81,6 +81,7 @@ def render_prove(report: ProveReport, *, color: bool = False) -> str:
                 f"| {code(r.name)} | {_ICON[r.status]} {cell(words.status_word(r).lower())} | {r.expect} "
                 f"| {r.scope} | {cell(why)} |"
             )
+    out += _warnings(report)
     for r in attention:
         body = _property_details(r)
         if body:
@@ -91,6 +92,14 @@ def render_prove(report: ProveReport, *, color: bool = False) -> str:
                                                            for r in proven])]
     out += _notes(report.notes)
     return "\n".join(out) + "\n"
+
+
+def _warnings(report: ProveReport) -> list[str]:
+    """Probable typos in the properties, whatever the verdict: a proven property about a misspelt label is
+    proven about the wrong pods."""
+    lines = [f"- {_ICON['vacuous']} {code(r.name)}: {_html(w.message)} (`{w.span}`)"
+             for r in report.results for w in r.warnings]
+    return ["", "**Warnings** (probable typos in the properties):", "", *lines] if lines else []
 
 
 def _property_details(r: PropertyResult) -> list[str]:

@@ -31,6 +31,8 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
      "error"),
     ("NV101", "connection-added", "The change allows connections that were blocked before.", "warning"),
     ("NV102", "connection-removed", "The change blocks connections that were allowed before.", "note"),
+    ("NV201", "property-unknown-name", "A property names a label or namespace that nothing in the manifests "
+     "carries or mentions (probably a typo); the verdict is about what is written.", "warning"),
 )
 _RULE_INDEX = {rule_id: i for i, (rule_id, *_rest) in enumerate(RULES)}
 _STATUS_RULE = {"violated": "NV001", "vacuous": "NV002", "unknown": "NV003"}
@@ -120,6 +122,12 @@ def _property_result(r: PropertyResult) -> Json:
     return out
 
 
+def _warning_results(r: PropertyResult) -> list[Json]:
+    """One NV201 result per probable typo, at the endpoint where the property writes it."""
+    return [_result("NV201", f"{r.name}: {w.message}", [w.span, r.span], f"warning:{r.name}:{w.field}:{w.name}")
+            for w in r.warnings]
+
+
 def _change_results(c: PairChange) -> list[Json]:
     out = []
     title = words.change_title(c)
@@ -165,6 +173,7 @@ def _dump(log: Json) -> str:
 
 def render_prove(report: ProveReport, *, color: bool = False) -> str:
     results = [_property_result(r) for r in report.results if r.status in _STATUS_RULE]
+    results += [res for r in report.results for res in _warning_results(r)]
     return _dump(_log(results, report.notes))
 
 

@@ -51,6 +51,12 @@ def _property(console: Console, r: PropertyResult) -> None:
     console.print(head)
     for line in words.property_body(r):
         console.print(Text("    " + line))
+    _warnings(console, r)
+
+
+def _warnings(console: Console, r: PropertyResult) -> None:
+    for line in words.warning_lines(r):
+        console.print(Text("    " + line, style="yellow"))
 
 
 def render_prove(report: ProveReport, *, color: bool = False) -> str:

@@ -144,6 +144,11 @@ def property_body(r: PropertyResult) -> list[str]:
     return lines
 
 
+def warning_lines(r: PropertyResult) -> list[str]:
+    """One line per probable typo in the property (analyses/property_lint.py), with where it is written."""
+    return [f"warning: {w.message} ({w.span})" for w in r.warnings]
+
+
 def prove_summary(report: ProveReport) -> str:
     n = len(report.results)
     counts = ", ".join(f"{report.count(s)} {s}" for s in ("proven", "violated", "vacuous", "unknown"))
