@@ -154,11 +154,10 @@ def test_each_error_is_exit_2_naming_file_line_and_field_through_the_cli(tmp_pat
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
-@pytest.mark.parametrize("case", sorted(UNKNOWN_FIELDS))
+# Without its only selector the misspelt peer is empty, an error of its own (the test after this one).
+@pytest.mark.parametrize("case", sorted(set(UNKNOWN_FIELDS) - {"podSelecter-in-peer"}))
 def test_lenient_reads_an_unknown_field_as_a_warning_naming_file_line_and_field(case):
     text, line, field, says = UNKNOWN_FIELDS[case]
-    if case == "podSelecter-in-peer":
-        pytest.skip("without its only selector the peer is empty, which is an error of its own (below)")
     cluster = load(text, limits=LENIENT)
     assert any(w.startswith(f"m.yaml:{line}: {field}: ") and says in w for w in cluster.warnings), cluster.warnings
 
