@@ -25,6 +25,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
+from manifest_mutations import key_paths, misspellings
 from typer.testing import CliRunner
 
 from netverify.cli import app
@@ -309,3 +310,37 @@ REGRESSIONS = sorted(p.name for p in FUZZ_DATA.iterdir() if p.is_dir()) if FUZZ_
 @pytest.mark.parametrize("case", REGRESSIONS)
 def test_fuzz_regression(case):
     run_and_check(FUZZ_DATA / case)
+
+
+# ---- strict reading through the command: a misspelt key is exit 2 at its line, a warning under --lenient -----
+
+READ_KINDS = {"NetworkPolicy", "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob",
+              "Service", "Namespace", "ReplicationController"}
+
+
+@settings(max_examples=25, **FUZZ)
+@given(data=st.data())
+def test_a_misspelt_key_in_a_manifest_is_exit_2_or_a_warning_under_lenient(tmp_path, data):
+    seed = data.draw(st.sampled_from(SEEDS), label="seed")
+    manifests = copy.deepcopy(seed.manifests)
+    spots = [(name, i) for name, docs in manifests.items() for i, d in enumerate(docs)
+             if isinstance(d, dict) and d.get("kind") in READ_KINDS]
+    name, i = data.draw(st.sampled_from(spots), label="document")
+    path = data.draw(st.sampled_from(list(key_paths(manifests[name][i]))), label="key")
+    parent = manifests[name][i]
+    for step in path[:-1]:
+        parent = parent[step]
+    new = data.draw(misspellings(path[-1]), label="misspelt")
+    parent[new] = parent.pop(path[-1])
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    for file, docs in manifests.items():
+        (folder / file).write_text(_dump(docs), encoding="utf-8")
+    strict = runner.invoke(app, ["map", "-f", str(folder)])
+    assert strict.exit_code == 2 and f"unknown field {new!r}" in strict.stderr, strict.output
+    assert f"{folder / name}:" in strict.stderr and "Traceback" not in strict.output
+    lenient = runner.invoke(app, ["map", "-f", str(folder), "--lenient"])
+    assert "Traceback" not in lenient.output and lenient.exit_code in (0, 2), lenient.output
+    if lenient.exit_code == 2:  # what is left without the field may be wrong in itself, but not unknown
+        assert "unknown field" not in lenient.stderr.split("error:", 1)[1]
+    else:
+        assert f"unknown field {new!r}" in lenient.output

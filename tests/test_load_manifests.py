@@ -8,6 +8,7 @@ import json
 import textwrap
 from pathlib import Path
 
+from netverify.load.limits import LoadLimits
 from netverify.load.manifests import load_cluster, load_cluster_from_texts
 from netverify.model.cluster import NAMESPACE_NAME_LABEL
 from netverify.model.labels import EVERYTHING, LabelSelector, Requirement
@@ -274,9 +275,8 @@ def test_cidr_with_host_bits_is_masked_with_a_warning():
 def test_yaml_features_anchors_merge_keys_and_quoted_values():
     cluster = load_text(
         """\
-        base: &labels {app: web, tier: "1"}
         kind: Deployment
-        metadata: {name: d}
+        metadata: {name: d, labels: &labels {app: web, tier: "1"}}
         spec:
           template:
             metadata:
@@ -288,7 +288,7 @@ def test_yaml_features_anchors_merge_keys_and_quoted_values():
     assert cluster.workloads[0].labels == {"app": "web", "tier": "front"}
 
 
-def test_a_container_port_without_containerport_is_ignored_with_a_warning():
+def test_a_container_port_without_containerport_is_ignored_with_a_warning_under_lenient():
     cluster = load_text(
         """\
         kind: Pod
@@ -296,10 +296,12 @@ def test_a_container_port_without_containerport_is_ignored_with_a_warning():
         spec:
           containers:
           - ports: [{containerport: 3535, name: typo}, {containerPort: 80}]
-        """
+        """,
+        limits=LoadLimits(lenient=True),
     )
     assert [p.port for p in cluster.workloads[0].ports] == [80]
-    assert any("m.yaml:5" in w and "containerPort" in w for w in cluster.warnings)
+    assert any("m.yaml:5" in w and "'containerport'" in w for w in cluster.warnings)  # the unknown field
+    assert any("m.yaml:5" in w and "no containerPort" in w for w in cluster.warnings)  # the port left out
 
 
 def test_controller_manifest_and_its_pods_are_one_workload():

@@ -20,7 +20,7 @@ from netverify import __version__
 from netverify.cli_args import default_port, parse_port
 from netverify.cli_guard import EXIT_OK, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
-from netverify.cli_limits import MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
+from netverify.cli_limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
 from netverify.cli_outcome import (
     add_notes,
     cluster_notes,
@@ -148,6 +148,7 @@ def prove(
     max_documents: MaxDocuments = _LIM.max_documents,
     max_depth: MaxDepth = _LIM.max_depth,
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
+    lenient: Lenient = False,
 ) -> None:
     """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
 
@@ -157,7 +158,7 @@ def prove(
         run_prove = lazy("netverify.analyses.prove", "prove")
         if jobs > 1:  # properties proven in worker processes
             run_prove = partial(lazy("netverify.analyses.parallel", "prove_parallel"), jobs=jobs)
-        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes)
+        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         props = load_properties(properties, limits=limits)
         with _blame_properties_for_missing(props.manifests, properties):
             cluster = _load_cluster([*props.manifests, *files], namespace, limits, properties)
@@ -191,13 +192,14 @@ def map_(
     max_documents: MaxDocuments = _LIM.max_documents,
     max_depth: MaxDepth = _LIM.max_depth,
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
+    lenient: Lenient = False,
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
 
     def work() -> int:
         check_format("map", fmt)
         connectivity_map = lazy("netverify.analyses.map", "connectivity_map")
-        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes)
+        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits)
         cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus)
         return _finish(add_notes(cmap, cluster_notes(cluster)), fmt, output, EXIT_OK)
@@ -224,6 +226,7 @@ def explain(
     max_documents: MaxDocuments = _LIM.max_documents,
     max_depth: MaxDepth = _LIM.max_depth,
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
+    lenient: Lenient = False,
 ) -> None:
     """Why one connection is allowed or blocked, rule by rule."""
 
@@ -231,7 +234,7 @@ def explain(
         check_format("explain", fmt)
         parsed = parse_port(port) if port is not None else None
         run_explain = lazy("netverify.analyses.explain", "explain")
-        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes)
+        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits)
         protocol, number = parsed or default_port(cluster, dst)
         explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
@@ -268,6 +271,7 @@ def diff(
     max_documents: MaxDocuments = _LIM.max_documents,
     max_depth: MaxDepth = _LIM.max_depth,
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
+    lenient: Lenient = False,
 ) -> None:
     """What HEAD newly allows or blocks compared with BASE, each with a witness."""
 
@@ -275,7 +279,7 @@ def diff(
         check_format("diff", fmt)
         load_source = lazy("netverify.load.sources", "load_source")
         run_diff = lazy("netverify.analyses.diff", "diff")
-        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes)
+        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         base_cluster = load_source(base, default_namespace=namespace, limits=limits)
         head_cluster = load_source(head, default_namespace=namespace, limits=limits)
         report = run_diff(
