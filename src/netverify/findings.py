@@ -61,6 +61,7 @@ class PropertyResult:
     witness: ConnectionWitness | None = None  # proven `possible`
     reason: str | None = None  # unknown / vacuous / refuted possible: why
     allow_vacuous: bool = False  # copied from the property: a vacuous result then does not fail
+    caveats: tuple[str, ...] = ()  # accepted risks the result stands on (--ignore-kind, narrowing-only kinds)
 
     @property
     def fails(self) -> bool:
@@ -125,6 +126,8 @@ class Connection:
 class ConnectivityMap:
     connections: tuple[Connection, ...]
     notes: tuple[str, ...] = ()
+    unknown_reason: str | None = None  # set: the map may be wrong (e.g. a policy kind not modelled), exit 3
+    caveats: tuple[str, ...] = ()  # accepted risks the map stands on
 
 
 # ---- explain -----------------------------------------------------------------------------------
@@ -140,6 +143,8 @@ class Explanation:
     egress: SideVerdict
     ingress: SideVerdict
     notes: tuple[str, ...] = ()
+    unknown_reason: str | None = None  # set: the verdict may be wrong (e.g. a policy kind not modelled), exit 3
+    caveats: tuple[str, ...] = ()  # accepted risks the verdict stands on
 
 
 # ---- diff --------------------------------------------------------------------------------------
@@ -175,6 +180,8 @@ class DiffReport:
     more_classes: bool = False  # enumeration stopped at --max-witnesses
     symbolic_status: Literal["done", "skipped", "unknown"] = "done"
     notes: tuple[str, ...] = field(default_factory=tuple)
+    unknown_reason: str | None = None  # set: the diff may be wrong (e.g. a policy kind not modelled), exit 3
+    caveats: tuple[str, ...] = ()  # accepted risks the diff stands on
 
     @property
     def has_added(self) -> bool:
