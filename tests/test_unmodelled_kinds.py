@@ -340,3 +340,31 @@ def test_a_staged_calico_policy_is_never_enforced_so_it_changes_nothing(tmp_path
     code, doc = _json(_case(tmp_path, staged))
     assert code == 0 and _statuses(doc) == {"web-never-db": "proven"}
     assert any("never enforced" in n and "StagedGlobalNetworkPolicy" in n for n in doc["notes"])
+
+
+# ---- the table ---------------------------------------------------------------------------------------------
+
+
+def test_the_kinds_table_in_the_docs_is_the_one_in_code():
+    from netverify.model.kinds import KINDS
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "semantics.md").read_text(encoding="utf-8")
+    section = text[text.index("## Policy kinds"):text.index("\n## ", text.index("## Policy kinds") + 1)]
+    documented = {}
+    for line in section.splitlines():
+        if not line.startswith("| ") or line.startswith("| kind ") or line.startswith("| ---"):
+            continue
+        kind, groups, effect, reach, _why = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        for group in groups.split(", "):
+            documented[(group, kind)] = (effect, reach)
+    assert documented == {key: (info.effect, info.reach) for key, info in KINDS.items()}
+
+
+def test_an_object_without_api_version_is_judged_by_the_most_far_reaching_row_of_its_kind():
+    from netverify.model.kinds import lookup
+
+    assert lookup(None, "NetworkPolicy") is None  # read as the Kubernetes kind
+    assert lookup(None, "GlobalNetworkPolicy").effect == "decides"
+    assert lookup(None, "Tier").reach == "cluster"
+    assert lookup("projectcalico.org", "StagedNetworkPolicy").effect == "none"
+    assert lookup("networking.k8s.io", "NetworkPolicy") is None and lookup("", "ConfigMap") is None
