@@ -368,3 +368,13 @@ def test_an_object_without_api_version_is_judged_by_the_most_far_reaching_row_of
     assert lookup(None, "Tier").reach == "cluster"
     assert lookup("projectcalico.org", "StagedNetworkPolicy").effect == "none"
     assert lookup("networking.k8s.io", "NetworkPolicy") is None and lookup("", "ConfigMap") is None
+
+
+def test_csv_and_dot_maps_say_unknown_and_caveats_beside_the_table(tmp_path):
+    (tmp_path / "shop.yaml").write_text(SHOP, encoding="utf-8")
+    (tmp_path / "calico.yaml").write_text(CALICO_ALLOW_ALL, encoding="utf-8")
+    for fmt in ("csv", "dot"):
+        unknown = runner.invoke(app, ["map", "-f", str(tmp_path), "--format", fmt])
+        assert unknown.exit_code == 3 and "note: UNKNOWN: this result may be wrong" in unknown.stderr
+        accepted = runner.invoke(app, ["map", "-f", str(tmp_path), "--format", fmt, "--ignore-kind", "GlobalNetworkPolicy"])
+        assert accepted.exit_code == 0 and "note: caveat: accepted risk" in accepted.stderr

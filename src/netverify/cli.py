@@ -104,7 +104,12 @@ def _root(
 
 def _finish(result, fmt: str, output: Optional[Path], code: int) -> int:
     rendered = render(result, fmt, color=use_color(fmt, output))
-    emit_notes(notes_of(result), fmt)
+    notes = notes_of(result)
+    if fmt in ("csv", "dot"):  # tables with no place for trust lines: say them beside, like the notes
+        reason, caveats = getattr(result, "unknown_reason", None), getattr(result, "caveats", ())
+        notes = (*([f"UNKNOWN: this result may be wrong: {reason}"] if reason else []),
+                 *(f"caveat: {c}" for c in caveats), *notes)
+    emit_notes(notes, fmt)
     emit(rendered, output)
     return code
 

@@ -132,7 +132,7 @@ def _claims_allowed(r: PropertyResult) -> bool:
     return r.status == ("violated" if r.expect == "unreachable" else "proven")
 
 
-def _end_namespaces(spec: EndpointSpec, role: str, cluster: Cluster) -> Namespaces:
+def _end_namespaces(spec: EndpointSpec, role: str, scope: str, cluster: Cluster) -> Namespaces:
     end = resolve_endpoint(spec, role, cluster)
     if end.is_external:
         return frozenset()
@@ -140,7 +140,10 @@ def _end_namespaces(spec: EndpointSpec, role: str, cluster: Cluster) -> Namespac
         return frozenset({end.workload.namespace})
     if end.service is not None:
         return frozenset({end.service.namespace})
-    return frozenset({end.namespace}) if end.namespace is not None else None
+    if end.namespace is not None:
+        return frozenset({end.namespace})
+    # scope existing ranges over the workloads in the manifests only; scope any over every namespace.
+    return frozenset(w.namespace for w in cluster.workloads) if scope == "existing" else None
 
 
 def judge_prove(report: ProveReport, cluster: Cluster, props: PropertiesFile,
@@ -154,7 +157,8 @@ def judge_prove(report: ProveReport, cluster: Cluster, props: PropertiesFile,
         if prop is None or r.status in ("vacuous", "unknown"):  # vacuity does not depend on any policy
             results.append(r)
             continue
-        ends = (_end_namespaces(prop.src, "from", cluster), _end_namespaces(prop.dst, "to", cluster))
+        ends = (_end_namespaces(prop.src, "from", prop.scope, cluster),
+                _end_namespaces(prop.dst, "to", prop.scope, cluster))
         exp = exposure(cluster.unmodelled, ignored, ends)
         claims = _claims_allowed(r)
         reason = exp.unknown_reason(claims)

@@ -72,6 +72,12 @@ def _rows() -> dict[KindKey, KindInfo]:
                  note="NetworkPolicy semantics on secondary networks"),
         KindInfo("security.istio.io", "AuthorizationPolicy", "narrows", **anywhere,
                  note="in the mesh root namespace (mesh config, not in the manifests) it applies mesh-wide"),
+        KindInfo("security.istio.io", "PeerAuthentication", "narrows", **anywhere,
+                 note="STRICT mTLS refuses plaintext clients; mesh-wide in the root namespace"),
+        KindInfo("policy.linkerd.io", "Server", "narrows", **own_ns,
+                 note="a port a Server selects denies what no authorization allows"),
+        KindInfo("policy.linkerd.io", "ServerAuthorization", "narrows", **own_ns),
+        KindInfo("policy.linkerd.io", "AuthorizationPolicy", "narrows", **own_ns),
         KindInfo("k8s.ovn.org", "EgressFirewall", "decides", **own_ns,
                  note="ordered Allow/Deny for egress of its namespace's pods to outside the cluster"),
     ]
