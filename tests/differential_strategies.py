@@ -15,6 +15,7 @@ from builders import SPAN, cport, cluster, ipblock, namespace, peer, policy, por
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Service, ServicePort
 from netverify.model.flow import ExternalEndpoint, Flow, PodEndpoint
 from netverify.model.ipblock import IPBlock
+from netverify.model.kinds import KINDS, UnmodelledObject
 from netverify.model.labels import OPERATORS, LabelSelector, Requirement
 from netverify.model.ports import PROTOCOLS
 from netverify.model.properties import EndpointSpec
@@ -169,3 +170,16 @@ def concrete_flows(draw, c):
     src = ExternalEndpoint(draw(addresses4)) if draw(st.integers(0, 4)) == 0 else draw(concrete_pods(c))
     dst = ExternalEndpoint(draw(addresses4)) if draw(st.integers(0, 4)) == 0 else draw(concrete_pods(c))
     return Flow(src, dst, draw(st.sampled_from(PROTOCOLS)), draw(st.integers(1, 8)))
+
+
+@st.composite
+def unmodelled_objects(draw):
+    """Objects of policy kinds netverify does not model (model/kinds.py), in namespaces of the clusters above
+    or elsewhere: what prove must turn into unknown or caveats (issue 9 item 1)."""
+    rows = sorted(KINDS.values(), key=lambda i: (i.group, i.kind))
+    out = []
+    for i in range(draw(st.integers(0, 3))):
+        row = draw(st.sampled_from(rows))
+        ns = draw(st.sampled_from(NAMESPACES + ["elsewhere"])) if row.namespaced else None
+        out.append(UnmodelledObject(row.kind, row.group, ns, f"u{i}", SPAN))
+    return out

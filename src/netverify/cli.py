@@ -27,6 +27,7 @@ from netverify.cli_outcome import (
     diff_exit_code,
     prove_exit_code,
     strict_exit_code,
+    result_exit_code,
     with_allow_vacuous,
 )
 from netverify.cli_output import emit, emit_notes, use_color
@@ -71,6 +72,20 @@ IPBlockPods = Annotated[
     typer.Option("--ipblock-matches-pods", help="Let ipBlock peers match pod IPs too (what some CNIs do)."),
 ]
 Timeout = Annotated[float, typer.Option("--timeout", min=0.001, help="Solver time limit per check, in seconds.")]
+IgnoreKind = Annotated[
+    list[str],
+    typer.Option("--ignore-kind", metavar="KIND", help="Accept the risk of a policy kind netverify does not model "
+                 "(Kind or Kind.group, e.g. GlobalNetworkPolicy): results are computed without it and carry a "
+                 "caveat instead of being unknown; repeatable."),
+]
+
+
+def _ignored_kinds(values: list[str]):
+    return lazy("netverify.analyses.unmodelled", "parse_ignore_kinds")(values)
+
+
+def _judge(name: str):
+    return lazy("netverify.analyses.unmodelled", name)
 
 
 def _version(value: bool) -> None:
@@ -90,7 +105,12 @@ def _root(
 
 def _finish(result, fmt: str, output: Optional[Path], code: int) -> int:
     rendered = render(result, fmt, color=use_color(fmt, output))
-    emit_notes(notes_of(result), fmt)
+    notes = notes_of(result)
+    if fmt in ("csv", "dot"):  # tables with no place for trust lines: say them beside, like the notes
+        reason, caveats = getattr(result, "unknown_reason", None), getattr(result, "caveats", ())
+        notes = (*([f"UNKNOWN: this result may be wrong: {reason}"] if reason else []),
+                 *(f"caveat: {c}" for c in caveats), *notes)
+    emit_notes(notes, fmt)
     emit(rendered, output)
     return code
 
@@ -149,11 +169,13 @@ def prove(
     max_depth: MaxDepth = _LIM.max_depth,
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
     lenient: Lenient = False,
+    ignore_kind: IgnoreKind = [],  # noqa: B006
 ) -> None:
     """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
 
     def work() -> int:
         check_format("prove", fmt)
+        ignored = _ignored_kinds(ignore_kind)
         load_properties = lazy("netverify.load.properties", "load_properties")
         run_prove = lazy("netverify.analyses.prove", "prove")
         if jobs > 1:  # properties proven in worker processes
@@ -170,6 +192,7 @@ def prove(
             ipblock_matches_pods=ipblock_matches_pods,
             max_time_s=max_time,
         )
+        report = _judge("judge_prove")(report, cluster, props, ignored)
         report = add_notes(with_allow_vacuous(report, props), cluster_notes(cluster))
         report = lazy("netverify.analyses.property_lint", "with_property_warnings")(report, cluster, props)
         return _finish(report, fmt, output, strict_exit_code(prove_exit_code(report), report, strict))
@@ -193,16 +216,19 @@ def map_(
     max_depth: MaxDepth = _LIM.max_depth,
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
     lenient: Lenient = False,
+    ignore_kind: IgnoreKind = [],  # noqa: B006
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
 
     def work() -> int:
         check_format("map", fmt)
+        ignored = _ignored_kinds(ignore_kind)
         connectivity_map = lazy("netverify.analyses.map", "connectivity_map")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits)
         cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus)
-        return _finish(add_notes(cmap, cluster_notes(cluster)), fmt, output, EXIT_OK)
+        cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), cluster_notes(cluster))
+        return _finish(cmap, fmt, output, result_exit_code(cmap))
 
     _run(work)
 
@@ -227,18 +253,22 @@ def explain(
     max_depth: MaxDepth = _LIM.max_depth,
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
     lenient: Lenient = False,
+    ignore_kind: IgnoreKind = [],  # noqa: B006
 ) -> None:
     """Why one connection is allowed or blocked, rule by rule."""
 
     def work() -> int:
         check_format("explain", fmt)
+        ignored = _ignored_kinds(ignore_kind)
         parsed = parse_port(port) if port is not None else None
         run_explain = lazy("netverify.analyses.explain", "explain")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits)
         protocol, number = parsed or default_port(cluster, dst)
         explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
-        return _finish(add_notes(explanation, cluster_notes(cluster)), fmt, output, EXIT_OK)
+        explanation = _judge("judge_explanation")(explanation, cluster, src, dst, ignored)
+        explanation = add_notes(explanation, cluster_notes(cluster))
+        return _finish(explanation, fmt, output, result_exit_code(explanation))
 
     _run(work)
 
@@ -272,11 +302,13 @@ def diff(
     max_depth: MaxDepth = _LIM.max_depth,
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
     lenient: Lenient = False,
+    ignore_kind: IgnoreKind = [],  # noqa: B006
 ) -> None:
     """What HEAD newly allows or blocks compared with BASE, each with a witness."""
 
     def work() -> int:
         check_format("diff", fmt)
+        ignored = _ignored_kinds(ignore_kind)
         load_source = lazy("netverify.load.sources", "load_source")
         run_diff = lazy("netverify.analyses.diff", "diff")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
@@ -291,6 +323,7 @@ def diff(
             ipblock_matches_pods=ipblock_matches_pods,
         )
         report = dataclasses.replace(report, base=base, head=head)
+        report = _judge("judge_diff")(report, base_cluster, head_cluster, ignored)
         report = add_notes(report, cluster_notes(head_cluster))
         return _finish(report, fmt, output, diff_exit_code(report, fail_on.value))
 

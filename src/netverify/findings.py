@@ -74,6 +74,7 @@ class PropertyResult:
     reason: str | None = None  # unknown / vacuous / refuted possible: why
     allow_vacuous: bool = False  # copied from the property: a vacuous result then does not fail
     warnings: tuple[PropertyWarning, ...] = ()  # probable typos in the property (see property_lint)
+    caveats: tuple[str, ...] = ()  # accepted risks the result stands on (--ignore-kind, narrowing-only kinds)
 
     @property
     def fails(self) -> bool:
@@ -138,6 +139,8 @@ class Connection:
 class ConnectivityMap:
     connections: tuple[Connection, ...]
     notes: tuple[str, ...] = ()
+    unknown_reason: str | None = None  # set: the map may be wrong (e.g. a policy kind not modelled), exit 3
+    caveats: tuple[str, ...] = ()  # accepted risks the map stands on
 
 
 # ---- explain -----------------------------------------------------------------------------------
@@ -153,6 +156,8 @@ class Explanation:
     egress: SideVerdict
     ingress: SideVerdict
     notes: tuple[str, ...] = ()
+    unknown_reason: str | None = None  # set: the verdict may be wrong (e.g. a policy kind not modelled), exit 3
+    caveats: tuple[str, ...] = ()  # accepted risks the verdict stands on
 
 
 # ---- diff --------------------------------------------------------------------------------------
@@ -188,6 +193,8 @@ class DiffReport:
     more_classes: bool = False  # enumeration stopped at --max-witnesses
     symbolic_status: Literal["done", "skipped", "unknown"] = "done"
     notes: tuple[str, ...] = field(default_factory=tuple)
+    unknown_reason: str | None = None  # set: the diff may be wrong (e.g. a policy kind not modelled), exit 3
+    caveats: tuple[str, ...] = ()  # accepted risks the diff stands on
 
     @property
     def has_added(self) -> bool:

@@ -21,12 +21,14 @@ from netverify.load.k8s_schema import (
 )
 from netverify.load.known_fields import check_known_fields
 from netverify.load.names import check_labels, check_namespace_name, check_object_name
+from netverify.load.kinds import unmodelled_object
 from netverify.load.policies import network_policy
 from netverify.load.services import service
 from netverify.load.site import Site
 from netverify.load.validation import validate
 from netverify.load.workloads import WorkloadSet, pod_owner, pod_workload, template_workload
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Namespace, Service
+from netverify.model.kinds import UnmodelledObject, group_of, lookup
 from netverify.model.policy import NetworkPolicy
 from netverify.model.span import Span
 
@@ -58,6 +60,7 @@ class ClusterBuilder:
     services: list[Service] = field(default_factory=list)
     policies: list[NetworkPolicy] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    unmodelled: list[UnmodelledObject] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seen: dict[tuple[str, str, str], Span] = field(default_factory=dict)
     lenient: bool = False  # unknown fields are warnings, not errors (--lenient)
@@ -88,6 +91,8 @@ class ClusterBuilder:
             pol = self._read(NetworkPolicyModel, obj, site)
             namespace, name = self._identify("NetworkPolicy", pol.metadata, site)
             self.policies.append(network_policy(pol, namespace, name, site, self.warnings))
+        elif (info := lookup(group_of(version), kind)) is not None:
+            self.unmodelled.append(unmodelled_object(info.group, kind, info.namespaced, obj, self.default_namespace))
         else:
             label = kind if kind not in _READ_KINDS else f"{kind} ({version})"
             self.skipped[label] = self.skipped.get(label, 0) + 1
@@ -172,5 +177,6 @@ class ClusterBuilder:
             services=tuple(self.services),
             policies=tuple(self.policies),
             skipped_kinds=dict(self.skipped),
+            unmodelled=tuple(self.unmodelled),
             warnings=tuple(self.warnings),
         )

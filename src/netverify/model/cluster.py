@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from netverify.model.ipblock import IPAddress
+from netverify.model.kinds import UnmodelledObject
 from netverify.model.policy import NetworkPolicy
 from netverify.model.ports import Protocol
 from netverify.model.span import Span
@@ -75,6 +76,7 @@ class Cluster:
     policies: tuple[NetworkPolicy, ...]
     skipped_kinds: Mapping[str, int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    unmodelled: tuple[UnmodelledObject, ...] = ()  # objects of policy kinds in model/kinds.py's table
 
     @cached_property
     def policies_by_namespace(self) -> Mapping[str, tuple[NetworkPolicy, ...]]:

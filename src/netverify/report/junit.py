@@ -28,6 +28,7 @@ def _property_case(suite: ET.Element, classname: str, r: PropertyResult) -> str 
         case.set("line", str(r.span.line))
     body = _text([f"{r.name}: {r.status} (expect {r.expect}, scope {r.scope}) at {r.span}", *words.property_body(r),
                   *words.warning_lines(r)])
+    _caveat_properties(case, r.caveats)
     if r.status == "unknown":
         ET.SubElement(case, "error", {"type": "unknown", "message": r.reason or "unknown"}).text = body
         return "errors"
@@ -38,9 +39,17 @@ def _property_case(suite: ET.Element, classname: str, r: PropertyResult) -> str 
     if r.status == "vacuous":
         ET.SubElement(case, "skipped", {"message": "vacuous (allowed by the property)"})
         return "skipped"
-    if r.witness is not None or r.warnings:  # warnings: a passing case still shows its probable typos
+    if r.witness is not None or r.warnings or r.caveats:  # a passing case still shows its typos and caveats
         ET.SubElement(case, "system-out").text = body
     return None
+
+
+def _caveat_properties(parent: ET.Element, caveats: tuple[str, ...]) -> None:
+    """Accepted risks as <properties> (CI dashboards show them; the body repeats them in words)."""
+    if caveats:
+        props = ET.SubElement(parent, "properties")
+        for c in caveats:
+            ET.SubElement(props, "property", {"name": "caveat", "value": c})
 
 
 def _document(suite: ET.Element, counts: dict[str, int], tests: int, seconds: float) -> str:
@@ -65,8 +74,14 @@ def render_prove(report: ProveReport, *, color: bool = False) -> str:
 
 def render_diff(d: DiffReport, *, color: bool = False) -> str:
     suite = ET.Element("testsuite", {"name": f"netverify diff {d.base} {d.head}"})
+    _caveat_properties(suite, d.caveats)
     counts = {"failures": 0, "errors": 0, "skipped": 0}
     tests = 0
+    if d.unknown_reason:
+        tests += 1
+        case = _case(suite, "netverify.diff", "policy kinds not modelled")
+        ET.SubElement(case, "error", {"type": "unknown", "message": d.unknown_reason})
+        counts["errors"] += 1
     for c in d.changes:
         tests += 1
         case = _case(suite, "netverify.diff.pair", words.change_title(c))

@@ -74,8 +74,14 @@ def render_prove(report: ProveReport, *, color: bool = False) -> str:
     return _finish(console)
 
 
+def _trust(console: Console, unknown_reason: str | None, caveats: tuple[str, ...]) -> None:
+    for line in words.trust_lines(unknown_reason, caveats):
+        console.print(Text(line, style=_STATUS_STYLE["unknown"] if line.startswith("UNKNOWN") else "yellow"))
+
+
 def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
     console = _console(color)
+    _trust(console, cmap.unknown_reason, cmap.caveats)
     if not cmap.connections:
         console.print(Text("no connections allowed"))
         return _finish(console)
@@ -93,6 +99,7 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
 
 def render_explain(e: Explanation, *, color: bool = False) -> str:
     console = _console(color)
+    _trust(console, e.unknown_reason, e.caveats)
     head = Text(f"{e.src} -> {e.dst} on {e.protocol}/{e.port}: ")
     head.append("ALLOWED" if e.allowed else "BLOCKED", style="bold green" if e.allowed else "bold red")
     console.print(head)
@@ -109,6 +116,7 @@ def render_explain(e: Explanation, *, color: bool = False) -> str:
 
 def render_diff(d: DiffReport, *, color: bool = False) -> str:
     console = _console(color)
+    _trust(console, d.unknown_reason, d.caveats)
     console.print(Text(f"{d.base} -> {d.head}: {words.diff_summary(d)}", style="bold" if d.has_changed else ""))
     for c in d.changes:
         console.print()

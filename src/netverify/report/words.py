@@ -141,12 +141,21 @@ def property_body(r: PropertyResult) -> list[str]:
     if title and shown is not None:
         lines.append(title)
         lines.extend("  " + line for line in connection_lines(shown))
+    lines.extend(caveat_lines(r.caveats))
     return lines
 
 
 def warning_lines(r: PropertyResult) -> list[str]:
     """One line per probable typo in the property (analyses/property_lint.py), with where it is written."""
     return [f"warning: {w.message} ({w.span})" for w in r.warnings]
+def caveat_lines(caveats: tuple[str, ...]) -> list[str]:
+    return [f"caveat: {c}" for c in caveats]
+
+
+def trust_lines(unknown_reason: str | None, caveats: tuple[str, ...]) -> list[str]:
+    """For map, explain and diff: whether the result can be trusted (UNKNOWN, exit 3) and what it stands on."""
+    lines = [f"UNKNOWN: this result may be wrong: {unknown_reason}"] if unknown_reason else []
+    return lines + caveat_lines(caveats)
 
 
 def prove_summary(report: ProveReport) -> str:
