@@ -32,6 +32,7 @@ from netverify.smt.symbols import (
     SymbolicPod,
     new_pod,
     pod_domain,
+    port_slots,
 )
 from netverify.smt.universe import LabelUniverse
 
@@ -165,7 +166,7 @@ class DiffProblem:
             ep = SymbolicExternal(role, SymbolicIP(s, role))
             s.add(ep.ip.present)
             return ep
-        pod = new_pod(s, role, self.universe, port_names)
+        pod = new_pod(s, role, self.universe, port_names, port_slots(port_names, self.cluster.workloads))
         pod.namespaces = frozenset(self.table.names)
         pod.may_be_fresh = True
         s.add(*pod_domain(pod, self.table, self.universe))

@@ -8,12 +8,13 @@ only when ipBlocks can match pods, an address. An external endpoint is only an a
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import z3
 
-from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster
+from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
+from netverify.model.k8s_names import is_namespace_name
 from netverify.model.ipblock import IPAddress, IPBlock
 from netverify.model.ports import PROTOCOLS, Protocol
 from netverify.smt.session import SolverSession
@@ -124,11 +125,30 @@ class SymbolicIP:
 
 @dataclass(frozen=True)
 class NamedPortVars:
-    """A container port called `name` on the pod, if `has`: its number and protocol (names are unique)."""
+    """One container port called `name` on the pod, if `has`: its number and protocol. A pod has a tuple of
+    these per name: two containers may name a port alike (the API server only warns), and a named-port rule
+    then matches each of them."""
 
     has: z3.BoolRef
     number: z3.ArithRef
     protocol: z3.ArithRef
+
+
+def port_slots(names: Iterable[str], workloads: Iterable[Workload]) -> dict[str, int]:
+    """How many ports per name a pod needs to be exact: as many as any of `workloads` has under that name
+    (an existing pod has exactly its own), and at least one. One is enough for a pod not created yet: a
+    connection has one protocol and one port, so whether a name matches depends only on whether the pod
+    has that very (name, protocol, number), which one slot can say either way."""
+    slots = dict.fromkeys(names, 1)
+    for w in workloads:
+        for name in slots:
+            slots[name] = max(slots[name], len(named_entries(w, name)))
+    return slots
+
+
+def named_entries(workload: Workload, name: str) -> tuple[tuple[int, int], ...]:
+    """The distinct (number, protocol index) pairs `workload` gives port `name`, in a fixed order."""
+    return tuple(sorted({(cp.port, protocol_index(cp.protocol)) for cp in workload.ports if cp.name == name}))
 
 
 @dataclass
@@ -137,7 +157,7 @@ class SymbolicPod:
     ns: z3.ArithRef
     ns_labels: SymbolicLabels  # the labels of the namespace when it is a fresh one
     labels: SymbolicLabels
-    named_ports: dict[str, NamedPortVars]
+    named_ports: dict[str, tuple[NamedPortVars, ...]]  # per name, every port the pod may call so
     ip: SymbolicIP
     workload: z3.ArithRef  # index into cluster.workloads when the pod is a replica of one; -1 otherwise
     namespaces: frozenset[str] = frozenset()  # existing namespaces it may be in
@@ -173,12 +193,19 @@ class SymbolicConnection:
         return [self.protocol >= 0, self.protocol < len(PROTOCOLS), self.port >= 1, self.port <= 65535]
 
 
-def new_pod(session: SolverSession, role: str, universe: LabelUniverse, port_names: tuple[str, ...]) -> SymbolicPod:
+def new_pod(
+    session: SolverSession, role: str, universe: LabelUniverse, port_names: tuple[str, ...],
+    slots: Mapping[str, int] | None = None,
+) -> SymbolicPod:
+    """`slots`: ports per name (port_slots); one per name when not given."""
     named = {
-        name: NamedPortVars(
-            session.bool(f"{role}.port[{name}].has"),
-            session.int(f"{role}.port[{name}].number"),
-            session.int(f"{role}.port[{name}].protocol"),
+        name: tuple(
+            NamedPortVars(
+                session.bool(f"{role}.port[{name}#{i}].has"),
+                session.int(f"{role}.port[{name}#{i}].number"),
+                session.int(f"{role}.port[{name}#{i}].protocol"),
+            )
+            for i in range((slots or {}).get(name, 1))
         )
         for name in port_names
     }
@@ -195,7 +222,8 @@ def new_pod(session: SolverSession, role: str, universe: LabelUniverse, port_nam
 
 def pod_domain(pod: SymbolicPod, table: NamespaceTable, universe: LabelUniverse) -> list[z3.BoolRef]:
     """What every pod satisfies: a namespace in range, labels in the universe, a fresh namespace carrying
-    its name label with a name no existing namespace has, well-formed named ports."""
+    its name label with a name no existing namespace has and that can be a namespace's name (a selector
+    value like `Monitoring_NS` names no namespace, new or old), well-formed named ports."""
     out = [pod.ns >= 0, pod.ns <= table.fresh_index]
     out += pod.labels.domain() + pod.ns_labels.domain()
     name_key = universe.keys.get(NAMESPACE_NAME_LABEL)
@@ -203,6 +231,8 @@ def pod_domain(pod: SymbolicPod, table: NamespaceTable, universe: LabelUniverse)
         out.append(pod.ns_labels.has[NAMESPACE_NAME_LABEL])
         taken = [name_key.index(n) for n in table.names if name_key.index(n) != name_key.fresh_index]
         out += [pod.ns_labels.val[NAMESPACE_NAME_LABEL] != i for i in taken]
-    for vars_ in pod.named_ports.values():
+        impossible = [i for i, v in enumerate(name_key.values) if not is_namespace_name(v)]
+        out += [pod.ns_labels.val[NAMESPACE_NAME_LABEL] != i for i in impossible]
+    for vars_ in (v for per_name in pod.named_ports.values() for v in per_name):
         out += [vars_.number >= 1, vars_.number <= 65535, vars_.protocol >= 0, vars_.protocol < len(PROTOCOLS)]
     return out
