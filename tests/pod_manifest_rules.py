@@ -94,12 +94,31 @@ def manifest_problems(text: str, existing_namespaces=frozenset()) -> list[str]:
     return out
 
 
+def _named(ports) -> set[tuple[str, int, str]]:
+    return {(cp.name, cp.port, str(cp.protocol)) for cp in ports if cp.name}
+
+
 def assert_valid_pod_manifests(text: str, existing_namespaces=frozenset(), endpoints=()) -> None:
-    """`endpoints`: the witness's PodEndpoints; the loaded pods must carry exactly their labels and ports."""
+    """`endpoints`: the pods the text stands for (PodEndpoints, or a witness's EndpointWitnesses); each must
+    load back with its namespace, its labels and its named ports."""
     problems = manifest_problems(text, existing_namespaces)
     assert not problems, "\n".join(problems) + "\n" + text
     loaded = load_cluster_from_texts([("pod_manifests.yaml", text)])  # raises on what netverify rejects
     for ep in endpoints:
+        if ep.namespace is None:
+            continue  # an address: no Pod for it
+        named = _named(ep.ports) if hasattr(ep, "ports") else set(ep.container_ports)
         matches = [w for w in loaded.workloads if w.namespace == ep.namespace and dict(w.labels) == dict(ep.labels)
-                   and set(w.ports) == set(ep.ports)]
-        assert matches, (ep, loaded.workloads)
+                   and _named(w.ports) == named]
+        assert matches, (ep, loaded.workloads, text)
+
+
+def assert_valid_witness(shown, existing_namespaces) -> None:
+    """A counterexample or witness: valid names and labels at both ends, and Pod YAML that reproduces it."""
+    for ep in (shown.src, shown.dst):
+        if ep.namespace is None:
+            continue
+        assert is_namespace_name(ep.namespace), ep
+        assert not label_problems(ep.labels, "labels") and not label_problems(ep.namespace_labels, "ns labels"), ep
+        assert ep.namespace_exists or ep.namespace not in existing_namespaces, ep
+    assert_valid_pod_manifests(shown.pod_manifests, existing_namespaces, (shown.src, shown.dst))

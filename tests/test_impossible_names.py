@@ -136,3 +136,22 @@ def test_the_rule_checker_flags_what_the_api_server_rejects():
                  "neither exists"):
         assert what in problems, what
     assert not is_namespace_name("Monitoring_NS") and not is_namespace_name("monitoring.prod")
+
+
+def _open_to(selector_labels, *objects):
+    return cluster(namespace("app"), workload("db", "app", {"app": "db"}), *objects,
+                   policy("db", "app", {"app": "db"}, ingress=[rule(peer(selector_labels, {}))]))
+
+
+@pytest.mark.parametrize("value", ["x" * 64, "-web", "web app"])
+def test_a_pod_selector_on_a_label_value_no_pod_can_carry_admits_no_new_pod(value):
+    c = _open_to({"app": value})
+    [result] = prove(c, props(prop(pods(), DB, "unreachable", "any"))).results
+    assert result.status == "proven", result.reason
+
+
+def test_a_workload_read_with_such_a_value_still_counts():
+    # The loader does not yet reject every invalid label on a workload: one that carries it is a real pod.
+    c = _open_to({"app": "web app"}, workload("odd", "app", {"app": "web app"}))
+    [result] = prove(c, props(prop(pods(), DB, "unreachable", "any"))).results
+    assert result.status == "violated" and result.counterexample.src.labels == {"app": "web app"}

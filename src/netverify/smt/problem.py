@@ -28,6 +28,7 @@ from netverify.smt.symbols import (
     SymbolicExternal,
     SymbolicIP,
     SymbolicPod,
+    carried_invalid_labels,
     named_entries,
     new_pod,
     pod_domain,
@@ -90,7 +91,8 @@ class ConnectionProblem:
         session.add(*self.conn.domain())
         for ep in (self.src, self.dst):
             if isinstance(ep, SymbolicPod):
-                session.add(*pod_domain(ep, self.table, self.universe))
+                carried = carried_invalid_labels(self.universe, (w for _, w in self.candidates[ep.role].items))
+                session.add(*pod_domain(ep, self.table, self.universe, carried))
                 if not self._pod_ip_matters():
                     session.add(ep.ip.equals(None))
             else:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import z3
 
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
-from netverify.model.k8s_names import is_namespace_name
+from netverify.model.k8s_names import is_label_key, is_label_value, is_namespace_name
 from netverify.model.ipblock import IPAddress, IPBlock
 from netverify.model.ports import PROTOCOLS, Protocol
 from netverify.smt.session import SolverSession
@@ -62,8 +62,17 @@ class SymbolicLabels:
         self.has = {k: session.bool(f"{prefix}.has[{k}]") for k in universe.keys}
         self.val = {k: session.int(f"{prefix}.val[{k}]") for k in universe.keys}
 
-    def domain(self) -> list[z3.BoolRef]:
-        return [z3.And(v >= 0, v <= self.universe.keys[k].fresh_index) for k, v in self.val.items()]
+    def domain(self, carried: Mapping[str, frozenset[str]] | None = None) -> list[z3.BoolRef]:
+        """Values in range, and no key or value the API server would reject (a selector may name one; no
+        pod can carry it) unless `carried`: invalid values an object read from the manifests does carry."""
+        out = [z3.And(v >= 0, v <= self.universe.keys[k].fresh_index) for k, v in self.val.items()]
+        for key, kv in self.universe.keys.items():
+            allowed = (carried or {}).get(key, frozenset())
+            if not is_label_key(key) and not allowed:
+                out.append(z3.Not(self.has[key]))
+                continue
+            out += [self.val[key] != i for i, v in enumerate(kv.values) if not is_label_value(v) and v not in allowed]
+        return out
 
     def equals(self, labels: Mapping[str, str]) -> z3.BoolRef:
         s = self.session
@@ -220,12 +229,32 @@ def new_pod(
     )
 
 
-def pod_domain(pod: SymbolicPod, table: NamespaceTable, universe: LabelUniverse) -> list[z3.BoolRef]:
+def carried_invalid_labels(universe: LabelUniverse, workloads: Iterable[Workload]) -> dict[str, frozenset[str]]:
+    """Per universe key, the values no pod could be given today but some workload read from the manifests
+    carries (a lenient read): a pod the solver picks may be one of those, so they stay possible."""
+    invalid = {k: {v for v in kv.values if not is_label_value(v)} for k, kv in universe.keys.items()}
+    invalid = {k: vs for k, vs in invalid.items() if vs or not is_label_key(k)}
+    if not invalid:
+        return {}
+    found: dict[str, set[str]] = {}
+    for w in workloads:
+        for key, values in invalid.items():
+            value = w.labels.get(key)
+            if value is not None and (value in values or not is_label_key(key)):
+                found.setdefault(key, set()).add(value)
+    return {k: frozenset(vs) for k, vs in found.items()}
+
+
+def pod_domain(
+    pod: SymbolicPod, table: NamespaceTable, universe: LabelUniverse,
+    carried: Mapping[str, frozenset[str]] | None = None,
+) -> list[z3.BoolRef]:
     """What every pod satisfies: a namespace in range, labels in the universe, a fresh namespace carrying
     its name label with a name no existing namespace has and that can be a namespace's name (a selector
-    value like `Monitoring_NS` names no namespace, new or old), well-formed named ports."""
+    value like `Monitoring_NS` names no namespace, new or old), valid label keys and values (`carried`: see
+    carried_invalid_labels), well-formed named ports."""
     out = [pod.ns >= 0, pod.ns <= table.fresh_index]
-    out += pod.labels.domain() + pod.ns_labels.domain()
+    out += pod.labels.domain(carried) + pod.ns_labels.domain()  # a new namespace carries only valid labels
     name_key = universe.keys.get(NAMESPACE_NAME_LABEL)
     if name_key is not None:
         out.append(pod.ns_labels.has[NAMESPACE_NAME_LABEL])
