@@ -155,3 +155,19 @@ def test_a_workload_read_with_such_a_value_still_counts():
     c = _open_to({"app": "web app"}, workload("odd", "app", {"app": "web app"}))
     [result] = prove(c, props(prop(pods(), DB, "unreachable", "any"))).results
     assert result.status == "violated" and result.counterexample.src.labels == {"app": "web app"}
+
+
+@pytest.mark.parametrize("value", ["Monitoring_NS", "monitoring.prod"])
+def test_the_cli_proves_it_and_never_prints_a_pod_in_such_a_namespace(tmp_path, value):
+    from typer.testing import CliRunner
+
+    from netverify.cli import app
+
+    (tmp_path / "m.yaml").write_text(POLICY.format(value=value))
+    (tmp_path / "props.yaml").write_text(
+        "manifests: [m.yaml]\nproperties:\n- name: nobody-reaches-db\n  from: {}\n"
+        "  to: {namespace: app, podSelector: {matchLabels: {app: db}}}\n  expect: unreachable\n"
+    )
+    result = CliRunner().invoke(app, ["prove", str(tmp_path / "props.yaml")])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert f"namespace {value}" not in result.stdout

@@ -118,3 +118,51 @@ def test_a_new_pod_reached_on_both_ports_of_a_name_gets_manifests_the_api_server
     ports = [(p.get("name"), p["containerPort"], p["protocol"]) for c in dst["spec"]["containers"]
              for p in c.get("ports", ())]
     assert ("svc", 8080, "TCP") in ports
+
+
+PROPERTIES = """\
+manifests: [m.yaml]
+properties:
+- name: dns-over-tcp
+  from: {namespace: app, podSelector: {matchLabels: {app: client}}}
+  to: {namespace: app, podSelector: {matchLabels: {app: multi}}}
+  ports: [{port: dns, protocol: TCP}]
+  expect: reachable
+  scope: existing
+- name: no-svc-8080
+  from: {namespace: app, podSelector: {matchLabels: {app: client}}}
+  to: {namespace: app, podSelector: {matchLabels: {app: multi}}}
+  ports: [{port: 8080}]
+  expect: unreachable
+- name: dns-over-udp-closed
+  from: {namespace: app, podSelector: {matchLabels: {app: client}}}
+  to: {namespace: app, podSelector: {matchLabels: {app: multi}}}
+  ports: [{port: dns, protocol: UDP}]
+  expect: unreachable
+"""
+
+
+def test_the_cli_says_the_same_in_prove_explain_and_map(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from netverify.cli import app
+
+    (tmp_path / "m.yaml").write_text(MANIFESTS)
+    (tmp_path / "props.yaml").write_text(PROPERTIES)
+    runner = CliRunner()
+    proved = runner.invoke(app, ["prove", str(tmp_path / "props.yaml"), "--format", "json"])
+    assert proved.exit_code == 1, proved.stderr
+    status = {r["name"]: r["status"] for r in json.loads(proved.stdout)["results"]}
+    assert status == {"dns-over-tcp": "proven", "no-svc-8080": "violated", "dns-over-udp-closed": "proven"}
+    m = str(tmp_path / "m.yaml")
+    for port_, allowed in (("53/TCP", True), ("8080/TCP", True), ("53/UDP", False)):
+        explained = runner.invoke(app, ["explain", "app/client", "app/multi", "-p", port_, "-f", m, "--format", "json"])
+        assert explained.exit_code == 0, explained.stderr
+        assert json.loads(explained.stdout)["allowed"] is allowed, port_
+    mapped = runner.invoke(app, ["map", "-f", m, "--format", "json"])
+    assert mapped.exit_code == 0, mapped.stderr
+    [row] = [c for c in json.loads(mapped.stdout)["connections"]
+             if (c["src"].get("name"), c["dst"].get("name")) == ("client", "multi")]
+    assert row["protocols"] == {"TCP": [[53, 53], [80, 80], [8080, 8080]]}
