@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from netverify.load.k8s_schema import PolicyPortSpec
 from netverify.load.site import Site
-from netverify.model.k8s_names import is_port_name
 from netverify.model.policy import PortMatch
 from netverify.model.ports import MAX_PORT, MIN_PORT, Protocol
+
+# IANA service names, as the API server checks them (validation.IsValidPortName).
+_PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
 
 def port_match(spec: PolicyPortSpec, site: Site) -> PortMatch:
@@ -37,7 +41,12 @@ def check_port_number(port: int, site: Site) -> None:
 def check_port_name(name: str, site: Site) -> None:
     if name.isdigit():
         raise site.error(f"{name!r} is a quoted number: write the port without quotes")
-    if not is_port_name(name):  # IANA service names, as the API server checks them
+    if (
+        len(name) > 15
+        or not _PORT_NAME.match(name)
+        or "--" in name
+        or not any(c.isalpha() for c in name)
+    ):
         raise site.error(
             f"{name!r} is not a valid port name: at most 15 lowercase letters, digits and '-', with a letter, "
             "no '--', not starting or ending with '-'"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from netverify.errors import InputError
 from netverify.load.files import read_text
@@ -15,9 +16,10 @@ from netverify.load.reader import read_documents
 from netverify.load.site import Site
 from netverify.load.tree import LineDict
 from netverify.load.validation import validate
-from netverify.model.k8s_names import is_namespace_name
 from netverify.model.properties import EndpointSpec, PropertiesFile, Property
 
+# A namespace name is a DNS label (RFC 1123).
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _SHAPES = "namespace/namespaceSelector and/or podSelector; or ipBlock; or service with namespace; " \
           "or workload with namespace"
 
@@ -72,7 +74,7 @@ def _property(prop: PropertySchema, site: Site) -> Property:
 def _endpoint(ep: EndpointSchema, site: Site) -> EndpointSpec:
     written = [k for k in ("namespace", "namespaceSelector", "podSelector", "ipBlock", "service", "workload")
                if getattr(ep, k) is not None]
-    if ep.namespace is not None and not is_namespace_name(ep.namespace):  # an RFC 1123 label
+    if ep.namespace is not None and (len(ep.namespace) > 63 or not _DNS_LABEL.match(ep.namespace)):
         raise site.at("namespace").error(f"{ep.namespace!r} is not a valid namespace name")
     if ep.ipBlock is not None:
         _only(written, {"ipBlock"}, "ipBlock", site)
