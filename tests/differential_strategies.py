@@ -39,7 +39,10 @@ def selectors(keys=POD_KEYS, values=VALUES, max_size=2):
     return st.lists(requirements(keys, values), max_size=max_size).map(lambda rs: LabelSelector(tuple(rs)))
 
 
-ns_selectors = selectors(NS_KEYS, VALUES + NAMESPACES + ["new"])
+# Values no namespace can be named (not RFC 1123 labels: uppercase, '.', '_', 64 characters): a selector on
+# kubernetes.io/metadata.name with one of them selects no namespace, old or new.
+IMPOSSIBLE_NAMESPACES = ["Monitoring_NS", "monitoring.prod", "n" * 64]
+ns_selectors = selectors(NS_KEYS, VALUES + NAMESPACES + ["new", "m" * 63] + IMPOSSIBLE_NAMESPACES)
 
 networks = st.builds(
     lambda a, plen: ipaddress.ip_network((a << 24 | (a * 7 % 256) << 16, plen), strict=False),
@@ -91,10 +94,11 @@ def policies(draw, index: int):
     )
 
 
+# Names may clash: two containers can give one name different numbers and protocols (the API only warns).
 container_ports = st.lists(
     st.builds(lambda n, name, p: cport(n, name, p), st.integers(1, 7), st.sampled_from(PORT_NAMES + [None]),
               st.sampled_from(PROTO_NAMES)),
-    max_size=2, unique_by=lambda c: c.name or f"#{c.port}",
+    max_size=3, unique=True,
 )
 pod_labels = st.dictionaries(st.sampled_from(POD_KEYS + ["extra"]), st.sampled_from(VALUES + ["z"]), max_size=3)
 ns_labels = st.dictionaries(st.sampled_from(["team", "env", "other"]), st.sampled_from(VALUES + ["z"]), max_size=2)
@@ -159,7 +163,7 @@ def concrete_pods(draw, c):
         name = draw(st.sampled_from(NAMESPACES))
         labels = dict(c.namespace_labels(name))
     else:
-        name = draw(st.sampled_from(["new", "fresh-ns"]))
+        name = draw(st.sampled_from(["new", "fresh-ns", "monitoring-prod", "m" * 63]))  # valid names only
         labels = {**draw(ns_labels), NAMESPACE_NAME_LABEL: name}
     # Every real pod has an address; ipBlocks may match it under --ipblock-matches-pods.
     return PodEndpoint(name, labels, draw(pod_labels), tuple(draw(container_ports)), draw(addresses4))

@@ -25,6 +25,7 @@ from netverify.model.cluster import ContainerPort
 from netverify.model.flow import ExternalEndpoint, Flow, PodEndpoint
 from netverify.model.ports import PROTOCOLS, Protocol
 from netverify.smt.resolve import resolve_endpoint, resolve_ports
+from pod_manifest_rules import assert_valid_witness
 from prove_helpers import prop, props
 
 EXPECTS = ["unreachable", "reachable", "possible"]
@@ -114,6 +115,7 @@ def _check_existing(data) -> None:
     if shown is not None:
         assert shown.allowed == (p.expect != "reachable")
         _assert_reported_witness_rechecks_and_is_minimal(c, p, shown, ipm)
+        assert_valid_witness(shown, set(c.namespaces))
 
 
 def _as_endpoint(w) -> object:
@@ -148,6 +150,10 @@ def _check_any(data) -> None:
         (expect, scope): prove(c, props(prop(src, dst, expect, scope, ports)), ipblock_matches_pods=ipm).results[0]
         for expect in ("unreachable", "reachable") for scope in ("any", "existing")
     }
+    for result in results.values():  # what the solver invents can exist: names, labels, Pod YAML
+        for shown in (result.counterexample, result.witness):
+            if shown is not None:
+                assert_valid_witness(shown, set(c.namespaces))
     for expect in ("unreachable", "reachable"):
         if results[(expect, "any")].status == "proven":
             assert results[(expect, "existing")].status in ("proven", "vacuous")

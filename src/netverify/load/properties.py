@@ -135,7 +135,7 @@ def _collect(errors: list[InputError], build: Callable[..., T], *args: Any) -> T
 def _endpoint(ep: EndpointSchema, site: Site) -> EndpointSpec:
     written = [k for k in ("namespace", "namespaceSelector", "podSelector", "ipBlock", "service", "workload")
                if getattr(ep, k) is not None]
-    if ep.namespace is not None and not _DNS_LABEL.match(ep.namespace):
+    if ep.namespace is not None and (len(ep.namespace) > 63 or not _DNS_LABEL.match(ep.namespace)):
         raise site.at("namespace").error(f"{ep.namespace!r} is not a valid namespace name")
     if ep.ipBlock is not None:
         _only(written, {"ipBlock"}, "ipBlock", site)

@@ -30,8 +30,10 @@ from netverify.smt.symbols import (
     SymbolicExternal,
     SymbolicIP,
     SymbolicPod,
+    carried_invalid_labels,
     new_pod,
     pod_domain,
+    port_slots,
 )
 from netverify.smt.universe import LabelUniverse
 
@@ -100,6 +102,7 @@ class DiffProblem:
         self.session = session
         self.shape = shape
         self.cluster = head
+        self.base_workloads = base.workloads
         names = tuple(sorted(set(NamespaceTable.of(base).names) | set(NamespaceTable.of(head).names)))
         self.table = NamespaceTable(names, tuple(dict(head.namespace_labels(n)) for n in names))
         self.base_table = NamespaceTable(names, tuple(dict(base.namespace_labels(n)) for n in names))
@@ -165,10 +168,11 @@ class DiffProblem:
             ep = SymbolicExternal(role, SymbolicIP(s, role))
             s.add(ep.ip.present)
             return ep
-        pod = new_pod(s, role, self.universe, port_names)
+        pod = new_pod(s, role, self.universe, port_names, port_slots(port_names, self.cluster.workloads))
         pod.namespaces = frozenset(self.table.names)
         pod.may_be_fresh = True
-        s.add(*pod_domain(pod, self.table, self.universe))
+        carried = carried_invalid_labels(self.universe, (*self.base_workloads, *self.cluster.workloads))
+        s.add(*pod_domain(pod, self.table, self.universe, carried))
         if not self.ip_matters:
             s.add(pod.ip.equals(None))
         return pod

@@ -28,8 +28,11 @@ from netverify.smt.symbols import (
     SymbolicExternal,
     SymbolicIP,
     SymbolicPod,
+    carried_invalid_labels,
+    named_entries,
     new_pod,
     pod_domain,
+    port_slots,
 )
 from netverify.smt.universe import LabelUniverse
 
@@ -88,7 +91,8 @@ class ConnectionProblem:
         session.add(*self.conn.domain())
         for ep in (self.src, self.dst):
             if isinstance(ep, SymbolicPod):
-                session.add(*pod_domain(ep, self.table, self.universe))
+                carried = carried_invalid_labels(self.universe, (w for _, w in self.candidates[ep.role].items))
+                session.add(*pod_domain(ep, self.table, self.universe, carried))
                 if not self._pod_ip_matters():
                     session.add(ep.ip.equals(None))
             else:
@@ -156,7 +160,9 @@ class ConnectionProblem:
     ) -> SymbolicEndpoint:
         if spec.is_external:
             return SymbolicExternal(role, SymbolicIP(self.session, role), spec.ip_block)
-        pod = new_pod(self.session, role, self.universe, port_names)
+        # Slots for every pod the endpoint may be a replica of (a pinned workload is its own candidate).
+        slots = port_slots(port_names, (w for _, w in self.candidates[role].items))
+        pod = new_pod(self.session, role, self.universe, port_names, slots)
         pod.namespaces = namespaces
         pod.may_be_fresh = self._may_be_fresh(spec)
         if pod.may_be_fresh and spec.namespace is not None:
@@ -175,7 +181,7 @@ class ConnectionProblem:
         labels projected on the universe, named ports, addresses when they matter), with the group size."""
         groups: dict[tuple, list[tuple[int, Workload]]] = {}
         for i, w in candidates.items:
-            ports = tuple((n, next(((c.port, str(c.protocol)) for c in w.ports if c.name == n), None)) for n in self.port_names)
+            ports = tuple((n, named_entries(w, n)) for n in self.port_names)  # every port of each name
             key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, w.ips if ip_matters else ())
             groups.setdefault(key, []).append((i, w))
         # A controller's replicas can talk to each other; a bare Pod is alone: prefer showing a controller.
