@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from netverify.analyses.witness import Target, build_witness, minimise, recheck, verdict_reason
+from netverify.analyses.witness_fit import fit_existing_workloads, polish, two_pods
 from netverify.findings import ConnectionWitness, PropertyResult, ProveReport, Status
 from netverify.model.cluster import Cluster
 from netverify.model.properties import PropertiesFile, Property
@@ -175,7 +176,7 @@ class _PropertyProver:
         flow = extract_flow(self.problem, self.example.model).flow
         target = self._target(want_allowed=False)
         recheck(target, flow, "example of a blocked connection")
-        flow = minimise(target, flow)
+        flow = two_pods(target, minimise(target, flow))
         return "no connection that fits is allowed; for example " + verdict_reason(flow, target.verdict(flow))
 
     # ---- counterexamples and witnesses -----------------------------------------------------------
@@ -200,12 +201,9 @@ class _PropertyProver:
         flow = extracted.flow
         target = self._target(want_allowed=want_allowed)
         recheck(target, flow, "witness" if self.prop.expect == "possible" else "counterexample")
-        chosen = {
-            role: (ep.workload.ref if getattr(ep, "workload", None) is not None else None)
-            for role, ep in (("src", flow.src), ("dst", flow.dst))
-        }
-        flow = minimise(target, flow)
-        return build_witness(target, flow, chosen), verdict_reason(flow, target.verdict(flow))
+        # Real workloads first (kept whole), then the new pods minimised, then ports, addresses, two pods.
+        flow = polish(target, minimise(target, fit_existing_workloads(target, flow)))
+        return build_witness(target, flow), verdict_reason(flow, target.verdict(flow))
 
 
 def _role(spec: ResolvedEndpoint) -> str:
