@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from netverify.analyses.witness import build_witness, flow_text, minimise
-from netverify.analyses.witness_fit import fit_existing_workloads, polish
+from netverify.analyses.witness_fit import polish
 from netverify.errors import InternalDisagreement
 from netverify.eval.concrete import evaluate
 from netverify.findings import AddedClass, ConnectionWitness, EndpointWitness
@@ -190,7 +190,7 @@ def added_classes(base: Cluster, head: Cluster, *, max_witnesses: int = 20, time
             region = region_of(versions, flow)
             target = _ClassTarget(versions, region, tuple(regions))
             if target.holds(flow):
-                flow = polish(target, minimise(target, fit_existing_workloads(target, flow)))  # type: ignore[arg-type]
+                flow = minimise(target, polish(target, flow))  # type: ignore[arg-type]
             witness = build_witness(target, flow)  # type: ignore[arg-type]
             found.append(AddedClass(witness, _opened_by(region, witness), class_summary(region, witness)))
             regions.append(region)
