@@ -119,7 +119,7 @@ def two_pods(target: WitnessTarget, flow: Flow) -> Flow:
         ep = getattr(flow, role)
         assert isinstance(ep, PodEndpoint)
         others = [pod for i in target.cluster.workload_indices_by_namespace.get(ep.namespace, ())
-                  for pod in replicas(target.cluster, target.cluster.workloads[i])]
+                  for pod in replicas(target.cluster, target.cluster.workloads[i])][:MAX_FIT_TRIES]
         # A new pod like it, without the address (two pods never share one), then with it as a last resort.
         others += [replace(ep, workload=None, ip=None), replace(ep, workload=None)]
         for pod in others:
