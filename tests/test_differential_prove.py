@@ -27,6 +27,7 @@ from netverify.model.ports import PROTOCOLS, Protocol
 from netverify.smt.resolve import resolve_endpoint, resolve_ports
 from pod_manifest_rules import assert_valid_witness
 from prove_helpers import prop, props
+from witness_checks import assert_witness_is_truthful
 
 EXPECTS = ["unreachable", "reachable", "possible"]
 DEFAULT = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -114,11 +115,16 @@ def _check_existing(data) -> None:
     shown = result.counterexample or result.witness
     if shown is not None:
         assert shown.allowed == (p.expect != "reachable")
+        assert_witness_is_truthful(c, shown)
         _assert_reported_witness_rechecks_and_is_minimal(c, p, shown, ipm)
         assert_valid_witness(shown, set(c.namespaces))
 
 
-def _as_endpoint(w) -> object:
+def _as_endpoint(c, w) -> object:
+    if w.workload is not None:  # checked against the workload by assert_witness_is_truthful
+        [workload] = [x for x in c.workloads if x.ref == w.workload]
+        ip = ipaddress.ip_address(w.ip) if w.ip else None
+        return dataclasses.replace(endpoint_of(c, workload), ip=ip)
     if w.namespace is None:
         return ExternalEndpoint(ipaddress.ip_address(w.ip))
     ports = tuple(ContainerPort(name, number, Protocol(proto)) for name, number, proto in w.container_ports)
@@ -127,16 +133,15 @@ def _as_endpoint(w) -> object:
 
 
 def _assert_reported_witness_rechecks_and_is_minimal(c, p, shown, ipm) -> None:
-    """What the user reads is itself a counterexample, and no single label of it can be dropped."""
+    """What the user reads is itself a counterexample, and no single label of a new pod in it can be dropped
+    (an existing workload's pod keeps all its labels: it is that pod)."""
     dst = resolve_endpoint(p.dst, "to", c)
     target = Target(c, resolve_endpoint(p.src, "from", c), dst, resolve_ports(p, dst), p.expect != "reachable", ipm)
-    flow = Flow(_as_endpoint(shown.src), _as_endpoint(shown.dst), shown.protocol, shown.port)
-    if any(spec.workload is not None for spec in (target.src, target.dst)):
-        return  # a pinned workload's replica carries all its ports, which the witness lists only in part
+    flow = Flow(_as_endpoint(c, shown.src), _as_endpoint(c, shown.dst), shown.protocol, shown.port)
     assert target.holds(flow), flow
     for role in ("src", "dst"):
         ep = getattr(flow, role)
-        if isinstance(ep, PodEndpoint):
+        if isinstance(ep, PodEndpoint) and getattr(shown, role).workload is None:
             for key in ep.labels:
                 smaller = dataclasses.replace(ep, labels={k: v for k, v in ep.labels.items() if k != key})
                 assert not target.holds(dataclasses.replace(flow, **{role: smaller})), (role, key, flow)
@@ -154,6 +159,9 @@ def _check_any(data) -> None:
         for shown in (result.counterexample, result.witness):
             if shown is not None:
                 assert_valid_witness(shown, set(c.namespaces))
+    for r in results.values():
+        if r.counterexample is not None:
+            assert_witness_is_truthful(c, r.counterexample)
     for expect in ("unreachable", "reachable"):
         if results[(expect, "any")].status == "proven":
             assert results[(expect, "existing")].status in ("proven", "vacuous")

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from netverify.analyses.witness import Target, build_witness, minimise, recheck, verdict_reason
+from netverify.analyses.witness_fit import polish, two_pods
 from netverify.errors import InputError, InputErrors
 from netverify.findings import ConnectionWitness, PropertyResult, ProveReport, Status
 from netverify.model.cluster import Cluster
@@ -188,7 +189,7 @@ class _PropertyProver:
         flow = extract_flow(self.problem, self.example.model).flow
         target = self._target(want_allowed=False)
         recheck(target, flow, "example of a blocked connection")
-        flow = minimise(target, flow)
+        flow = minimise(target, two_pods(target, flow))
         return "no connection that fits is allowed; for example " + verdict_reason(flow, target.verdict(flow))
 
     # ---- counterexamples and witnesses -----------------------------------------------------------
@@ -198,11 +199,17 @@ class _PropertyProver:
         return Target(self.cluster, item.src, item.dst, item.ports, want_allowed, self.ipblock_matches_pods)
 
     def _readable_model(self, first: CheckResult) -> CheckResult:
-        """Prefer pods of existing workloads, then pods in existing namespaces, over pods not created yet."""
+        """Prefer pods of existing workloads, then pods in existing namespaces, over pods not created yet;
+        within each, a port the destination serves and ordinary outside addresses (soft: only tiers)."""
+        p = self.problem
+        nice = (p.prefer_served_port, p.prefer_ordinary_ips)
         if self.prop.scope == "existing":
-            return first
-        for guard in (self.problem.prefer_workloads, self.problem.prefer_namespaces):
-            answer = self._check(guard, cap_ms=PREFERENCE_TIMEOUT_MS)
+            tiers = [nice]
+        else:
+            tiers = [(p.prefer_workloads, *nice), (p.prefer_workloads,), (p.prefer_namespaces, *nice),
+                     (p.prefer_namespaces,), nice]
+        for guards in tiers:
+            answer = self._check(*guards, cap_ms=PREFERENCE_TIMEOUT_MS)
             if answer.sat:
                 return answer
         return first
@@ -213,12 +220,9 @@ class _PropertyProver:
         flow = extracted.flow
         target = self._target(want_allowed=want_allowed)
         recheck(target, flow, "witness" if self.prop.expect == "possible" else "counterexample")
-        chosen = {
-            role: (ep.workload.ref if getattr(ep, "workload", None) is not None else None)
-            for role, ep in (("src", flow.src), ("dst", flow.dst))
-        }
-        flow = minimise(target, flow)
-        return build_witness(target, flow, chosen), verdict_reason(flow, target.verdict(flow))
+        # Real workloads (kept whole), two pods, a served port, ordinary addresses; then the new pods minimised.
+        flow = minimise(target, polish(target, flow))
+        return build_witness(target, flow), verdict_reason(flow, target.verdict(flow))
 
 
 def _role(spec: ResolvedEndpoint) -> str:

@@ -7,6 +7,7 @@ readable counterexamples: pods of existing workloads first, then pods in existin
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,10 +34,21 @@ from netverify.smt.symbols import (
     new_pod,
     pod_domain,
     port_slots,
+    protocol_index,
 )
 from netverify.smt.universe import LabelUniverse
 
 Scope = Literal["any", "existing"]
+
+# Addresses no reader takes for an ordinary host (this network, loopback, link-local, multicast and reserved).
+_SPECIAL_V4 = ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3")
+_SPECIAL_V6 = ("::/127", "fe80::/10", "ff00::/8")
+
+
+def _in_network(bits: z3.BitVecRef, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> z3.BoolRef:
+    width = bits.size()
+    return z3.Extract(width - 1, width - net.prefixlen, bits) == int(net.network_address) >> (width - net.prefixlen)
+
 
 MAX_PREFERRED_GROUPS = 200  # beyond this many distinct existing workloads, scope any does not prefer them
 
@@ -104,7 +116,10 @@ class ConnectionProblem:
             self.fits_ports = session.false()
         self.prefer_workloads = session.guard("workloads")
         self.prefer_namespaces = session.guard("namespaces")
+        self.prefer_served_port = session.guard("served-port")
+        self.prefer_ordinary_ips = session.guard("ordinary-ips")
         self._add_existing_choice()
+        self._add_ordinary_ips()
         self._add_same_fresh_namespace()
         self._allowed: z3.BoolRef | None = None
 
@@ -212,6 +227,13 @@ class ConnectionProblem:
                 if ip_matters:
                     s.add(z3.Implies(pod.workload == -1, pod.ip.present))
             s.add(z3.Implies(self.prefer_namespaces, pod.ns < self.table.fresh_index))
+        if isinstance(self.dst, SymbolicPod):
+            # A readable witness uses a port the destination declares; a workload declaring none serves any.
+            s.add(z3.Implies(self.prefer_served_port, s.and_(
+                z3.Implies(s.eq(self.dst.workload, i), s.or_(
+                    s.and_([s.eq(self.conn.protocol, protocol_index(c.protocol)), s.eq(self.conn.port, c.port)])
+                    for c in w.ports))
+                for i, w, _ in classes["dst"] if w.ports)))
         self.distinct_pods = s.true()
         if len(pods) == 2:
             # A bare Pod is one pod: it talking to itself is not a connection. Replicas of a controller are.
@@ -221,6 +243,26 @@ class ConnectionProblem:
                 for i, w, size in classes["src"]
                 if w.kind == "Pod" and size == 1 and i in dst_lonely_pods
             )
+
+    def _add_ordinary_ips(self) -> None:
+        """Prefer an outside address a reader takes for a host: not 0.0.0.0/8, loopback, link-local, multicast
+        or reserved, not ending in .0 or .255, not a block's network or broadcast address."""
+        nets = [peer.ip_block for p in self.policies for r in (*p.ingress, *p.egress) for peer in r.peers
+                if peer.ip_block is not None]
+        for ep in (self.src, self.dst):
+            if not isinstance(ep, SymbolicExternal):
+                continue
+            blocks = [ep.block, *nets] if ep.block is not None else nets
+            bits = ep.ip.bits4
+            avoid = [_in_network(bits, ipaddress.ip_network(n)) for n in _SPECIAL_V4]
+            avoid += [z3.Extract(7, 0, bits) == 0, z3.Extract(7, 0, bits) == 255]
+            for b in blocks:
+                for net in (b.cidr, *b.excepts):
+                    if net.version == 4 and net.num_addresses > 2:
+                        avoid += [bits == int(net.network_address), bits == int(net.broadcast_address)]
+            v4 = z3.And(z3.Not(ep.ip.v6), z3.Not(z3.Or(avoid)))
+            v6 = z3.And(ep.ip.v6, z3.Not(z3.Or([_in_network(ep.ip.bits6, ipaddress.ip_network(n)) for n in _SPECIAL_V6])))
+            self.session.add(z3.Implies(self.prefer_ordinary_ips, z3.Or(v4, v6)))
 
     def _add_same_fresh_namespace(self) -> None:
         """Two pods in the same not-yet-created namespace (same name) see the same namespace labels."""
