@@ -18,7 +18,7 @@ import typer
 
 from netverify import __version__
 from netverify.cli_args import default_port, parse_port
-from netverify.cli_guard import EXIT_OK, guarded, lazy
+from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_limits import MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
 from netverify.cli_outcome import add_notes, cluster_notes, diff_exit_code, prove_exit_code, with_allow_vacuous
@@ -222,7 +222,9 @@ def explain(
         cluster = _load_cluster(files, namespace, limits)
         protocol, number = parsed or default_port(cluster, dst)
         explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
-        return _finish(add_notes(explanation, cluster_notes(cluster)), fmt, output, EXIT_OK)
+        # A verdict that depends on an address the manifests do not give is not decided: fail closed.
+        code = EXIT_UNKNOWN if explanation.address_unknown else EXIT_OK
+        return _finish(add_notes(explanation, cluster_notes(cluster)), fmt, output, code)
 
     _run(work)
 

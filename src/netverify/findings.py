@@ -140,6 +140,10 @@ class Explanation:
     egress: SideVerdict
     ingress: SideVerdict
     notes: tuple[str, ...] = ()
+    # --ipblock-matches-pods: the verdict per pair of addresses when it differs between them (`allowed` and
+    # the sides are the first pair's); `address_unknown` when that is because a pod's IP is not known (exit 3)
+    depends_on_address: tuple[str, ...] = ()
+    address_unknown: bool = False
 
 
 # ---- diff --------------------------------------------------------------------------------------

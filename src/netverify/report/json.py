@@ -133,6 +133,7 @@ def explain_dict(e: Explanation) -> Json:
         "egress": side_dict(e.egress),
         "ingress": side_dict(e.ingress),
         "notes": list(e.notes),
+        "depends_on_address": list(e.depends_on_address),
     }
 
 
