@@ -102,6 +102,6 @@ def _addresses(plan: AddressPlan, ep: Endpoint, workload: Workload | None, label
 
 
 def _at(label: str, ep: Endpoint, workload: Workload | None) -> str:
-    if workload is None or ep.ip is None or f"({ep.ip})" in label:
-        return label
+    if workload is None or ep.ip is None or f"({ep.ip})" in label or len(workload.ips) == 1:
+        return label  # only a workload with several (or unknown) addresses needs the address named
     return f"{label} ({ep.ip})"
