@@ -1,13 +1,13 @@
 """`map`: every allowed connection between the existing workloads, and between workloads and IP ranges (spec §6).
 
 The work happens on workload classes (`map_classes`) joined rule by rule (`map_engine`); this module turns
-class-level results into rows: workload pairs (never a workload with itself), IP ranges merged where every
-workload treats them alike, sorted, optionally focused on one workload.
+class-level results into rows (`map_variants`): workload pairs (never a workload with itself), IP ranges merged
+where every workload treats them alike, sorted, optionally focused on one workload. With --ipblock-matches-pods
+a workload's rows are the union over the addresses its pods have or may get, one family per connection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from netverify.analyses.ipranges import IPRange, Partition, merge_adjacent
@@ -17,9 +17,8 @@ from netverify.analyses.refs import find_workload
 from netverify.errors import UsageError
 from netverify.eval.addresses import AddressPlan, families_in_use, same_family
 from netverify.eval.portset import PortSet
-from netverify.findings import Connection, ConnectivityMap, WorkloadNode
+from netverify.findings import ConnectivityMap
 from netverify.model.cluster import Cluster, Workload
-from netverify.model.ports import PortRanges, Protocol
 
 HOST_NETWORK_NOTE = (
     "host-network pods are outside the model: {names} use the node's network, which NetworkPolicy does not "
