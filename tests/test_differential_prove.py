@@ -174,8 +174,13 @@ def _check_any(data) -> None:
     for flow in data.draw(st.lists(concrete_flows(c), min_size=1, max_size=6)):
         if not (rs.fits(flow.src) and rd.fits(flow.dst) and rp.fits(flow)):
             continue
-        if ipm and not (same_family(flow.src, flow.dst) and {flow.src.ip.version, flow.dst.ip.version} <= in_use):
-            continue  # no such connection: one family per connection, pods have addresses of the families in use
+        # No such connection: one family per connection (a pod's address counts only under the flag), and
+        # pods have addresses of the families in use.
+        modelled = [e.ip for e in (flow.src, flow.dst) if ipm or isinstance(e, ExternalEndpoint)]
+        if len({ip.version for ip in modelled}) > 1:
+            continue
+        if ipm and not {flow.src.ip.version, flow.dst.ip.version} <= in_use:
+            continue
         allowed = evaluate(c, flow, ipblock_matches_pods=ipm).allowed
         refuted = "unreachable" if allowed else "reachable"
         assert results[(refuted, "any")].status == "violated", (flow, results[(refuted, "any")])

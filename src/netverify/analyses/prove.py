@@ -170,7 +170,7 @@ class _PropertyProver:
             return self._done("unknown", reason=f"deciding whether any connection fits: {answer.reason}")
         if answer.unsat:
             return "no connection fits the property: the ports cannot be used towards that destination, " \
-                   "or the only pair is a pod with itself"
+                   "or the only pair is a pod with itself, or the two ends have no address of one family"
         self.example = answer
         return None
 
