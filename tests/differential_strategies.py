@@ -44,10 +44,17 @@ def selectors(keys=POD_KEYS, values=VALUES, max_size=2):
 IMPOSSIBLE_NAMESPACES = ["Monitoring_NS", "monitoring.prod", "n" * 64]
 ns_selectors = selectors(NS_KEYS, VALUES + NAMESPACES + ["new", "m" * 63] + IMPOSSIBLE_NAMESPACES)
 
-networks = st.builds(
+networks4 = st.builds(
     lambda a, plen: ipaddress.ip_network((a << 24 | (a * 7 % 256) << 16, plen), strict=False),
     st.integers(8, 12), st.integers(8, 20),
 )
+V6_BASE = int(ipaddress.IPv6Address("2001:db8::"))
+networks6 = st.builds(  # 2001:db8:a::/plen, near the pod addresses below
+    lambda a, plen: ipaddress.ip_network((V6_BASE | a << 80, plen), strict=False),
+    st.integers(0, 3), st.integers(32, 56),
+)
+# IPv6 blocks now and then: pods and ipBlocks of both families (dual stack) meet often enough
+networks = st.one_of(networks4, networks4, networks4, networks6)
 
 
 @st.composite
@@ -55,7 +62,8 @@ def ipblocks(draw) -> IPBlock:
     cidr = draw(networks)
     excepts = []
     for extra in draw(st.lists(st.integers(1, 6), max_size=2)):
-        sub = ipaddress.ip_network((int(cidr.network_address), min(32, cidr.prefixlen + extra)), strict=False)
+        sub = ipaddress.ip_network((int(cidr.network_address), min(cidr.max_prefixlen, cidr.prefixlen + extra)),
+                                   strict=False)
         if sub.subnet_of(cidr) and sub != cidr:
             excepts.append(sub)
     return IPBlock(cidr, tuple(excepts))
@@ -103,6 +111,14 @@ container_ports = st.lists(
 pod_labels = st.dictionaries(st.sampled_from(POD_KEYS + ["extra"]), st.sampled_from(VALUES + ["z"]), max_size=3)
 ns_labels = st.dictionaries(st.sampled_from(["team", "env", "other"]), st.sampled_from(VALUES + ["z"]), max_size=2)
 addresses4 = st.builds(lambda a, rest: ipaddress.IPv4Address(a << 24 | rest), st.integers(8, 12), st.integers(0, 2**24 - 1))
+addresses6 = st.builds(lambda a, rest: ipaddress.IPv6Address(V6_BASE | a << 80 | rest), st.integers(0, 3),
+                       st.integers(0, 2**80 - 1))
+addresses = st.one_of(addresses4, addresses4, addresses6)
+# A workload's pod IPs: none known (no status), one pod, several pods, a dual-stack pod, IPv6 only.
+pod_ips = st.one_of(
+    st.just([]), st.lists(addresses4, min_size=1, max_size=1), st.lists(addresses4, min_size=2, max_size=2),
+    st.tuples(addresses4, addresses6).map(list), st.lists(addresses6, min_size=1, max_size=1),
+)
 
 
 @st.composite
@@ -112,7 +128,7 @@ def clusters(draw):
         objects.append(workload(
             f"w{i}", draw(st.sampled_from(NAMESPACES)), draw(pod_labels), draw(container_ports),
             kind=draw(st.sampled_from(["Deployment", "Pod"])),
-            ips=[str(draw(addresses4))] if draw(st.booleans()) else [],
+            ips=[str(a) for a in draw(pod_ips)],
         ))
     for i in range(draw(st.integers(0, 4))):
         objects.append(draw(policies(i)))
@@ -166,13 +182,13 @@ def concrete_pods(draw, c):
         name = draw(st.sampled_from(["new", "fresh-ns", "monitoring-prod", "m" * 63]))  # valid names only
         labels = {**draw(ns_labels), NAMESPACE_NAME_LABEL: name}
     # Every real pod has an address; ipBlocks may match it under --ipblock-matches-pods.
-    return PodEndpoint(name, labels, draw(pod_labels), tuple(draw(container_ports)), draw(addresses4))
+    return PodEndpoint(name, labels, draw(pod_labels), tuple(draw(container_ports)), draw(addresses))
 
 
 @st.composite
 def concrete_flows(draw, c):
-    src = ExternalEndpoint(draw(addresses4)) if draw(st.integers(0, 4)) == 0 else draw(concrete_pods(c))
-    dst = ExternalEndpoint(draw(addresses4)) if draw(st.integers(0, 4)) == 0 else draw(concrete_pods(c))
+    src = ExternalEndpoint(draw(addresses)) if draw(st.integers(0, 4)) == 0 else draw(concrete_pods(c))
+    dst = ExternalEndpoint(draw(addresses)) if draw(st.integers(0, 4)) == 0 else draw(concrete_pods(c))
     return Flow(src, dst, draw(st.sampled_from(PROTOCOLS)), draw(st.integers(1, 8)))
 
 

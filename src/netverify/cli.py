@@ -18,7 +18,7 @@ import typer
 
 from netverify import __version__
 from netverify.cli_args import default_port, parse_port
-from netverify.cli_guard import EXIT_OK, guarded, lazy
+from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
 from netverify.cli_outcome import (
@@ -268,7 +268,9 @@ def explain(
         explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
         explanation = _judge("judge_explanation")(explanation, cluster, src, dst, ignored)
         explanation = add_notes(explanation, cluster_notes(cluster))
-        return _finish(explanation, fmt, output, result_exit_code(explanation))
+        # A verdict that depends on an address the manifests do not give is not decided: fail closed.
+        code = EXIT_UNKNOWN if explanation.address_unknown else result_exit_code(explanation)
+        return _finish(explanation, fmt, output, code)
 
     _run(work)
 

@@ -158,6 +158,10 @@ class Explanation:
     notes: tuple[str, ...] = ()
     unknown_reason: str | None = None  # set: the verdict may be wrong (e.g. a policy kind not modelled), exit 3
     caveats: tuple[str, ...] = ()  # accepted risks the verdict stands on
+    # --ipblock-matches-pods: the verdict per pair of addresses when it differs between them (`allowed` and
+    # the sides are the first pair's); `address_unknown` when that is because a pod's IP is not known (exit 3)
+    depends_on_address: tuple[str, ...] = ()
+    address_unknown: bool = False
 
 
 # ---- diff --------------------------------------------------------------------------------------

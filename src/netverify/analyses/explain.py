@@ -7,10 +7,12 @@ from dataclasses import replace
 
 from netverify.analyses.refs import find_workload
 from netverify.errors import UsageError
+from netverify.eval.addresses import AddressPlan, same_family
 from netverify.eval.concrete import endpoint_of, evaluate
 from netverify.findings import Explanation
 from netverify.model.cluster import Cluster, Workload
 from netverify.model.flow import Endpoint, ExternalEndpoint, Flow, PodEndpoint
+from netverify.model.ipblock import IPBlock
 from netverify.model.ports import Protocol
 
 
@@ -38,8 +40,27 @@ def explain(
 ) -> Explanation:
     src_ep, src_label, src_w = _resolve(cluster, src, "source")
     dst_ep, dst_label, dst_w = _resolve(cluster, dst, "destination")
-    verdict = evaluate(cluster, Flow(src_ep, dst_ep, protocol, port), ipblock_matches_pods=ipblock_matches_pods)
+    plan = _plan(cluster, ipblock_matches_pods, (src_ep, dst_ep))
+    pairs = [(s, d) for s in _addresses(plan, src_ep, src_w, src_label)
+             for d in _addresses(plan, dst_ep, dst_w, dst_label) if same_family(s, d)]
     notes: list[str] = []
+    if not pairs:
+        notes.append(f"{src_label} and {dst_label} have no address of one family: no connection between them "
+                     "can exist; the verdict shown is the policies' for these addresses")
+        pairs = [(src_ep, dst_ep)]
+    verdicts = [(s, d, evaluate(cluster, Flow(s, d, protocol, port), ipblock_matches_pods=ipblock_matches_pods))
+                for s, d in pairs]
+    first_s, first_d, verdict = verdicts[0]
+    depends: tuple[str, ...] = ()
+    unknown = False
+    if len({v.allowed for _, _, v in verdicts}) > 1:
+        # Not one verdict: say which addresses are allowed and which not, and show the first pair's sides.
+        depends = tuple(
+            f"{'allowed' if v.allowed else 'blocked'}: {_at(src_label, s, src_w)} -> {_at(dst_label, d, dst_w)}"
+            for s, d, v in verdicts
+        )
+        unknown = any(w is not None and not w.ips for w in (src_w, dst_w))
+        src_label, dst_label = _at(src_label, first_s, src_w), _at(dst_label, first_d, dst_w)
     if src_w is not None and src_w is dst_w:
         notes.append(
             f"{src_label} to itself: a pod may always reach itself; this verdict is for two distinct replicas"
@@ -47,13 +68,40 @@ def explain(
     for w in (src_w, dst_w):
         if w is not None and w.host_network and not any(w.ref in n for n in notes):
             notes.append(f"{w.ref} uses the host network, which NetworkPolicy does not govern: outside the model")
-    if ipblock_matches_pods:
-        for ep, label in ((src_ep, src_label), (dst_ep, dst_label)):
-            if isinstance(ep, PodEndpoint) and ep.ip is None:
-                notes.append(f"{label} has no known pod IP: no ipBlock matches it")
+    if plan.enabled:
+        for w in (src_w, dst_w):
+            if w is not None and not w.ips and not any(f"{w.ref} has no known pod IP" in n for n in notes):
+                families = " or ".join(f"IPv{v}" for v in plan.families)
+                notes.append(f"{w.ref} has no known pod IP: every address its pods may get ({families}) was "
+                             "tried, one per range the ipBlocks cut")
+    if depends:
+        notes.append("the verdict depends on the pods' addresses"
+                     + (" (not in the manifests): unknown" if unknown else "") + "; shown for the first address")
     if isinstance(src_ep, ExternalEndpoint) and isinstance(dst_ep, ExternalEndpoint):
         notes.append("both ends are outside the cluster: no NetworkPolicy applies")
     return Explanation(
         src=src_label, dst=dst_label, protocol=protocol, port=port, allowed=verdict.allowed,
         egress=verdict.egress, ingress=verdict.ingress, notes=tuple(notes),
+        depends_on_address=depends, address_unknown=unknown,
     )
+
+
+def _plan(cluster: Cluster, ipblock_matches_pods: bool, ends: tuple[Endpoint, Endpoint]) -> AddressPlan:
+    """The addresses to try: an address given on the command line puts its family in use."""
+    given = [IPBlock(ipaddress.ip_network(e.ip)) for e in ends if isinstance(e, ExternalEndpoint)]
+    return AddressPlan.of([cluster], ipblock_matches_pods=ipblock_matches_pods, extra=given)
+
+
+def _addresses(plan: AddressPlan, ep: Endpoint, workload: Workload | None, label: str) -> list[Endpoint]:
+    """A workload's pod once per address it has (or may get); an address, or a pod named by its IP, as given."""
+    if workload is None or not isinstance(ep, PodEndpoint) or f"({ep.ip})" in label:
+        return [ep]
+    if not plan.enabled:
+        return [replace(ep, ip=None)]
+    return list(plan.replicas(workload, ep))
+
+
+def _at(label: str, ep: Endpoint, workload: Workload | None) -> str:
+    if workload is None or ep.ip is None or f"({ep.ip})" in label or len(workload.ips) == 1:
+        return label  # only a workload with several (or unknown) addresses needs the address named
+    return f"{label} ({ep.ip})"

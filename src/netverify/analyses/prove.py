@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from netverify.analyses.prove_addresses import MAX_ADDRESS_RETRIES, address_dependence, dependence_reason, plan_for
 from netverify.analyses.witness import Target, build_witness, minimise, recheck, verdict_reason
 from netverify.analyses.witness_fit import polish, two_pods
 from netverify.errors import InputError, InputErrors
@@ -149,7 +150,10 @@ class _PropertyProver:
             if self.prop.expect == "possible":
                 return self._done("violated", reason=self._why_none())
             return self._done("proven")
-        witness, reason = self._witness(answer, want_allowed)
+        answer = self._not_hinging_on_an_address(answer, want_allowed)
+        if isinstance(answer, str):
+            return self._done("unknown", reason=answer)
+        witness, reason = self._witness(answer, want_allowed, readable=True)
         if self.prop.expect == "possible":
             return self._done("proven", witness=witness)
         return self._done("violated", counterexample=witness, reason=reason)
@@ -180,7 +184,7 @@ class _PropertyProver:
             return self._done("unknown", reason=f"deciding whether any connection fits: {answer.reason}")
         if answer.unsat:
             return "no connection fits the property: the ports cannot be used towards that destination, " \
-                   "or the only pair is a pod with itself"
+                   "or the only pair is a pod with itself, or the two ends have no address of one family"
         self.example = answer
         return None
 
@@ -214,8 +218,33 @@ class _PropertyProver:
                 return answer
         return first
 
-    def _witness(self, first: CheckResult, want_allowed: bool) -> tuple[ConnectionWitness, str]:
+    def _not_hinging_on_an_address(self, first: CheckResult, want_allowed: bool) -> CheckResult | str:
+        """A (readable) model whose verdict holds at every address its pods without known IPs may get; else
+        another one (that pair of workloads excluded), a few times; else why the result is unknown."""
         answer = self._readable_model(first)
+        plan = plan_for(self.cluster, self.item.src, self.item.dst, self.ipblock_matches_pods)
+        target = self._target(want_allowed=want_allowed)
+        for _ in range(MAX_ADDRESS_RETRIES):
+            refs = address_dependence(target, extract_flow(self.problem, answer.model).flow, plan)
+            if not refs:
+                return answer
+            if self.prop.scope == "any":
+                # A pod not created yet is no existing workload: its address is not a fact the manifests miss.
+                fresh = self._check(self.session.not_(self.problem.prefer_workloads), cap_ms=PREFERENCE_TIMEOUT_MS)
+                if fresh.sat and not address_dependence(target, extract_flow(self.problem, fresh.model).flow, plan):
+                    return fresh
+            p, model = self.problem, answer.model
+            pair = [ep.workload == model.eval(ep.workload, model_completion=True)
+                    for ep in (p.src, p.dst) if not ep.is_external]
+            self.session.add(self.session.not_(self.session.and_(pair)))
+            retry = self._check()
+            if not retry.sat:
+                break
+            answer = self._readable_model(retry)
+        return dependence_reason(refs)
+
+    def _witness(self, first: CheckResult, want_allowed: bool, readable: bool = False) -> tuple[ConnectionWitness, str]:
+        answer = first if readable else self._readable_model(first)
         extracted = extract_flow(self.problem, answer.model)
         flow = extracted.flow
         target = self._target(want_allowed=want_allowed)

@@ -144,6 +144,7 @@ def explain_dict(e: Explanation) -> Json:
         "notes": list(e.notes),
         "unknown_reason": e.unknown_reason,
         "caveats": list(e.caveats),
+        "depends_on_address": list(e.depends_on_address),
     }
 
 

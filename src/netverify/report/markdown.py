@@ -144,10 +144,13 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
 
 def render_explain(e: Explanation, *, color: bool = False) -> str:
     verdict = "✅ allowed" if e.allowed else "❌ blocked"
+    if e.depends_on_address:
+        verdict = f"❔ depends on the pod addresses (this pair: {verdict})"
     out = [f"### {code(e.src)} → {code(e.dst)} on {e.protocol}/{e.port}: {verdict}",
            *_trust(e.unknown_reason, e.caveats), "", "| side | decision |", "| --- | --- |"]
     for name, side in (("egress", e.egress), ("ingress", e.ingress)):
         out.append(f"| {name} | {cell('; '.join(words.side_lines(side)))} |")
+    out += [f"| address | {cell(line)} |" for line in e.depends_on_address]
     out += _notes(e.notes)
     return "\n".join(out) + "\n"
 

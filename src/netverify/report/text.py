@@ -101,7 +101,11 @@ def render_explain(e: Explanation, *, color: bool = False) -> str:
     console = _console(color)
     _trust(console, e.unknown_reason, e.caveats)
     head = Text(f"{e.src} -> {e.dst} on {e.protocol}/{e.port}: ")
-    head.append("ALLOWED" if e.allowed else "BLOCKED", style="bold green" if e.allowed else "bold red")
+    if e.depends_on_address:
+        head.append("DEPENDS ON THE POD ADDRESSES", style="bold yellow")
+        head.append(f" (this pair: {'ALLOWED' if e.allowed else 'BLOCKED'})")
+    else:
+        head.append("ALLOWED" if e.allowed else "BLOCKED", style="bold green" if e.allowed else "bold red")
     console.print(head)
     for name, side in (("egress", e.egress), ("ingress", e.ingress)):
         first, *rest = words.side_lines(side)
@@ -111,6 +115,8 @@ def render_explain(e: Explanation, *, color: bool = False) -> str:
         console.print(line)
         for more in rest:
             console.print(Text(f"  {'':<9}{more}"))
+    for line in e.depends_on_address:
+        console.print(Text(f"  {'address':<9}{line}"))
     return _finish(console)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import z3
 
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Workload
+from netverify.smt.addresses import ReplicaAddresses
 from netverify.smt.resolve import ResolvedEndpoint
 from netverify.smt.selectors import SelectorEncoder
 from netverify.smt.session import SolverSession
@@ -12,10 +13,12 @@ from netverify.smt.symbols import NamespaceTable, SymbolicEndpoint, SymbolicPod,
 
 
 class EndpointEncoder:
-    def __init__(self, session: SolverSession, table: NamespaceTable, selectors: SelectorEncoder) -> None:
+    def __init__(self, session: SolverSession, table: NamespaceTable, selectors: SelectorEncoder,
+                 addresses: ReplicaAddresses | None = None) -> None:
         self.session = session
         self.table = table
         self.selectors = selectors
+        self.addresses = addresses  # None: pod addresses are not modelled (no --ipblock-matches-pods)
 
     def in_allowed_namespace(self, pod: SymbolicPod) -> z3.BoolRef:
         choices = [pod.ns == i for i, n in enumerate(self.table.names) if n in pod.namespaces]
@@ -60,11 +63,9 @@ class EndpointEncoder:
                     parts += [vars_.has, s.eq(vars_.number, number), s.eq(vars_.protocol, protocol)]
                 else:
                     parts.append(s.not_(vars_.has))
-        if ip_matters:
-            if workload.ips:
-                parts.append(self.session.or_(pod.ip.equals(ip) for ip in workload.ips))
-            else:
-                parts.append(pod.ip.equals(None))
+        if self.addresses is not None:
+            # One of its known IPs, else any address of the families in use (never "no address").
+            parts.append(self.addresses.replica(pod.ip, workload))
         return self.session.and_(parts)
 
     def existing_choice(

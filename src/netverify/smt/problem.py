@@ -13,8 +13,10 @@ from typing import Literal
 
 import z3
 
+from netverify.eval.addresses import families_in_use
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
 from netverify.model.labels import LabelSelector
+from netverify.smt.addresses import ReplicaAddresses
 from netverify.smt.endpoints import EndpointEncoder
 from netverify.smt.peers import PeerEncoder
 from netverify.smt.policies import SideEncoder
@@ -51,6 +53,11 @@ def _in_network(bits: z3.BitVecRef, net: ipaddress.IPv4Network | ipaddress.IPv6N
 
 
 MAX_PREFERRED_GROUPS = 200  # beyond this many distinct existing workloads, scope any does not prefer them
+
+
+def _families(w: Workload) -> tuple[int, ...]:
+    """What of a workload's IPs matters when no ipBlock can match its pods: the families (a connection needs one)."""
+    return tuple(sorted({ip.version for ip in w.ips}))
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,10 @@ class ConnectionProblem:
         self.src = self._endpoint("src", src, src_ns, self.port_names)
         self.dst = self._endpoint("dst", dst, dst_ns, self.port_names)
         self.conn = SymbolicConnection(session.int("conn.protocol"), session.int("conn.port"))
-        self.endpoints = EndpointEncoder(session, self.table, self.selectors)
+        blocks = [spec.ip_block for spec in (src, dst) if spec.is_external and spec.ip_block is not None]
+        self.addresses = (ReplicaAddresses(session, families_in_use([cluster], blocks))
+                          if ipblock_matches_pods else None)
+        self.endpoints = EndpointEncoder(session, self.table, self.selectors, self.addresses)
         self.peers = PeerEncoder(session, self.selectors, ipblock_matches_pods=ipblock_matches_pods)
         self.sides = SideEncoder(session, cluster, self.table, self.selectors, self.peers)
 
@@ -105,10 +115,11 @@ class ConnectionProblem:
             if isinstance(ep, SymbolicPod):
                 carried = carried_invalid_labels(self.universe, (w for _, w in self.candidates[ep.role].items))
                 session.add(*pod_domain(ep, self.table, self.universe, carried))
-                if not self._pod_ip_matters():
-                    session.add(ep.ip.equals(None))
+                # With the flag every pod has an address (one of a family in use); without, none is modelled.
+                session.add(ep.ip.equals(None) if self.addresses is None else self.addresses.pod(ep.ip))
             else:
                 session.add(ep.ip.present)
+        session.add(self.src.ip.same_family(self.dst.ip))
         self.fits_src = self.endpoints.fits(src, self.src)
         self.fits_dst = self.endpoints.fits(dst, self.dst)
         self.fits_ports = ports_match(session, ports.entries, self.conn, self.dst)
@@ -197,7 +208,8 @@ class ConnectionProblem:
         groups: dict[tuple, list[tuple[int, Workload]]] = {}
         for i, w in candidates.items:
             ports = tuple((n, named_entries(w, n)) for n in self.port_names)  # every port of each name
-            key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, w.ips if ip_matters else ())
+            ips = w.ips if ip_matters else _families(w) if self.ipblock_matches_pods else ()
+            key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, ips)
             groups.setdefault(key, []).append((i, w))
         # A controller's replicas can talk to each other; a bare Pod is alone: prefer showing a controller.
         return [(*min(members, key=lambda m: m[1].kind == "Pod"), len(members)) for members in groups.values()]

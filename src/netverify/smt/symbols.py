@@ -124,6 +124,18 @@ class SymbolicIP:
             return z3.And(self.present, z3.Not(self.v6), self.bits4 == int(ip))
         return z3.And(self.present, self.v6, self.bits6 == int(ip))
 
+    def of_families(self, families: tuple[int, ...]) -> z3.BoolRef:
+        """Some address of one of the IP versions `families`."""
+        if set(families) == {4}:
+            return z3.And(self.present, z3.Not(self.v6))
+        if set(families) == {6}:
+            return z3.And(self.present, self.v6)
+        return self.present
+
+    def same_family(self, other: SymbolicIP) -> z3.BoolRef:
+        """A connection uses one address of each end, of one family (an end without an address fits any)."""
+        return z3.Implies(z3.And(self.present, other.present), self.v6 == other.v6)
+
     def read(self, model: z3.ModelRef) -> IPAddress | None:
         if not z3.is_true(model.eval(self.present, model_completion=True)):
             return None
