@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from address_oracle import families, replicas, same_family
 from differential_strategies import clusters, concrete_flows, endpoint_specs, property_ports
 from netverify.analyses.prove import prove
-from netverify.eval.concrete import evaluate
+from netverify.eval.concrete import endpoint_of, evaluate
 from netverify.model.cluster import Cluster
 from netverify.analyses.witness import Target
 from netverify.model.cluster import ContainerPort
