@@ -51,15 +51,18 @@ policy_st = st.builds(
     st.sampled_from(NAMESPACES), selector_st, st.lists(rule_st, max_size=2), st.lists(rule_st, max_size=2),
     st.sampled_from([None, ["Ingress"], ["Egress"], ["Ingress", "Egress"]]),
 )
+# pod IPs: none known, one, two pods of one workload, a dual-stack pod, IPv6 only
+IP_CHOICES = [(), ("10.1.2.3",), ("172.16.0.1",), ("172.16.0.1", "10.1.2.3"), ("10.1.2.3", "2001:db8::5"),
+              ("2001:db8::7",)]
 cports_st = st.lists(st.sampled_from([cport(80, "http"), cport(8080, "http"), cport(53, "dns", "UDP"),
                                       cport(53, "dns"), cport(443)]), max_size=2, unique_by=lambda c: (c.name, c.protocol))
-workload_st = st.tuples(st.sampled_from(NAMESPACES), labels_st, cports_st, st.sampled_from([None, "10.1.2.3", "172.16.0.1"]))
+workload_st = st.tuples(st.sampled_from(NAMESPACES), labels_st, cports_st, st.sampled_from(IP_CHOICES))
 
 
 @st.composite
 def cluster_st(draw):
     ws = draw(st.lists(workload_st, min_size=1, max_size=5))
-    workloads = [workload(f"w{i}", ns, labels, ports, ips=[ip] if ip else []) for i, (ns, labels, ports, ip) in enumerate(ws)]
+    workloads = [workload(f"w{i}", ns, labels, ports, ips=ips) for i, (ns, labels, ports, ips) in enumerate(ws)]
     pols = [policy(f"p{i}", ns, s, ingress=ing, egress=eg, types=t) for i, (ns, s, ing, eg, t) in enumerate(draw(st.lists(policy_st, max_size=4)))]
     nss = [namespace(n, draw(labels_st)) for n in NAMESPACES]
     return cluster(*nss, *workloads, *pols)

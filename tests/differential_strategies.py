@@ -15,6 +15,7 @@ from builders import SPAN, cport, cluster, ipblock, namespace, peer, policy, por
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, UNKNOWN_LABEL_VALUE, Service, ServicePort
 from netverify.model.flow import ExternalEndpoint, Flow, PodEndpoint
 from netverify.model.ipblock import IPBlock
+from netverify.model.kinds import KINDS, UnmodelledObject
 from netverify.model.labels import OPERATORS, LabelSelector, Requirement
 from netverify.model.ports import PROTOCOLS
 from netverify.model.properties import EndpointSpec
@@ -48,12 +49,22 @@ def selectors(keys=POD_KEYS, values=VALUES, max_size=2):
     return st.lists(one, max_size=max_size).map(lambda rs: LabelSelector(tuple(rs)))
 
 
-ns_selectors = selectors(NS_KEYS, VALUES + NAMESPACES + ["new"])
+# Values no namespace can be named (not RFC 1123 labels: uppercase, '.', '_', 64 characters): a selector on
+# kubernetes.io/metadata.name with one of them selects no namespace, old or new.
+IMPOSSIBLE_NAMESPACES = ["Monitoring_NS", "monitoring.prod", "n" * 64]
+ns_selectors = selectors(NS_KEYS, VALUES + NAMESPACES + ["new", "m" * 63] + IMPOSSIBLE_NAMESPACES)
 
-networks = st.builds(
+networks4 = st.builds(
     lambda a, plen: ipaddress.ip_network((a << 24 | (a * 7 % 256) << 16, plen), strict=False),
     st.integers(8, 12), st.integers(8, 20),
 )
+V6_BASE = int(ipaddress.IPv6Address("2001:db8::"))
+networks6 = st.builds(  # 2001:db8:a::/plen, near the pod addresses below
+    lambda a, plen: ipaddress.ip_network((V6_BASE | a << 80, plen), strict=False),
+    st.integers(0, 3), st.integers(32, 56),
+)
+# IPv6 blocks now and then: pods and ipBlocks of both families (dual stack) meet often enough
+networks = st.one_of(networks4, networks4, networks4, networks6)
 
 
 @st.composite
@@ -61,7 +72,8 @@ def ipblocks(draw) -> IPBlock:
     cidr = draw(networks)
     excepts = []
     for extra in draw(st.lists(st.integers(1, 6), max_size=2)):
-        sub = ipaddress.ip_network((int(cidr.network_address), min(32, cidr.prefixlen + extra)), strict=False)
+        sub = ipaddress.ip_network((int(cidr.network_address), min(cidr.max_prefixlen, cidr.prefixlen + extra)),
+                                   strict=False)
         if sub.subnet_of(cidr) and sub != cidr:
             excepts.append(sub)
     return IPBlock(cidr, tuple(excepts))
@@ -100,14 +112,23 @@ def policies(draw, index: int):
     )
 
 
+# Names may clash: two containers can give one name different numbers and protocols (the API only warns).
 container_ports = st.lists(
     st.builds(lambda n, name, p: cport(n, name, p), st.integers(1, 7), st.sampled_from(PORT_NAMES + [None]),
               st.sampled_from(PROTO_NAMES)),
-    max_size=2, unique_by=lambda c: c.name or f"#{c.port}",
+    max_size=3, unique=True,
 )
 pod_labels = st.dictionaries(st.sampled_from(POD_KEYS + ["extra"]), st.sampled_from(VALUES + ["z"]), max_size=3)
 ns_labels = st.dictionaries(st.sampled_from(["team", "env", "other"]), st.sampled_from(VALUES + ["z"]), max_size=2)
 addresses4 = st.builds(lambda a, rest: ipaddress.IPv4Address(a << 24 | rest), st.integers(8, 12), st.integers(0, 2**24 - 1))
+addresses6 = st.builds(lambda a, rest: ipaddress.IPv6Address(V6_BASE | a << 80 | rest), st.integers(0, 3),
+                       st.integers(0, 2**80 - 1))
+addresses = st.one_of(addresses4, addresses4, addresses6)
+# A workload's pod IPs: none known (no status), one pod, several pods, a dual-stack pod, IPv6 only.
+pod_ips = st.one_of(
+    st.just([]), st.lists(addresses4, min_size=1, max_size=1), st.lists(addresses4, min_size=2, max_size=2),
+    st.tuples(addresses4, addresses6).map(list), st.lists(addresses6, min_size=1, max_size=1),
+)
 
 
 @st.composite
@@ -128,7 +149,7 @@ def workload_entries(draw, name: str):
     kind = draw(st.sampled_from(["Deployment", "Deployment", "Pod", "Job", "StatefulSet"]))
     w = workload(
         name, draw(st.sampled_from(NAMESPACES)), draw(pod_labels), draw(container_ports), kind=kind,
-        ips=[str(draw(addresses4))] if draw(st.booleans()) else [],
+        ips=[str(a) for a in draw(pod_ips)],  # none known, one or several pods, dual stack, IPv6 only
     )
     labels = dict(w.labels)
     if kind == "Deployment" and draw(st.integers(0, 2)) > 0:
@@ -191,15 +212,28 @@ def concrete_pods(draw, c):
         name = draw(st.sampled_from(NAMESPACES))
         labels = dict(c.namespace_labels(name))
     else:
-        name = draw(st.sampled_from(["new", "fresh-ns"]))
+        name = draw(st.sampled_from(["new", "fresh-ns", "monitoring-prod", "m" * 63]))  # valid names only
         labels = {**draw(ns_labels), NAMESPACE_NAME_LABEL: name}
     # Every real pod has an address; ipBlocks may match it under --ipblock-matches-pods.
     added = draw(st.dictionaries(st.sampled_from(sorted(CONTROL_PLANE)), st.sampled_from(["h1", "a", "0", "z"]), max_size=1))
-    return PodEndpoint(name, labels, {**draw(pod_labels), **added}, tuple(draw(container_ports)), draw(addresses4))
+    return PodEndpoint(name, labels, {**draw(pod_labels), **added}, tuple(draw(container_ports)), draw(addresses))
 
 
 @st.composite
 def concrete_flows(draw, c):
-    src = ExternalEndpoint(draw(addresses4)) if draw(st.integers(0, 4)) == 0 else draw(concrete_pods(c))
-    dst = ExternalEndpoint(draw(addresses4)) if draw(st.integers(0, 4)) == 0 else draw(concrete_pods(c))
+    src = ExternalEndpoint(draw(addresses)) if draw(st.integers(0, 4)) == 0 else draw(concrete_pods(c))
+    dst = ExternalEndpoint(draw(addresses)) if draw(st.integers(0, 4)) == 0 else draw(concrete_pods(c))
     return Flow(src, dst, draw(st.sampled_from(PROTOCOLS)), draw(st.integers(1, 8)))
+
+
+@st.composite
+def unmodelled_objects(draw):
+    """Objects of policy kinds netverify does not model (model/kinds.py), in namespaces of the clusters above
+    or elsewhere: what prove must turn into unknown or caveats (issue 9 item 1)."""
+    rows = sorted(KINDS.values(), key=lambda i: (i.group, i.kind))
+    out = []
+    for i in range(draw(st.integers(0, 3))):
+        row = draw(st.sampled_from(rows))
+        ns = draw(st.sampled_from(NAMESPACES + ["elsewhere"])) if row.namespaced else None
+        out.append(UnmodelledObject(row.kind, row.group, ns, f"u{i}", SPAN))
+    return out

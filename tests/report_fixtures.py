@@ -13,6 +13,7 @@ from netverify.findings import (
     IPRangeNode,
     PairChange,
     PropertyResult,
+    PropertyWarning,
     ProveReport,
     WorkloadNode,
 )
@@ -115,6 +116,19 @@ PROVE = ProveReport(
 )
 
 ALL_PROVEN = ProveReport(properties_file=PROPS, results=(prop("db-isolated", "proven"),))
+# Probable typos in properties (analyses/property_lint.py): a proven and a violated result, each warned.
+TYPO_KEY = PropertyWarning(
+    "label-key", "from.podSelector", "ap", "app",
+    "from.podSelector: label key 'ap': no pod carries it and no Service or policy selects on it (did you mean 'app'?)",
+    Span(PROPS, 5))
+TYPO_NAMESPACE = PropertyWarning(
+    "namespace", "to.namespace", "databse", "database",
+    "to.namespace: namespace 'databse' is not declared, holds no object and no policy selects it by name "
+    "(did you mean 'database'?)", Span(PROPS, 11))
+WARNED = ProveReport(properties_file=PROPS, results=(
+    prop("typo-key", "proven", warnings=(TYPO_KEY,)),
+    prop("typo-namespace", "violated", line=10, counterexample=ALLOWED_TO_DB, warnings=(TYPO_NAMESPACE,)),
+))
 ONLY_UNKNOWN = ProveReport(properties_file=PROPS, results=(prop("big-one", "unknown", reason="rlimit"),))
 
 FRONTEND_NODE = WorkloadNode("shop", "frontend", "Deployment")

@@ -17,7 +17,7 @@ from netverify.errors import InputError, InternalDisagreement, UsageError
 from netverify.findings import ProveReport
 from netverify.model.cluster import Cluster, ContainerPort, Workload
 from netverify.model.ports import Protocol
-from netverify.model.properties import PropertiesFile
+from netverify.model.properties import EndpointSpec, PropertiesFile, Property
 from netverify.model.span import Span
 
 runner = CliRunner()
@@ -118,7 +118,8 @@ def test_violated_exits_1(fakes):
 
 def test_vacuous_exits_1_unless_the_property_allows_it(fakes):
     assert prove_with(fakes, fx.prop("a", "vacuous")).exit_code == 1
-    prop = types.SimpleNamespace(name="a", allow_vacuous=True)
+    everyone = EndpointSpec(span=Span("props.yaml", 3))
+    prop = Property("a", everyone, everyone, (), "possible", "any", Span("props.yaml", 2), allow_vacuous=True)
     fakes.props = replace(fakes.props, properties=(prop,))
     result = prove_with(fakes, fx.prop("a", "vacuous"))
     assert result.exit_code == 0

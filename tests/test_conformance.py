@@ -22,10 +22,7 @@ if not (CONFORMANCE / "core").is_dir():
 
 from netverify.analyses.map import connectivity_map  # noqa: E402
 from netverify.findings import ConnectivityMap, IPRangeNode, WorkloadNode  # noqa: E402
-
-load_cluster = pytest.importorskip(
-    "netverify.load.manifests", reason="the manifest loader (netverify.load.manifests) is not there yet"
-).load_cluster
+from conformance_load import load_case  # noqa: E402
 
 PROTOCOL_NAMES = ("TCP", "UDP", "SCTP")
 V4_TOP = (1 << 32) - 1
@@ -142,7 +139,7 @@ def workload_ids(expected: dict) -> set[str]:
 
 def run_case(case: Path, *, drop_ingress_controller: bool = False) -> None:
     expected = json.loads((case / "expected.json").read_text())
-    cluster = load_cluster([str(case / "manifests")])
+    cluster = load_case(case / "manifests")
     cmap = connectivity_map(cluster)
     ours = {w.id for w in cluster.workloads}
     theirs = {w for w in workload_ids(expected) if "/" in w}

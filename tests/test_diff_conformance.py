@@ -22,7 +22,7 @@ CORE = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "netpol-
 if not CORE.is_dir():
     pytest.skip(f"conformance data not found at {CORE} (the shared folder next to the repo)", allow_module_level=True)
 
-from netverify.load.manifests import load_cluster  # noqa: E402
+from conformance_load import load_case  # noqa: E402
 
 PAIRS = [
     ("semanticDiff-same-topologies-old1", "semanticDiff-same-topologies-new1"),
@@ -115,8 +115,8 @@ def compare(report: DiffReport, base_case: str, head_case: str) -> None:
 
 @pytest.mark.parametrize(("base_case", "head_case"), CASES)
 def test_diff_matches_the_difference_of_the_expected_connectivity(base_case: str, head_case: str) -> None:
-    base = load_cluster([str(CORE / base_case / "manifests")])
-    head = load_cluster([str(CORE / head_case / "manifests")])
+    base = load_case(CORE / base_case / "manifests")
+    head = load_case(CORE / head_case / "manifests")
     report = diff(base, head, max_witnesses=5, timeout_ms=20000)
     compare(report, base_case, head_case)
     assert report.symbolic_status == "done"

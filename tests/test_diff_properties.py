@@ -16,11 +16,14 @@ from hypothesis import strategies as st
 
 from netverify.analyses.diff_classes import _Versions, added_classes, in_region
 from netverify.model.flow import ExternalEndpoint, PodEndpoint
+from pod_manifest_rules import assert_valid_witness
 
 NAMESPACES = [namespace("a", {"team": "x"}), namespace("b")]
-WORKLOADS = [workload("w1", "a", {"app": "x"}, [cport(80, "http")]), workload("w2", "b", {"app": "y"})]
+# w1 names two ports `http` (two containers may); `Monitoring_NS` is no namespace's name, old or new.
+WORKLOADS = [workload("w1", "a", {"app": "x"}, [cport(80, "http"), cport(85, "http")]), workload("w2", "b", {"app": "y"})]
 
-PEERS = [peer({"app": "x"}), peer(None, {"team": "x"}), peer({}, {}), peer({"app": "y"}, {}), ipblock("10.0.0.0/8")]
+PEERS = [peer({"app": "x"}), peer(None, {"team": "x"}), peer({}, {}), peer({"app": "y"}, {}), ipblock("10.0.0.0/8"),
+         peer({}, {"kubernetes.io/metadata.name": "Monitoring_NS"})]
 PORTS = [[], [port(80)], [port(80, end=90)], [port("http")], [port(53, "UDP")]]
 
 
@@ -55,7 +58,7 @@ def sample_flows():
         pod(ns, labels, ns_labels=ns_labels, ports=ports)
         for ns, ns_labels in (("a", {"team": "x"}), ("b", {}), ("new", {}), ("new2", {"team": "x"}))
         for labels in ({}, {"app": "x"}, {"app": "y"})
-        for ports in ((), (cport(80, "http"),))
+        for ports in ((), (cport(80, "http"),), (cport(85, "http"), cport(80, "http", "UDP")))
     ]
     ends = pods + [ext("10.1.2.3"), ext("8.8.8.8")]
     for src, dst in itertools.product(ends, ends):
@@ -88,6 +91,8 @@ def test_every_added_connection_is_in_a_reported_class(pair) -> None:
         f = with_cluster_ns_labels(f, head)
         if v.added(f):
             assert any(in_region(v, r, f) for r in search.regions), f
+    for c in search.classes:  # what the solver invents can exist
+        assert_valid_witness(c.witness, set(head.namespaces))
     # Classes are distinct: no witness lies in an earlier class.
     for i in range(len(search.classes)):
         assert search.regions[i] not in search.regions[:i]

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from address_oracle import families, replicas, same_family
 from differential_strategies import clusters, concrete_flows, endpoint_specs, property_ports
 from netverify.analyses.prove import prove
 from netverify.eval.concrete import endpoint_of, evaluate
@@ -26,7 +27,9 @@ from netverify.model.cluster import ContainerPort
 from netverify.model.flow import ExternalEndpoint, Flow, PodEndpoint
 from netverify.model.ports import PROTOCOLS, Protocol
 from netverify.smt.resolve import resolve_endpoint, resolve_ports
+from pod_manifest_rules import assert_valid_witness
 from prove_helpers import prop, props
+from witness_checks import assert_witness_is_truthful
 
 EXPECTS = ["unreachable", "reachable", "possible"]
 DEFAULT = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -55,11 +58,13 @@ def _address_candidates(c: Cluster, block) -> list:
             for peer in r.peers:
                 if peer.ip_block is not None:
                     nets += [peer.ip_block.cidr, *peer.ip_block.excepts]
+    v = block.version
     points = {0}
     for n in nets:
-        points.add(int(n.network_address))
-        points.add(int(n.broadcast_address) + 1)
-    ips = (ipaddress.IPv4Address(p) for p in points if p < 2**32)
+        if n.version == v:
+            points.add(int(n.network_address))
+            points.add(int(n.broadcast_address) + 1)
+    ips = (ipaddress.ip_address(p) if v == 4 else ipaddress.IPv6Address(p) for p in points if p < 2**block.cidr.max_prefixlen)
     return [ip for ip in ips if block.contains(ip)]
 
 
@@ -90,61 +95,81 @@ def _assignments(c: Cluster, p, candidates):
         }
 
 
-def oracle(c: Cluster, p, *, ipblock_matches_pods: bool) -> str:
-    """The verdict for every way the unknown label values can be; "unknown" when it is not the same for all."""
+def _ends(c: Cluster, spec, flag: bool, extra, known) -> list[tuple[bool, list]]:
+    """(unknown, alternatives) per end, for the label values `known` gives: a known end is one endpoint; a pod
+    whose IP the manifests do not give is every address it may get, and a verdict about it must hold for all."""
+    if spec.is_external:
+        return [(False, [ExternalEndpoint(ip)]) for ip in _address_candidates(c, spec.ip_block)]
+    if spec.workload is not None:
+        members = [known[i] for i, w in enumerate(c.workloads) if spec.fits_workload(w, c)]
+    else:
+        members = [w for w in known.values() if spec.fits_workload(w, c)]
+    out = []
+    for w in members:
+        if flag and not w.ips:
+            out.append((True, replicas(c, w, flag, extra=extra)))
+        else:
+            out += [(False, [r]) for r in replicas(c, w, flag)]
+    return out
+
+
+def oracle(c: Cluster, p, *, ipblock_matches_pods: bool) -> set[str]:
+    """The statuses prove may give, over every way the unknown label values can be and every address a pod
+    without known IPs may get: the sought connection for every label assignment, at every address of some
+    pair, is violated (proven for `possible`); none for any assignment and address is proven (refuted); a
+    verdict that changes with the label values or holds only at some addresses is unknown."""
     src, dst = resolve_endpoint(p.src, "from", c), resolve_endpoint(p.dst, "to", c)
     candidates = [(i, w) for i, w in enumerate(c.workloads) if src.fits_workload(w, c) or dst.fits_workload(w, c)]
-    outcomes = {_oracle_once(c, p, src, dst, known, ipblock_matches_pods=ipblock_matches_pods)
-                for known in _assignments(c, p, candidates)}
-    if outcomes == {"vacuous"}:
-        return "vacuous"
-    found = outcomes - {"vacuous"}
-    if found == {"found"} and "vacuous" not in outcomes:
-        return "proven" if p.expect == "possible" else "violated"
-    if "found" not in found:
-        return "violated" if p.expect == "possible" else "proven"
-    return "unknown"
+    outcomes = [_oracle_once(c, p, src, dst, known, ipblock_matches_pods=ipblock_matches_pods)
+                for known in _assignments(c, p, candidates)]
+    if all(o == "vacuous" for o in outcomes):
+        return {"vacuous"}
+    found = "proven" if p.expect == "possible" else "violated"
+    none = "violated" if p.expect == "possible" else "proven"
+    real = [o for o in outcomes if o != "vacuous"]
+    certain = [o[0] for o in real]
+    dependent = any(o[1] for o in real)
+    allowed: set[str] = set()
+    if all(certain) and len(real) == len(outcomes):
+        allowed.add(found)
+    if not any(certain) and not dependent:
+        allowed.add(none)
+    if dependent or len(set(certain)) > 1 or (len(real) != len(outcomes) and any(certain)):
+        # retries that exclude one address-dependent pair at a time may run out first; or the labels decide
+        allowed.add("unknown")
+    return allowed
 
 
-def _oracle_once(c: Cluster, p, src, dst, known, *, ipblock_matches_pods: bool) -> str:
-    """'found' (a connection with the sought verdict exists), 'none', or 'vacuous', for known label values."""
+def _oracle_once(c: Cluster, p, src, dst, known, *, ipblock_matches_pods: bool):
+    """(certain, dependent): some connection has the sought verdict at every address of its pair, some only at
+    some of them; or 'vacuous', for label values `known`."""
     ports = resolve_ports(p, dst)
-
-    def endpoints(spec):
-        if spec.is_external:
-            return [ExternalEndpoint(ip) for ip in _address_candidates(c, spec.ip_block)]
-        if spec.workload is not None:
-            return [endpoint_of(c, known[i]) for i, w in enumerate(c.workloads) if spec.fits_workload(w, c)]
-        return [endpoint_of(c, w) for i, w in known.items() if spec.fits_workload(w, c)]
-
-    srcs, dsts = endpoints(src), endpoints(dst)
+    extra = [s.ip_block for s in (src, dst) if s.is_external]
+    srcs = _ends(c, src, ipblock_matches_pods, extra, known)
+    dsts = _ends(c, dst, ipblock_matches_pods, extra, known)
     if not srcs or not dsts:
         return "vacuous"
     want_allowed = p.expect != "reachable"
-    fits = found = False
-    for s in srcs:
-        for d in dsts:
-            sw, dw = getattr(s, "workload", None), getattr(d, "workload", None)
-            if sw is not None and sw is dw and sw.kind == "Pod":
-                continue  # a bare pod with itself is not a connection
-            for proto in PROTOCOLS:
-                for number in _port_candidates(c, p):
-                    flow = Flow(s, d, proto, number)
-                    if not ports.fits(flow):
-                        continue
-                    fits = True
-                    if evaluate(c, flow, ipblock_matches_pods=ipblock_matches_pods).allowed == want_allowed:
-                        found = True
-                        break
-                if found:
-                    break
-            if found:
-                break
-        if found:
-            break
+    fits = certain = dependent = False
+    for (_, s_alts), (_, d_alts) in itertools.product(srcs, dsts):
+        sw, dw = getattr(s_alts[0], "workload", None), getattr(d_alts[0], "workload", None)
+        if sw is not None and sw is dw and sw.kind == "Pod":
+            continue  # a bare pod with itself is not a connection
+        pairs = [(s, d) for s in s_alts for d in d_alts if same_family(s, d)]
+        if not pairs:
+            continue  # no address of one family: no connection
+        for proto in PROTOCOLS:
+            for number in _port_candidates(c, p):
+                if not ports.fits(Flow(pairs[0][0], pairs[0][1], proto, number)):
+                    continue
+                fits = True
+                hits = [evaluate(c, Flow(s, d, proto, number), ipblock_matches_pods=ipblock_matches_pods).allowed
+                        == want_allowed for s, d in pairs]
+                certain |= all(hits)
+                dependent |= any(hits) and not all(hits)
     if not fits:
         return "vacuous"
-    return "found" if found else "none"
+    return certain, dependent
 
 
 def _check_existing(data) -> None:
@@ -155,14 +180,23 @@ def _check_existing(data) -> None:
     [result] = prove(c, props(p), ipblock_matches_pods=ipm).results  # re-checks every counterexample itself
     if result.status == "unknown" and "too many to try" in (result.reason or ""):
         return  # a verdict resting on more value combinations than prove tries stays unknown, soundly
-    assert result.status == oracle(c, p, ipblock_matches_pods=ipm), result.reason
+    assert result.status in oracle(c, p, ipblock_matches_pods=ipm), result.reason
+    if result.status == "unknown":
+        assert "depends on the pod address" in result.reason or "depends on the value of" in result.reason
     shown = result.counterexample or result.witness
     if shown is not None:
         assert shown.allowed == (p.expect != "reachable")
+        assert_witness_is_truthful(c, shown)
         _assert_reported_witness_rechecks_and_is_minimal(c, p, shown, ipm)
+        assert_valid_witness(shown, set(c.namespaces))
 
 
-def _as_endpoint(w) -> object:
+def _as_endpoint(c, w) -> object:
+    if w.workload is not None:  # checked against the workload by assert_witness_is_truthful
+        # the entry it is a pod of (a workload whose pods differ is several entries of one ref)
+        [workload] = [x for x in c.workloads if x.ref == w.workload and dict(x.labels) == dict(w.labels)][:1]
+        ip = ipaddress.ip_address(w.ip) if w.ip else None
+        return dataclasses.replace(endpoint_of(c, workload), ip=ip)
     if w.namespace is None:
         return ExternalEndpoint(ipaddress.ip_address(w.ip))
     ports = tuple(ContainerPort(name, number, Protocol(proto)) for name, number, proto in w.container_ports)
@@ -171,16 +205,15 @@ def _as_endpoint(w) -> object:
 
 
 def _assert_reported_witness_rechecks_and_is_minimal(c, p, shown, ipm) -> None:
-    """What the user reads is itself a counterexample, and no single label of it can be dropped."""
+    """What the user reads is itself a counterexample, and no single label of a new pod in it can be dropped
+    (an existing workload's pod keeps all its labels: it is that pod)."""
     dst = resolve_endpoint(p.dst, "to", c)
     target = Target(c, resolve_endpoint(p.src, "from", c), dst, resolve_ports(p, dst), p.expect != "reachable", ipm)
-    flow = Flow(_as_endpoint(shown.src), _as_endpoint(shown.dst), shown.protocol, shown.port)
-    if any(spec.workload is not None for spec in (target.src, target.dst)):
-        return  # a pinned workload's replica carries all its ports, which the witness lists only in part
+    flow = Flow(_as_endpoint(c, shown.src), _as_endpoint(c, shown.dst), shown.protocol, shown.port)
     assert target.holds(flow), flow
     for role in ("src", "dst"):
         ep = getattr(flow, role)
-        if isinstance(ep, PodEndpoint):
+        if isinstance(ep, PodEndpoint) and getattr(shown, role).workload is None:
             for key in ep.labels:
                 smaller = dataclasses.replace(ep, labels={k: v for k, v in ep.labels.items() if k != key})
                 assert not target.holds(dataclasses.replace(flow, **{role: smaller})), (role, key, flow)
@@ -194,13 +227,28 @@ def _check_any(data) -> None:
         (expect, scope): prove(c, props(prop(src, dst, expect, scope, ports)), ipblock_matches_pods=ipm).results[0]
         for expect in ("unreachable", "reachable") for scope in ("any", "existing")
     }
+    for result in results.values():  # what the solver invents can exist: names, labels, Pod YAML
+        for shown in (result.counterexample, result.witness):
+            if shown is not None:
+                assert_valid_witness(shown, set(c.namespaces))
+    for r in results.values():
+        if r.counterexample is not None:
+            assert_witness_is_truthful(c, r.counterexample)
     for expect in ("unreachable", "reachable"):
         if results[(expect, "any")].status == "proven":
             assert results[(expect, "existing")].status in ("proven", "vacuous")
     p = prop(src, dst, "unreachable", "any", ports)
     rs, rd, rp = resolve_endpoint(src, "from", c), resolve_endpoint(dst, "to", c), resolve_ports(p, resolve_endpoint(dst, "to", c))
+    in_use = families([c], [s.ip_block for s in (rs, rd) if s.is_external])
     for flow in data.draw(st.lists(concrete_flows(c), min_size=1, max_size=6)):
         if not (rs.fits(flow.src) and rd.fits(flow.dst) and rp.fits(flow)):
+            continue
+        # No such connection: one family per connection (a pod's address counts only under the flag), and
+        # pods have addresses of the families in use.
+        modelled = [e.ip for e in (flow.src, flow.dst) if ipm or isinstance(e, ExternalEndpoint)]
+        if len({ip.version for ip in modelled}) > 1:
+            continue
+        if ipm and not {flow.src.ip.version, flow.dst.ip.version} <= in_use:
             continue
         allowed = evaluate(c, flow, ipblock_matches_pods=ipm).allowed
         refuted = "unreachable" if allowed else "reachable"

@@ -6,6 +6,9 @@ tests/data/prove/), hypothesis drops and renames fields, puts in wrong types, ou
 and selectors and random unicode, or splices characters into the YAML text. Whatever comes out, the command
 ends with exit 0, 1, 2 or 3, never a traceback or an internal error, and a bad-input exit 2 names the file.
 
+test_misspelt_property_keys_are_each_reported_as_unknown_keys misspells one to three keys of a properties file:
+the run exits 2 with no report, and every misspelt key is named as an unknown key.
+
 An input that once broke this is kept under tests/data/fuzz/<case>/ (manifest files plus props.yaml) and
 replayed by test_fuzz_regression.
 """
@@ -20,8 +23,9 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
+from manifest_mutations import key_paths, misspellings
 from typer.testing import CliRunner
 
 from netverify.cli import app
@@ -219,6 +223,74 @@ def test_mutated_inputs_end_in_a_clean_exit_long_run(tmp_path, data):
     _fuzz(tmp_path, data)
 
 
+# ---- misspelt keys in a properties file ------------------------------------------------------------------
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _schema_key_paths(value: Any, prefix: tuple = ()):
+    """Paths of the keys the properties schema defines (not label keys under matchLabels, which are data)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield prefix + (k,)
+            if k != "matchLabels":
+                yield from _schema_key_paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _schema_key_paths(v, prefix + (i,))
+
+
+@st.composite
+def _misspelt(draw, key: str) -> str:
+    at = draw(st.integers(0, len(key) - 1))
+    edit = draw(st.sampled_from(["drop", "double", "swap", "replace"]))
+    if edit == "drop" and len(key) > 1:
+        return key[:at] + key[at + 1:]
+    if edit == "swap" and at + 1 < len(key) and key[at] != key[at + 1]:
+        return key[:at] + key[at + 1] + key[at] + key[at + 2:]
+    if edit == "replace":
+        return key[:at] + draw(st.sampled_from([c for c in _LETTERS if c != key[at]])) + key[at + 1:]
+    return key[:at] + key[at] + key[at:]
+
+
+def _misspell_keys(data: st.DataObject, props: dict[str, Any]) -> list[str]:
+    """Misspell 1-3 distinct schema keys in place; returns the misspelt spellings."""
+    paths = list(_schema_key_paths(props))
+    drawn = data.draw(st.lists(st.sampled_from(paths), min_size=1, max_size=3, unique=True), label="keys")
+    # Not one inside another: what is under an unknown key that resembles nothing cannot be checked.
+    chosen = [p for p in drawn if not any(p[:len(q)] == q for q in drawn if q != p)]
+    typos = []
+    for path in chosen:
+        parent = props
+        for step in path[:-1]:
+            parent = parent[step]
+        typo = data.draw(_misspelt(path[-1]), label=f"typo of {path[-1]}")
+        assume(typo not in parent and typo.lower() not in ("y", "n", "yes", "no", "on", "off", "true", "false"))
+        parent[typo] = parent.pop(path[-1])
+        typos.append(typo)
+    return typos
+
+
+@settings(max_examples=40, **FUZZ)
+@given(data=st.data())
+def test_misspelt_property_keys_are_each_reported_as_unknown_keys(tmp_path, data):
+    seed = data.draw(st.sampled_from(SEEDS), label="seed")
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    for name, docs in seed.manifests.items():
+        (folder / name).write_text(_dump(docs), encoding="utf-8")
+    props = {**copy.deepcopy(seed.properties), "manifests": sorted(seed.manifests)}
+    typos = _misspell_keys(data, props)
+    path = folder / "props.yaml"
+    path.write_text(yaml.safe_dump(props, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = runner.invoke(app, ["prove", str(path)])
+    assert result.exit_code == 2, (typos, result.output)
+    assert result.stdout == ""  # nothing half-reported
+    lines = result.stderr.strip().splitlines()
+    assert all(line.startswith(f"{path}:") and ": error: " in line for line in lines), result.stderr
+    for typo in typos:
+        assert any(f"unknown key {typo!r}" in line for line in lines), (typo, result.stderr)
+
+
 def test_every_seed_is_valid_and_runs(tmp_path):
     # The mutations start from inputs that work; a seed that is already broken would fuzz nothing.
     for seed in SEEDS:
@@ -238,3 +310,37 @@ REGRESSIONS = sorted(p.name for p in FUZZ_DATA.iterdir() if p.is_dir()) if FUZZ_
 @pytest.mark.parametrize("case", REGRESSIONS)
 def test_fuzz_regression(case):
     run_and_check(FUZZ_DATA / case)
+
+
+# ---- strict reading through the command: a misspelt key is exit 2 at its line, a warning under --lenient -----
+
+READ_KINDS = {"NetworkPolicy", "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob",
+              "Service", "Namespace", "ReplicationController"}
+
+
+@settings(max_examples=25, **FUZZ)
+@given(data=st.data())
+def test_a_misspelt_key_in_a_manifest_is_exit_2_or_a_warning_under_lenient(tmp_path, data):
+    seed = data.draw(st.sampled_from(SEEDS), label="seed")
+    manifests = copy.deepcopy(seed.manifests)
+    spots = [(name, i) for name, docs in manifests.items() for i, d in enumerate(docs)
+             if isinstance(d, dict) and d.get("kind") in READ_KINDS]
+    name, i = data.draw(st.sampled_from(spots), label="document")
+    path = data.draw(st.sampled_from(list(key_paths(manifests[name][i]))), label="key")
+    parent = manifests[name][i]
+    for step in path[:-1]:
+        parent = parent[step]
+    new = data.draw(misspellings(path[-1]), label="misspelt")
+    parent[new] = parent.pop(path[-1])
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    for file, docs in manifests.items():
+        (folder / file).write_text(_dump(docs), encoding="utf-8")
+    strict = runner.invoke(app, ["map", "-f", str(folder)])
+    assert strict.exit_code == 2 and f"unknown field {new!r}" in strict.stderr, strict.output
+    assert f"{folder / name}:" in strict.stderr and "Traceback" not in strict.output
+    lenient = runner.invoke(app, ["map", "-f", str(folder), "--lenient"])
+    assert "Traceback" not in lenient.output and lenient.exit_code in (0, 2), lenient.output
+    if lenient.exit_code == 2:  # what is left without the field may be wrong in itself, but not unknown
+        assert "unknown field" not in lenient.stderr.split("error:", 1)[1]
+    else:
+        assert f"unknown field {new!r}" in lenient.output

@@ -7,6 +7,7 @@ it: a separate process whose address space is capped, so a blow-up fails the tes
 from __future__ import annotations
 
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -37,12 +38,14 @@ def deep_block_mapping(depth: int) -> str:
     return "".join("  " * i + "k:\n" for i in range(depth)) + "  " * depth + "v\n"
 
 
-HOSTILE: dict[str, tuple[bytes, str]] = {
-    # name: (file content, what the error says)
+HOSTILE: dict[str, tuple[bytes, str | None]] = {
+    # name: (file content, what the error says). None: which guard stops it first, netverify's depth limit or
+    # the YAML library's own (libyaml's scanner looks ahead), depends on the library's version: the behaviour
+    # is asserted (exit 2, `file:line: error:`, no traceback), not a wording.
     "alias-bomb": (billion_laughs().encode(), "alias bomb"),
-    "deep-flow": (b"[" * 100_000 + b"]" * 100_000, "nesting deeper than"),
-    "deep-block": (deep_block_mapping(5_000).encode(), "nesting deeper than"),
-    "deep-json": (b'{"a":' * 50_000 + b"1" + b"}" * 50_000, "nesting deeper than"),
+    "deep-flow": (b"[" * 100_000 + b"]" * 100_000, None),
+    "deep-block": (deep_block_mapping(5_000).encode(), None),
+    "deep-json": (b'{"a":' * 50_000 + b"1" + b"}" * 50_000, None),
     "non-utf8": (b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: \xff\xfe\n", "not UTF-8"),
     "utf16": ("apiVersion: v1\nkind: Namespace\n".encode("utf-16"), "not UTF-8"),
     "tab-indent": (b"apiVersion: v1\nkind: Namespace\nmetadata:\n\tname: x\n", "invalid YAML"),
@@ -55,6 +58,11 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
     "unknown-alias": (b"kind: *nowhere\n", "unknown alias"),
     "mapping-as-key": (b"? {a: 1}\n: x\n", "mapping key"),
 }
+
+
+def says_clearly(stderr: str, path: Path, says: str | None) -> bool:
+    """`stderr` names the file and a line (`path:LINE: error:`) and, where netverify's own guard decides, says it."""
+    return re.search(re.escape(str(path)) + r":\d+: error: ", stderr) is not None and (says is None or says in stderr)
 
 
 def write(tmp_path: Path, name: str, content: bytes | str) -> Path:
@@ -74,7 +82,7 @@ def test_hostile_manifest_is_a_clear_error_through_the_cli(tmp_path, monkeypatch
     path = write(tmp_path, f"{case}.yaml", content)
     result = run("map", "-f", str(path))
     assert result.exit_code == 2, result.output
-    assert str(path) in result.stderr and says in result.stderr
+    assert says_clearly(result.stderr, path, says), result.stderr
     assert "Traceback" not in result.output and "internal error" not in result.stderr
     assert not (tmp_path / "PWNED").exists()
 
@@ -85,7 +93,8 @@ def test_hostile_manifest_is_an_input_error_through_load_cluster(tmp_path, case)
     path = write(tmp_path, f"{case}.yaml", content)
     with pytest.raises(InputError) as caught:
         load_cluster([str(path)])
-    assert caught.value.file == str(path) and says in caught.value.message
+    assert caught.value.file == str(path) and caught.value.line is not None
+    assert says is None or says in caught.value.message
 
 
 @pytest.mark.parametrize("case", ["alias-bomb", "deep-flow", "python-object-apply", "binary"])
@@ -93,7 +102,7 @@ def test_hostile_properties_file_is_a_clear_error(tmp_path, case):
     content, says = HOSTILE[case]
     path = write(tmp_path, "props.yaml", content)
     result = run("prove", str(path), "-f", str(write(tmp_path, "ns.yaml", NAMESPACE.format(name="a"))))
-    assert result.exit_code == 2 and str(path) in result.stderr and says in result.stderr
+    assert result.exit_code == 2 and says_clearly(result.stderr, path, says), result.stderr
 
 
 def test_hostile_stdin_is_a_clear_error_naming_stdin():
@@ -233,7 +242,7 @@ def test_the_installed_command_refuses_bombs_within_capped_memory(tmp_path, case
         env={**os.environ, "NETVERIFY_DEBUG": ""},
     )
     assert proc.returncode == 2, proc.stderr
-    assert str(path) in proc.stderr and HOSTILE[case][1] in proc.stderr and "Traceback" not in proc.stderr
+    assert says_clearly(proc.stderr, path, HOSTILE[case][1]) and "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("manifest", [

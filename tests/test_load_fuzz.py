@@ -9,8 +9,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from manifest_mutations import key_paths, misspellings
+
 from netverify.errors import InputError
 from netverify.load.files import decode
+from netverify.load.limits import LoadLimits
 from netverify.load.manifests import load_cluster_from_texts
 from netverify.model.cluster import Cluster
 
@@ -101,3 +104,71 @@ yamlish = st.lists(
 @given(yamlish)
 def test_yaml_like_fragments_load_or_fail_cleanly(text):
     outcome(text)
+
+
+# ---- strict reading: misspelt keys and wrong scalar types are errors (warnings under --lenient) --------
+
+def _at(tree, path):
+    for step in path:
+        tree = tree[step]
+    return tree
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(VALID), st.data())
+def test_a_misspelt_key_is_an_error_naming_it_and_a_warning_under_lenient(manifest, data):
+    mutated = copy.deepcopy(manifest)
+    path = data.draw(st.sampled_from(list(key_paths(mutated))), label="key")
+    parent, key = _at(mutated, path[:-1]), path[-1]
+    new = data.draw(misspellings(key), label="misspelt")
+    parent[new] = parent.pop(key)
+    text = yaml.safe_dump(mutated)
+    result = outcome(text)
+    assert isinstance(result, InputError) and f"unknown field {new!r}" in result.message, result
+    assert result.line and result.field and result.field.endswith(new)
+    try:
+        lenient = load_cluster_from_texts([("f.yaml", text)], limits=LoadLimits(lenient=True))
+    except InputError as err:  # what is left without the field may be wrong in itself, but not unknown
+        assert "unknown field" not in err.message
+    else:
+        assert any(f"unknown field {new!r}" in w and "f.yaml:" in w for w in lenient.warnings)
+
+
+def scalar_paths(value, prefix=()):
+    """Paths to every scalar netverify reads with a type (not `kind`/`apiVersion`, which pick the reader)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k not in ("kind", "apiVersion"):
+                yield from scalar_paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from scalar_paths(v, prefix + (i,))
+    elif isinstance(value, (bool, int, str)):
+        yield prefix
+
+
+def wrong_types(value, path):
+    """Values of another JSON type than `value`, as the API server would refuse to decode them."""
+    int_or_string = "port" in path[-2:] or "targetPort" in path[-2:]
+    if isinstance(value, bool):
+        return st.sampled_from([str(value).lower(), int(value)])
+    if isinstance(value, int):
+        return st.sampled_from([str(value), True, float(value) + 0.5])
+    return st.sampled_from([True, 1.5] if int_or_string else [True, 7, 1.5])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(VALID), st.data())
+def test_a_scalar_of_the_wrong_type_is_an_error_even_under_lenient(manifest, data):
+    mutated = copy.deepcopy(manifest)
+    path = data.draw(st.sampled_from(list(scalar_paths(mutated))), label="scalar")
+    parent, key = _at(mutated, path[:-1]), path[-1]
+    parent[key] = data.draw(wrong_types(parent[key], path), label="wrong")
+    text = yaml.safe_dump(mutated)
+    for limits in (None, LoadLimits(lenient=True)):
+        try:
+            load_cluster_from_texts([("f.yaml", text)], limits=limits)
+        except InputError as err:
+            assert err.file == "f.yaml" and err.line and "unknown field" not in err.message
+        else:
+            raise AssertionError(f"{path} = {parent[key]!r} was read")

@@ -8,6 +8,7 @@ import json
 import textwrap
 from pathlib import Path
 
+from netverify.load.limits import LoadLimits
 from netverify.load.manifests import load_cluster, load_cluster_from_texts
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, UNKNOWN_LABEL_VALUE
 from netverify.model.labels import EVERYTHING, LabelSelector, Requirement
@@ -185,7 +186,10 @@ def test_kindless_documents_and_unknown_kinds_are_counted_not_errors(tmp_path):
     write(tmp_path / "a.yaml", "kind: ConfigMap\nmetadata: {name: x}\n---\nkind: ConfigMap\nmetadata: {name: y}\n---\n"
           "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: c}\n---\n---\n# only a comment\n")
     cluster = load_cluster([str(tmp_path)])
-    assert cluster.skipped_kinds == {"ConfigMap": 2, "NetworkPolicy (projectcalico.org/v3)": 1}
+    assert cluster.skipped_kinds == {"ConfigMap": 2}
+    # A Calico NetworkPolicy is not a Kubernetes one: kept as a record of a kind netverify does not model.
+    assert [(o.group, o.kind, o.namespace, o.name) for o in cluster.unmodelled] == [
+        ("projectcalico.org", "NetworkPolicy", "default", "c")]
     assert cluster.policies == ()
     assert any("1 document without a kind" in w and "out.json" in w for w in cluster.warnings)
 
@@ -279,9 +283,8 @@ def test_cidr_with_host_bits_is_masked_with_a_warning():
 def test_yaml_features_anchors_merge_keys_and_quoted_values():
     cluster = load_text(
         """\
-        base: &labels {app: web, tier: "1"}
         kind: Deployment
-        metadata: {name: d}
+        metadata: {name: d, labels: &labels {app: web, tier: "1"}}
         spec:
           template:
             metadata:
@@ -293,7 +296,7 @@ def test_yaml_features_anchors_merge_keys_and_quoted_values():
     assert cluster.workloads[0].labels == {"app": "web", "tier": "front", "pod-template-hash": UNKNOWN_LABEL_VALUE}
 
 
-def test_a_container_port_without_containerport_is_ignored_with_a_warning():
+def test_a_container_port_without_containerport_is_ignored_with_a_warning_under_lenient():
     cluster = load_text(
         """\
         kind: Pod
@@ -301,10 +304,12 @@ def test_a_container_port_without_containerport_is_ignored_with_a_warning():
         spec:
           containers:
           - ports: [{containerport: 3535, name: typo}, {containerPort: 80}]
-        """
+        """,
+        limits=LoadLimits(lenient=True),
     )
     assert [p.port for p in cluster.workloads[0].ports] == [80]
-    assert any("m.yaml:5" in w and "containerPort" in w for w in cluster.warnings)
+    assert any("m.yaml:5" in w and "'containerport'" in w for w in cluster.warnings)  # the unknown field
+    assert any("m.yaml:5" in w and "no containerPort" in w for w in cluster.warnings)  # the port left out
 
 
 def test_controller_manifest_and_its_pods_are_one_workload():

@@ -9,10 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builders import cluster, cport, ext, flow, ipblock, peer, policy, port, rule, workload
+from address_oracle import families, replicas, same_family
 from cluster_strategies import cluster_st
 from netverify.analyses.map import connectivity_map
 from netverify.errors import UsageError
-from netverify.eval.concrete import endpoint_of, evaluate
+from netverify.eval.concrete import evaluate
 from netverify.findings import IPRangeNode, WorkloadNode
 from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
 
@@ -214,8 +215,9 @@ def _probe_ips(c):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cluster_st(), st.booleans())
 def test_map_agrees_with_the_evaluator(c, flag):
+    """A row is the union over every address the two workloads' pods may have, one family per connection."""
     cmap = connectivity_map(c, ipblock_matches_pods=flag)
-    eps = {w.id: endpoint_of(c, w) for w in c.workloads}
+    eps = {w.id: replicas(c, w, flag) for w in c.workloads}
     node = {w.id: WorkloadNode(w.namespace, w.name, w.kind) for w in c.workloads}
     ids = [w.id for w in c.workloads]
     for a in ids:
@@ -223,12 +225,14 @@ def test_map_agrees_with_the_evaluator(c, flag):
             if a == b:
                 continue
             got = _lookup(cmap, node[a], node[b])
+            pairs = [(x, y) for x in eps[a] for y in eps[b] if same_family(x, y)]
             for proto in PROTOCOLS:
                 for n in PROBE_PORTS:
-                    want = evaluate(c, flow(eps[a], eps[b], n, proto.value), ipblock_matches_pods=flag).allowed
+                    want = any(evaluate(c, flow(x, y, n, proto.value), ipblock_matches_pods=flag).allowed
+                               for x, y in pairs)
                     assert (n in got.get(proto, PortRanges())) == want, (a, b, proto, n)
-    has_v6 = any(pe.ip_block and pe.ip_block.version == 6 for p in c.policies for r in (*p.ingress, *p.egress) for pe in r.peers)
-    for ip in _probe_ips(c):
+    has_v6 = 6 in families([c])  # IPv6 rows whenever a pod IP or an ipBlock has IPv6
+    for ip in _probe_ips(c) | {ipaddress.ip_address("::"), ipaddress.ip_address("2001:db8::1")}:
         for w in ids:
             for as_src in (True, False):
                 rng = _ip_node_for(cmap, ip, as_src=as_src)
@@ -238,10 +242,13 @@ def test_map_agrees_with_the_evaluator(c, flag):
                 if ip.version == 6 and not has_v6:
                     assert rng is None
                     continue
+                ends = [x for x in eps[w] if x.ip is None or x.ip.version == ip.version]
                 for proto in PROTOCOLS:
                     for n in (53, 80, 443, 1000):
-                        f = flow(ext(str(ip)), eps[w], n, proto.value) if as_src else flow(eps[w], ext(str(ip)), n, proto.value)
-                        want = evaluate(c, f, ipblock_matches_pods=flag).allowed
+                        def allowed(x):
+                            f = flow(ext(str(ip)), x, n, proto.value) if as_src else flow(x, ext(str(ip)), n, proto.value)
+                            return evaluate(c, f, ipblock_matches_pods=flag).allowed
+                        want = any(allowed(x) for x in ends)
                         assert (n in got.get(proto, PortRanges())) == want, (str(ip), w, as_src, proto, n)
     for conn in cmap.connections:
         assert conn.protocols and all(conn.protocols.values())

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from netverify.analyses.prove import prove
-from netverify.load.manifests import load_cluster
+from conformance_load import load_case
 from netverify.model.ipblock import IPBlock
 from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
 from netverify.model.policy import PortMatch
@@ -117,7 +117,7 @@ def _ip_properties(case: str, sample: int | None) -> list[Property]:
 
 
 def _check(case: str, sample: int | None) -> None:
-    cluster = load_cluster([str(CORE / case / "manifests")])
+    cluster = load_case(CORE / case / "manifests")
     props = _properties(case, sample) + _ip_properties(case, sample if sample is not None else SLOW_ADDRESSES)
     report = prove(cluster, PropertiesFile(f"{case}.yaml", (), tuple(props)))
     wrong = [(r.name, r.status, r.reason) for r in report.results if r.status != "proven"]

@@ -21,6 +21,7 @@ EXT = {"text": "txt", "json": "json", "markdown": "md", "sarif": "sarif", "junit
 CASES = [
     *[("prove", fx.PROVE, f) for f in ("text", "json", "markdown", "sarif", "junit")],
     *[("prove_all_proven", fx.ALL_PROVEN, f) for f in ("text", "markdown")],
+    *[("prove_warned", fx.WARNED, f) for f in ("text", "json", "markdown", "sarif", "junit")],
     *[("map", fx.MAP, f) for f in ("text", "json", "csv", "markdown", "dot")],
     ("map_empty", fx.EMPTY_MAP, "text"),
     *[("explain_allowed", fx.EXPLAIN_ALLOWED, f) for f in ("text", "json")],

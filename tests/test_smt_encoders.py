@@ -141,10 +141,10 @@ port_entries = st.one_of(
     st.builds(lambda p, n: port(n, p), st.sampled_from([str(p) for p in PROTOCOLS]), st.sampled_from(["http", "dns"])),
     st.builds(lambda p: port(None, p), st.sampled_from([str(p) for p in PROTOCOLS])),
 )
-container_ports = st.lists(
+container_ports = st.lists(  # names may clash: two containers can name a port alike
     st.builds(lambda n, name, p: cport(n, name, p), st.integers(1, 20), st.sampled_from(["http", "dns", None]),
               st.sampled_from([str(p) for p in PROTOCOLS])),
-    max_size=3, unique_by=lambda c: c.name or id(c),
+    max_size=4, unique=True,
 )
 
 
@@ -155,14 +155,16 @@ def test_port_entry_formula_matches_the_evaluator_named_ports_resolved_on_the_de
 
     s = SolverSession()
     universe = LabelUniverse.of([])
-    dst = new_pod(s, "dst", universe, ("dns", "http"))
+    named = {name: [c for c in ports if c.name == name] for name in ("dns", "http")}
+    dst = new_pod(s, "dst", universe, ("dns", "http"), {n: max(1, len(cs)) for n, cs in named.items()})
     conn = SymbolicConnection(s.int("proto"), s.int("port"))
     pins = [conn.protocol == protocol_index(proto), conn.port == number]
-    for name, vars_ in dst.named_ports.items():
-        cp = next((c for c in ports if c.name == name), None)
-        if cp is None:
-            pins.append(vars_.has == False)  # noqa: E712 - a z3 term, not a Python comparison
-        else:
-            pins += [vars_.has, vars_.number == cp.port, vars_.protocol == protocol_index(cp.protocol)]
+    for name, slots in dst.named_ports.items():
+        for i, vars_ in enumerate(slots):
+            if i >= len(named[name]):
+                pins.append(vars_.has == False)  # noqa: E712 - a z3 term, not a Python comparison
+            else:
+                cp = named[name][i]
+                pins += [vars_.has, vars_.number == cp.port, vars_.protocol == protocol_index(cp.protocol)]
     expected = port_matches(entry, proto, number, pod("x", ports=ports))
     assert _holds(s, port_match(s, entry, conn, dst), *pins) == expected

@@ -18,10 +18,18 @@ import typer
 
 from netverify import __version__
 from netverify.cli_args import default_port, parse_port
-from netverify.cli_guard import EXIT_OK, guarded, lazy
+from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
-from netverify.cli_limits import MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
-from netverify.cli_outcome import add_notes, cluster_notes, diff_exit_code, prove_exit_code, with_allow_vacuous
+from netverify.cli_limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
+from netverify.cli_outcome import (
+    add_notes,
+    cluster_notes,
+    diff_exit_code,
+    prove_exit_code,
+    strict_exit_code,
+    result_exit_code,
+    with_allow_vacuous,
+)
 from netverify.cli_output import emit, emit_notes, use_color
 from netverify.errors import InputError, UsageError
 from netverify.report import check_format, formats_for, notes_of, render
@@ -64,6 +72,20 @@ IPBlockPods = Annotated[
     typer.Option("--ipblock-matches-pods", help="Let ipBlock peers match pod IPs too (what some CNIs do)."),
 ]
 Timeout = Annotated[float, typer.Option("--timeout", min=0.001, help="Solver time limit per check, in seconds.")]
+IgnoreKind = Annotated[
+    list[str],
+    typer.Option("--ignore-kind", metavar="KIND", help="Accept the risk of a policy kind netverify does not model "
+                 "(Kind or Kind.group, e.g. GlobalNetworkPolicy): results are computed without it and carry a "
+                 "caveat instead of being unknown; repeatable."),
+]
+
+
+def _ignored_kinds(values: list[str]):
+    return lazy("netverify.analyses.unmodelled", "parse_ignore_kinds")(values)
+
+
+def _judge(name: str):
+    return lazy("netverify.analyses.unmodelled", name)
 
 
 def _version(value: bool) -> None:
@@ -83,7 +105,12 @@ def _root(
 
 def _finish(result, fmt: str, output: Optional[Path], code: int) -> int:
     rendered = render(result, fmt, color=use_color(fmt, output))
-    emit_notes(notes_of(result), fmt)
+    notes = notes_of(result)
+    if fmt in ("csv", "dot"):  # tables with no place for trust lines: say them beside, like the notes
+        reason, caveats = getattr(result, "unknown_reason", None), getattr(result, "caveats", ())
+        notes = (*([f"UNKNOWN: this result may be wrong: {reason}"] if reason else []),
+                 *(f"caveat: {c}" for c in caveats), *notes)
+    emit_notes(notes, fmt)
     emit(rendered, output)
     return code
 
@@ -129,6 +156,11 @@ def prove(
         Optional[float], typer.Option("--max-time", min=0.001, help="Time budget for the whole run, in seconds.")
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Prove properties in this many processes.")] = 1,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Exit 1 when a property names a label or namespace nothing in the manifests "
+                     "knows (a probable typo; warned about either way), if the run would otherwise exit 0."),
+    ] = False,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
     max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
@@ -136,16 +168,19 @@ def prove(
     max_documents: MaxDocuments = _LIM.max_documents,
     max_depth: MaxDepth = _LIM.max_depth,
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
+    lenient: Lenient = False,
+    ignore_kind: IgnoreKind = [],  # noqa: B006
 ) -> None:
     """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
 
     def work() -> int:
         check_format("prove", fmt)
+        ignored = _ignored_kinds(ignore_kind)
         load_properties = lazy("netverify.load.properties", "load_properties")
         run_prove = lazy("netverify.analyses.prove", "prove")
         if jobs > 1:  # properties proven in worker processes
             run_prove = partial(lazy("netverify.analyses.parallel", "prove_parallel"), jobs=jobs)
-        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes)
+        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         props = load_properties(properties, limits=limits)
         with _blame_properties_for_missing(props.manifests, properties):
             cluster = _load_cluster([*props.manifests, *files], namespace, limits, properties)
@@ -157,8 +192,10 @@ def prove(
             ipblock_matches_pods=ipblock_matches_pods,
             max_time_s=max_time,
         )
+        report = _judge("judge_prove")(report, cluster, props, ignored)
         report = add_notes(with_allow_vacuous(report, props), cluster_notes(cluster))
-        return _finish(report, fmt, output, prove_exit_code(report))
+        report = lazy("netverify.analyses.property_lint", "with_property_warnings")(report, cluster, props)
+        return _finish(report, fmt, output, strict_exit_code(prove_exit_code(report), report, strict))
 
     _run(work)
 
@@ -178,16 +215,20 @@ def map_(
     max_documents: MaxDocuments = _LIM.max_documents,
     max_depth: MaxDepth = _LIM.max_depth,
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
+    lenient: Lenient = False,
+    ignore_kind: IgnoreKind = [],  # noqa: B006
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
 
     def work() -> int:
         check_format("map", fmt)
+        ignored = _ignored_kinds(ignore_kind)
         connectivity_map = lazy("netverify.analyses.map", "connectivity_map")
-        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes)
+        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits)
         cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus)
-        return _finish(add_notes(cmap, cluster_notes(cluster)), fmt, output, EXIT_OK)
+        cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), cluster_notes(cluster))
+        return _finish(cmap, fmt, output, result_exit_code(cmap))
 
     _run(work)
 
@@ -211,18 +252,25 @@ def explain(
     max_documents: MaxDocuments = _LIM.max_documents,
     max_depth: MaxDepth = _LIM.max_depth,
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
+    lenient: Lenient = False,
+    ignore_kind: IgnoreKind = [],  # noqa: B006
 ) -> None:
     """Why one connection is allowed or blocked, rule by rule."""
 
     def work() -> int:
         check_format("explain", fmt)
+        ignored = _ignored_kinds(ignore_kind)
         parsed = parse_port(port) if port is not None else None
         run_explain = lazy("netverify.analyses.explain", "explain")
-        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes)
+        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits)
         protocol, number = parsed or default_port(cluster, dst)
         explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
-        return _finish(add_notes(explanation, cluster_notes(cluster)), fmt, output, EXIT_OK)
+        explanation = _judge("judge_explanation")(explanation, cluster, src, dst, ignored)
+        explanation = add_notes(explanation, cluster_notes(cluster))
+        # A verdict that depends on an address the manifests do not give is not decided: fail closed.
+        code = EXIT_UNKNOWN if explanation.address_unknown else result_exit_code(explanation)
+        return _finish(explanation, fmt, output, code)
 
     _run(work)
 
@@ -255,14 +303,17 @@ def diff(
     max_documents: MaxDocuments = _LIM.max_documents,
     max_depth: MaxDepth = _LIM.max_depth,
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
+    lenient: Lenient = False,
+    ignore_kind: IgnoreKind = [],  # noqa: B006
 ) -> None:
     """What HEAD newly allows or blocks compared with BASE, each with a witness."""
 
     def work() -> int:
         check_format("diff", fmt)
+        ignored = _ignored_kinds(ignore_kind)
         load_source = lazy("netverify.load.sources", "load_source")
         run_diff = lazy("netverify.analyses.diff", "diff")
-        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes)
+        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         base_cluster = load_source(base, default_namespace=namespace, limits=limits)
         head_cluster = load_source(head, default_namespace=namespace, limits=limits)
         report = run_diff(
@@ -274,6 +325,7 @@ def diff(
             ipblock_matches_pods=ipblock_matches_pods,
         )
         report = dataclasses.replace(report, base=base, head=head)
+        report = _judge("judge_diff")(report, base_cluster, head_cluster, ignored)
         report = add_notes(report, cluster_notes(head_cluster))
         return _finish(report, fmt, output, diff_exit_code(report, fail_on.value))
 

@@ -36,12 +36,21 @@ MaxAliasNodes = Annotated[
 ]
 
 
+Lenient = Annotated[
+    bool,
+    typer.Option("--lenient",
+                 help="Read fields the API types do not have (manifests of a newer API version) and object names "
+                 "the API server refuses as warnings, not errors."),
+]
+
+
 def load_limits(max_file_bytes: int, max_files: int, max_documents: int, max_depth: int,
-                max_alias_nodes: int) -> LoadLimits:
+                max_alias_nodes: int, lenient: bool = False) -> LoadLimits:
     return LoadLimits(
         max_file_bytes=max_file_bytes,
         max_documents=max_documents,
         max_depth=max_depth,
         max_alias_expansion=max_alias_nodes,
         max_files=max_files,
+        lenient=lenient,
     )

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Literal
 
 from netverify.cli_guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN
-from netverify.findings import DiffReport, ProveReport
+from netverify.findings import ConnectivityMap, DiffReport, Explanation, ProveReport
 from netverify.model.cluster import Cluster
 from netverify.model.properties import PropertiesFile
 
@@ -22,14 +22,27 @@ def prove_exit_code(report: ProveReport) -> int:
     return EXIT_OK
 
 
+def strict_exit_code(code: int, report: ProveReport, strict: bool) -> int:
+    """`--strict`: a run that would pass (0) fails (1) when a property carries a warning (a probable typo).
+    It never lowers a code: unknown (3) and violated (1) stay what they are."""
+    if strict and code == EXIT_OK and any(r.warnings for r in report.results):
+        return EXIT_FAILED
+    return code
+
+
 def diff_exit_code(report: DiffReport, fail_on: FailOn) -> int:
-    if report.symbolic_status == "unknown":
+    if report.symbolic_status == "unknown" or report.unknown_reason is not None:
         return EXIT_UNKNOWN
     if fail_on == "added" and report.has_added:
         return EXIT_FAILED
     if fail_on == "changed" and report.has_changed:
         return EXIT_FAILED
     return EXIT_OK
+
+
+def result_exit_code(result: ConnectivityMap | Explanation) -> int:
+    """map and explain report facts, not properties: only an untrusted result (unknown) changes the exit code."""
+    return EXIT_UNKNOWN if result.unknown_reason is not None else EXIT_OK
 
 
 def with_allow_vacuous(report: ProveReport, props: PropertiesFile) -> ProveReport:

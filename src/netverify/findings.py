@@ -49,6 +49,18 @@ class ConnectionWitness:
 
 
 @dataclass(frozen=True, slots=True)
+class PropertyWarning:
+    """Something in a property that is probably a typo (analyses/property_lint.py); never changes a verdict."""
+
+    kind: Literal["label-key", "label-value", "namespace"]
+    field: str  # where in the property, e.g. `from.podSelector`
+    name: str  # what is written: a key, `key=value`, or a namespace name
+    suggestion: str | None  # the nearest existing one, when something is near
+    message: str
+    span: Span  # the endpoint in the properties file
+
+
+@dataclass(frozen=True, slots=True)
 class PropertyResult:
     name: str
     status: Status
@@ -61,6 +73,8 @@ class PropertyResult:
     witness: ConnectionWitness | None = None  # proven `possible`
     reason: str | None = None  # unknown / vacuous / refuted possible: why
     allow_vacuous: bool = False  # copied from the property: a vacuous result then does not fail
+    warnings: tuple[PropertyWarning, ...] = ()  # probable typos in the property (see property_lint)
+    caveats: tuple[str, ...] = ()  # accepted risks the result stands on (--ignore-kind, narrowing-only kinds)
 
     @property
     def fails(self) -> bool:
@@ -125,6 +139,8 @@ class Connection:
 class ConnectivityMap:
     connections: tuple[Connection, ...]
     notes: tuple[str, ...] = ()
+    unknown_reason: str | None = None  # set: the map may be wrong (e.g. a policy kind not modelled), exit 3
+    caveats: tuple[str, ...] = ()  # accepted risks the map stands on
 
 
 # ---- explain -----------------------------------------------------------------------------------
@@ -140,6 +156,12 @@ class Explanation:
     egress: SideVerdict
     ingress: SideVerdict
     notes: tuple[str, ...] = ()
+    unknown_reason: str | None = None  # set: the verdict may be wrong (e.g. a policy kind not modelled), exit 3
+    caveats: tuple[str, ...] = ()  # accepted risks the verdict stands on
+    # --ipblock-matches-pods: the verdict per pair of addresses when it differs between them (`allowed` and
+    # the sides are the first pair's); `address_unknown` when that is because a pod's IP is not known (exit 3)
+    depends_on_address: tuple[str, ...] = ()
+    address_unknown: bool = False
 
 
 # ---- diff --------------------------------------------------------------------------------------
@@ -175,6 +197,8 @@ class DiffReport:
     more_classes: bool = False  # enumeration stopped at --max-witnesses
     symbolic_status: Literal["done", "skipped", "unknown"] = "done"
     notes: tuple[str, ...] = field(default_factory=tuple)
+    unknown_reason: str | None = None  # set: the diff may be wrong (e.g. a policy kind not modelled), exit 3
+    caveats: tuple[str, ...] = ()  # accepted risks the diff stands on
 
     @property
     def has_added(self) -> bool:

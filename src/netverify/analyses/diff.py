@@ -13,8 +13,10 @@ from __future__ import annotations
 from netverify.analyses.diff_classes import added_classes
 from netverify.analyses.diff_maps import compare_maps
 from netverify.analyses.diff_rules import Replicas, attribute
+from netverify.analyses.diff_variants import DEPENDS_NOTE, address_dependent, merge_variants
 from netverify.analyses.map import connectivity_map
-from netverify.findings import DiffReport, PairChange
+from netverify.eval.addresses import AddressPlan, families_in_use
+from netverify.findings import DiffReport
 from netverify.model.cluster import Cluster
 
 
@@ -29,14 +31,23 @@ def diff(
     base_name: str = "BASE",
     head_name: str = "HEAD",
 ) -> DiffReport:
-    base_map = connectivity_map(base, ipblock_matches_pods=ipblock_matches_pods)
-    head_map = connectivity_map(head, ipblock_matches_pods=ipblock_matches_pods)
-    changes = []
+    # Both versions over the same address classes and families, compared per pod address (`diff_variants`).
+    plan = AddressPlan.of([base, head], ipblock_matches_pods=ipblock_matches_pods)
+    families = tuple(sorted({4, *families_in_use([base, head])}))
+    base_map = connectivity_map(base, ipblock_matches_pods=ipblock_matches_pods, plan=plan, families=families,
+                                variants=True)
+    head_map = connectivity_map(head, ipblock_matches_pods=ipblock_matches_pods, plan=plan, families=families,
+                                variants=True)
+    raws = compare_maps(base_map, head_map)
     base_replicas, head_replicas = Replicas(base), Replicas(head)
-    for raw in compare_maps(base_map, head_map):
-        added_by, removed_by = attribute(base_replicas, head_replicas, raw, ipblock_matches_pods=ipblock_matches_pods)
-        changes.append(PairChange(raw.src, raw.dst, raw.added, raw.removed, added_by, removed_by))
+    changes = merge_variants(
+        (raw, *attribute(base_replicas, head_replicas, raw, ipblock_matches_pods=ipblock_matches_pods))
+        for raw in raws
+    )
     notes = _workload_notes(base, head)
+    dependent = address_dependent(raws, (base, head), plan.unknown_addresses) if plan.enabled else []
+    if dependent:
+        notes += (DEPENDS_NOTE.format(names=", ".join(dependent)),)
     if not symbolic:
         return DiffReport(base_name, head_name, tuple(changes), symbolic_status="skipped", notes=notes)
     if max_witnesses <= 0:

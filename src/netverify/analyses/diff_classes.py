@@ -9,13 +9,12 @@ until nothing is left or `max_witnesses` classes are found (then `more` says whe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from netverify.analyses.witness import build_witness, flow_text, minimise
+from netverify.analyses.witness_fit import polish
 from netverify.errors import InternalDisagreement
-from netverify.eval.concrete import endpoint_of as replica_of
 from netverify.eval.concrete import evaluate
 from netverify.findings import AddedClass, ConnectionWitness, EndpointWitness
 from netverify.model.cluster import Cluster
@@ -114,45 +113,6 @@ class _ClassTarget:
                 and not any(in_region(self.versions, r, flow) for r in self.earlier))
 
 
-_MAX_FIT_TRIES = 500
-
-
-def _with_existing_workloads(target: _ClassTarget, flow: Flow) -> Flow:
-    """Put replicas of existing workloads in the pods' places (destination first, trying its own ports) where
-    the flow stays in its class: a witness made of real workloads is easier to act on. Bounded, best effort."""
-    for candidate in _bounded(_replacements(target, flow, "dst")):
-        if target.holds(candidate):
-            flow = candidate
-            break
-    for candidate in _bounded(_replacements(target, flow, "src")):
-        if target.holds(candidate):
-            return candidate
-    return flow
-
-
-def _replacements(target: _ClassTarget, flow: Flow, role: str) -> Iterator[Flow]:
-    """The flow with a replica of each existing workload of the pod's namespace in `role`'s place."""
-    head = target.versions.head
-    ep = getattr(flow, role)
-    if not isinstance(ep, PodEndpoint) or ep.workload is not None:
-        return
-    for w in head.workloads:
-        if w.namespace != ep.namespace:
-            continue
-        ports = [flow.port]
-        if role == "dst":
-            ports += [c.port for c in w.ports if c.protocol == flow.protocol and c.port != flow.port]
-        for number in ports:
-            yield replace(flow, port=number, **{role: replica_of(head, w)})
-
-
-def _bounded(candidates: Iterator[Flow]) -> Iterator[Flow]:
-    for i, candidate in enumerate(candidates):
-        if i >= _MAX_FIT_TRIES:
-            return
-        yield candidate
-
-
 def _recheck(v: _Versions, flow: Flow) -> None:
     head, base = v.head_verdict(flow), v.base_verdict(flow)
     if head.allowed and not base.allowed:
@@ -230,8 +190,8 @@ def added_classes(base: Cluster, head: Cluster, *, max_witnesses: int = 20, time
             region = region_of(versions, flow)
             target = _ClassTarget(versions, region, tuple(regions))
             if target.holds(flow):
-                flow = minimise(target, _with_existing_workloads(target, flow))  # type: ignore[arg-type]
-            witness = build_witness(target, flow, {})  # type: ignore[arg-type]
+                flow = minimise(target, polish(target, flow))  # type: ignore[arg-type]
+            witness = build_witness(target, flow)  # type: ignore[arg-type]
             found.append(AddedClass(witness, _opened_by(region, witness), class_summary(region, witness)))
             regions.append(region)
             problem.exclude(region)

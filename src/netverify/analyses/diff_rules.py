@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from dataclasses import replace
 
 from netverify.analyses.diff_maps import Protocols, RawChange
+from netverify.analyses.map_variants import address_of_variant, workload_of_variant
 from netverify.eval.concrete import endpoint_of as replica_of
 from netverify.eval.concrete import evaluate
 from netverify.findings import IPRangeNode, MapNode
@@ -36,8 +38,13 @@ class Replicas:
         if isinstance(node, IPRangeNode):
             return ExternalEndpoint(ipaddress.ip_address(node.start))
         if node.label not in self._endpoints:
-            w = self._workloads.get(node.label)
-            self._endpoints[node.label] = None if w is None else replica_of(self.cluster, w)
+            # A `name@address` node (diff per pod address) is the workload's pod at that address.
+            w = self._workloads.get(workload_of_variant(node).label)
+            address = address_of_variant(node)
+            ep = None if w is None else replica_of(self.cluster, w)
+            if ep is not None and address is not None:
+                ep = replace(ep, ip=ipaddress.ip_address(address))
+            self._endpoints[node.label] = ep
         return self._endpoints[node.label]
 
 

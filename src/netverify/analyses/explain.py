@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from netverify.analyses.label_notes import unknown_value_notes
 from netverify.analyses.refs import find_workload, find_workload_entries
+from netverify.analyses.witness_fit import unknown_value_variants
 from netverify.errors import UsageError
+from netverify.eval.addresses import AddressPlan, same_family
 from netverify.eval.concrete import endpoint_of, evaluate
 from netverify.findings import Explanation
 from netverify.model.cluster import Cluster, Workload
 from netverify.model.flow import Endpoint, ExternalEndpoint, Flow, PodEndpoint
+from netverify.model.ipblock import IPBlock
 from netverify.model.ports import Protocol
+from netverify.model.verdict import Verdict
 
 
 def _resolve_all(cluster: Cluster, text: str, role: str) -> list[tuple[Endpoint, str, Workload | None]]:
@@ -46,15 +50,17 @@ def explain(
     cluster: Cluster, src: str, dst: str, protocol: Protocol, port: int, *, ipblock_matches_pods: bool = False
 ) -> Explanation:
     srcs, dsts = _resolve_all(cluster, src, "source"), _resolve_all(cluster, dst, "destination")
+    plan = _plan(cluster, ipblock_matches_pods, (srcs[0][0], dsts[0][0]))
     notes: list[str] = []
     if len(srcs) > 1 or len(dsts) > 1:
-        # A workload whose pods differ in labels: one verdict for all of them, or name the pod.
+        # A workload whose pods differ in labels: one verdict for all of them (at every address), or name the pod.
         verdicts = {
-            (s[1], d[1]): evaluate(cluster, Flow(s[0], d[0], protocol, port), ipblock_matches_pods=ipblock_matches_pods)
+            (s[1], d[1]): _allowed_set(cluster, plan, s, d, protocol, port, ipblock_matches_pods)
             for s in srcs for d in dsts if s[2] is None or s[2] is not d[2]
         }
-        if len({v.allowed for v in verdicts.values()}) > 1:
-            each = "; ".join(f"{a} -> {b}: {'allowed' if v.allowed else 'blocked'}" for (a, b), v in verdicts.items())
+        if len(set(verdicts.values())) > 1:
+            each = "; ".join(f"{a} -> {b}: {'/'.join(sorted('allowed' if x else 'blocked' for x in v))}"
+                             for (a, b), v in verdicts.items())
             raise UsageError(
                 f"the pods of {src if len(srcs) > 1 else dst} differ in labels and get different verdicts ({each}); "
                 "name one pod, e.g. ns/POD-NAME"
@@ -69,7 +75,25 @@ def explain(
         src_label = srcs[0][2].ref
     if len(dsts) > 1:
         dst_label = dsts[0][2].ref
-    verdict = evaluate(cluster, Flow(src_ep, dst_ep, protocol, port), ipblock_matches_pods=ipblock_matches_pods)
+    pairs = [(s, d) for s in _addresses(plan, src_ep, src_w, src_label)
+             for d in _addresses(plan, dst_ep, dst_w, dst_label) if same_family(s, d)]
+    if not pairs:
+        notes.append(f"{src_label} and {dst_label} have no address of one family: no connection between them "
+                     "can exist; the verdict shown is the policies' for these addresses")
+        pairs = [(src_ep, dst_ep)]
+    verdicts = [(s, d, evaluate(cluster, Flow(s, d, protocol, port), ipblock_matches_pods=ipblock_matches_pods))
+                for s, d in pairs]
+    first_s, first_d, verdict = verdicts[0]
+    depends: tuple[str, ...] = ()
+    unknown = False
+    if len({v.allowed for _, _, v in verdicts}) > 1:
+        # Not one verdict: say which addresses are allowed and which not, and show the first pair's sides.
+        depends = tuple(
+            f"{'allowed' if v.allowed else 'blocked'}: {_at(src_label, s, src_w)} -> {_at(dst_label, d, dst_w)}"
+            for s, d, v in verdicts
+        )
+        unknown = any(w is not None and not w.ips for w in (src_w, dst_w))
+        src_label, dst_label = _at(src_label, first_s, src_w), _at(dst_label, first_d, dst_w)
     if src_w is not None and src_w is dst_w:
         notes.append(
             f"{src_label} to itself: a pod may always reach itself; this verdict is for two distinct replicas"
@@ -77,14 +101,73 @@ def explain(
     for w in (src_w, dst_w):
         if w is not None and w.host_network and not any(w.ref in n for n in notes):
             notes.append(f"{w.ref} uses the host network, which NetworkPolicy does not govern: outside the model")
-    if ipblock_matches_pods:
-        for ep, label in ((src_ep, src_label), (dst_ep, dst_label)):
-            if isinstance(ep, PodEndpoint) and ep.ip is None:
-                notes.append(f"{label} has no known pod IP: no ipBlock matches it")
+    if plan.enabled:
+        for w in (src_w, dst_w):
+            if w is not None and not w.ips and not any(f"{w.ref} has no known pod IP" in n for n in notes):
+                families = " or ".join(f"IPv{v}" for v in plan.families)
+                notes.append(f"{w.ref} has no known pod IP: every address its pods may get ({families}) was "
+                             "tried, one per range the ipBlocks cut")
+    if depends:
+        notes.append("the verdict depends on the pods' addresses"
+                     + (" (not in the manifests): unknown" if unknown else "") + "; shown for the first address")
     if isinstance(src_ep, ExternalEndpoint) and isinstance(dst_ep, ExternalEndpoint):
         notes.append("both ends are outside the cluster: no NetworkPolicy applies")
     notes += unknown_value_notes(cluster, [e[2] for e in (*srcs, *dsts) if e[2] is not None])
     return Explanation(
         src=src_label, dst=dst_label, protocol=protocol, port=port, allowed=verdict.allowed,
         egress=verdict.egress, ingress=verdict.ingress, notes=tuple(notes),
+        depends_on_address=depends, address_unknown=unknown,
+        unknown_reason=_label_dependence(cluster, verdicts, protocol, port, ipblock_matches_pods),
     )
+
+
+def _allowed_set(cluster: Cluster, plan: AddressPlan, s: tuple[Endpoint, str, Workload | None],
+                 d: tuple[Endpoint, str, Workload | None], protocol: Protocol, port: int,
+                 ipblock_matches_pods: bool) -> frozenset[bool]:
+    """The verdicts of one pair of pod groups over the addresses their pods may have."""
+    pairs = [(a, b) for a in _addresses(plan, s[0], s[2], s[1]) for b in _addresses(plan, d[0], d[2], d[1])
+             if same_family(a, b)]
+    return frozenset(evaluate(cluster, Flow(a, b, protocol, port), ipblock_matches_pods=ipblock_matches_pods).allowed
+                     for a, b in pairs or [(s[0], d[0])])
+
+
+@dataclass(frozen=True)
+class _Policies:
+    """What `unknown_value_variants` reads: the cluster whose selectors tell label values apart."""
+
+    cluster: Cluster
+
+
+def _label_dependence(cluster: Cluster, verdicts: list[tuple[Endpoint, Endpoint, Verdict]],
+                      protocol: Protocol, port: int, ipblock_matches_pods: bool) -> str | None:
+    """Why the verdict is unknown when it changes with the value of a label only the cluster knows."""
+    for s, d, verdict in verdicts:
+        flow = Flow(s, d, protocol, port)
+        for variant in unknown_value_variants(_Policies(cluster), flow, ("src", "dst")):
+            if evaluate(cluster, variant, ipblock_matches_pods=ipblock_matches_pods).allowed != verdict.allowed:
+                keys = sorted({f"{k} of {ep.workload.pod_ref}" for ep in (s, d) if isinstance(ep, PodEndpoint)
+                               and ep.workload is not None for k in ep.workload.unknown_labels})
+                return (f"the verdict depends on the value of label {'; '.join(keys)}, which the control plane sets "
+                        "and the manifests do not show; a dump of the pods (kubectl get pods -o yaml) settles it")
+    return None
+
+
+def _plan(cluster: Cluster, ipblock_matches_pods: bool, ends: tuple[Endpoint, Endpoint]) -> AddressPlan:
+    """The addresses to try: an address given on the command line puts its family in use."""
+    given = [IPBlock(ipaddress.ip_network(e.ip)) for e in ends if isinstance(e, ExternalEndpoint)]
+    return AddressPlan.of([cluster], ipblock_matches_pods=ipblock_matches_pods, extra=given)
+
+
+def _addresses(plan: AddressPlan, ep: Endpoint, workload: Workload | None, label: str) -> list[Endpoint]:
+    """A workload's pod once per address it has (or may get); an address, or a pod named by its IP, as given."""
+    if workload is None or not isinstance(ep, PodEndpoint) or f"({ep.ip})" in label:
+        return [ep]
+    if not plan.enabled:
+        return [replace(ep, ip=None)]
+    return list(plan.replicas(workload, ep))
+
+
+def _at(label: str, ep: Endpoint, workload: Workload | None) -> str:
+    if workload is None or ep.ip is None or f"({ep.ip})" in label or len(workload.ips) == 1:
+        return label  # only a workload with several (or unknown) addresses needs the address named
+    return f"{label} ({ep.ip})"

@@ -1,24 +1,25 @@
 """`map`: every allowed connection between the existing workloads, and between workloads and IP ranges (spec §6).
 
 The work happens on workload classes (`map_classes`) joined rule by rule (`map_engine`); this module turns
-class-level results into rows: workload pairs (never a workload with itself), IP ranges merged where every
-workload treats them alike, sorted, optionally focused on one workload.
+class-level results into rows (`map_variants`): workload pairs (never a workload with itself), IP ranges merged
+where every workload treats them alike, sorted, optionally focused on one workload. With --ipblock-matches-pods
+a workload's rows are the union over the addresses its pods have or may get, one family per connection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from netverify.analyses.ipranges import IPRange, Partition, merge_adjacent
 from netverify.analyses.map_engine import ALL, MapEngine
 from netverify.analyses.label_notes import unknown_value_notes
+from netverify.analyses.map_variants import VariantTable
 from netverify.analyses.refs import find_workload_entries
 from netverify.errors import UsageError
+from netverify.eval.addresses import AddressPlan, families_in_use, same_family
 from netverify.eval.portset import PortSet
-from netverify.findings import Connection, ConnectivityMap, WorkloadNode
+from netverify.findings import ConnectivityMap
 from netverify.model.cluster import Cluster, Workload
-from netverify.model.ports import PortRanges, Protocol
 
 HOST_NETWORK_NOTE = (
     "host-network pods are outside the model: {names} use the node's network, which NetworkPolicy does not "
@@ -31,8 +32,15 @@ DISTINCT_PODS_NOTE = (
 
 NO_IP_NOTE = (
     "--ipblock-matches-pods: {count} of {total} workloads have no known pod IP (no status.podIP in the "
-    "manifests), so no ipBlock matches them"
+    "manifests); their pods may have any address of the families in use ({families}), so one address of each "
+    "range the ipBlocks cut was tried"
 )
+
+ADDRESS_DEPENDENT_NOTE = (
+    "--ipblock-matches-pods: these rows depend on the address of a pod whose IP is not in the manifests and show "
+    "what some address allows: {rows}"
+)
+_MAX_LISTED = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,50 +84,46 @@ def _resolve_focus(cluster: Cluster, focus: str | None) -> tuple[Workload, ...] 
     return found
 
 
-def connectivity_map(cluster: Cluster, *, ipblock_matches_pods: bool = False, focus: str | None = None) -> ConnectivityMap:
+def connectivity_map(
+    cluster: Cluster, *, ipblock_matches_pods: bool = False, focus: str | None = None,
+    plan: AddressPlan | None = None, families: tuple[int, ...] | None = None, variants: bool = False,
+) -> ConnectivityMap:
+    """`variants`: one node per address a workload's pods may have (`name@address`; diff compares those), else
+    one per workload, its rows the union over its pods' addresses."""
     target = _resolve_focus(cluster, focus)
-    engine = MapEngine(cluster, ipblock_matches_pods)
+    plan = plan or AddressPlan.of([cluster], ipblock_matches_pods=ipblock_matches_pods)
+    engine = MapEngine(cluster, ipblock_matches_pods, plan, families)
     classes = engine.classes
-    nodes = {
-        # A workload whose pods differ shows each pod group (`name/pod`), see DISTINCT_PODS_NOTE.
-        id(w): (WorkloadNode(w.namespace, w.display_name, w.kind), (0, w.namespace, w.display_name, w.kind))
-        for w in cluster.workloads
-    }
 
     def keep(*workloads: Workload) -> bool:
         return target is None or any(w is t for w in workloads for t in target)
 
-    mappings: dict[PortSet, Mapping[Protocol, PortRanges]] = {}
-
-    def as_mapping(ports: PortSet) -> Mapping[Protocol, PortRanges]:
-        found = mappings.get(ports)
-        if found is None:
-            found = mappings[ports] = ports.as_mapping()
-        return found
-
-    rows: list[tuple[tuple, tuple, Connection]] = []
+    table = VariantTable(cluster, classes)
     for i, j, ports in engine.class_pairs():
-        protocols = as_mapping(ports)
-        for a in classes[i].workloads:
-            src, src_key = nodes[id(a)]
-            for b in classes[j].workloads:
+        if not same_family(classes[i].endpoint, classes[j].endpoint):
+            continue  # a connection uses addresses of one family at both ends
+        for a, ip_a in table.members(i):
+            for b, ip_b in table.members(j):
                 if a is not b and keep(a, b):
-                    dst, dst_key = nodes[id(b)]
-                    rows.append((src_key, dst_key, Connection(src, dst, protocols)))
+                    table.add((a, ip_a), (b, ip_b), ports)
     for direction in ("ingress", "egress"):
         for row in _ip_rows(engine.ip_sides(direction), engine.partitions[direction]):
-            ip_node, ip_key = row.range.node(), (1, row.range.version, row.range.first)
+            ip_end = (None, row.range)
             for i, ports in row.by_class.items():
-                protocols = as_mapping(ports)
-                for w in classes[i].workloads:
+                own = classes[i].endpoint.ip
+                if own is not None and own.version != row.range.version:
+                    continue
+                for w, ip in table.members(i):
                     if keep(w):
-                        node, key = nodes[id(w)]
-                        if direction == "ingress":  # the address is the source
-                            rows.append((ip_key, key, Connection(ip_node, node, protocols)))
-                        else:
-                            rows.append((key, ip_key, Connection(node, ip_node, protocols)))
-    rows.sort(key=lambda row: (row[0], row[1]))
-    return ConnectivityMap(tuple(row[2] for row in rows), _notes(cluster, ipblock_matches_pods))
+                        # ingress: the address is the source
+                        table.add(ip_end, (w, ip), ports) if direction == "ingress" else table.add((w, ip), ip_end, ports)
+    connections, dependent = table.connections(variants, plan)
+    notes = _notes(cluster, ipblock_matches_pods)
+    if dependent:
+        shown = ", ".join(dependent[:_MAX_LISTED]) + (f" and {len(dependent) - _MAX_LISTED} more"
+                                                       if len(dependent) > _MAX_LISTED else "")
+        notes += (ADDRESS_DEPENDENT_NOTE.format(rows=shown),)
+    return ConnectivityMap(connections, notes)
 
 
 def _notes(cluster: Cluster, ipblock_matches_pods: bool) -> tuple[str, ...]:
@@ -136,5 +140,6 @@ def _notes(cluster: Cluster, ipblock_matches_pods: bool) -> tuple[str, ...]:
     if ipblock_matches_pods:
         without_ip = sum(1 for w in cluster.workloads if not w.ips)
         if without_ip:
-            notes.append(NO_IP_NOTE.format(count=without_ip, total=len(cluster.workloads)))
+            families = " and ".join(f"IPv{v}" for v in families_in_use([cluster]))
+            notes.append(NO_IP_NOTE.format(count=without_ip, total=len(cluster.workloads), families=families))
     return tuple(notes)

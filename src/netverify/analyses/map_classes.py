@@ -1,20 +1,21 @@
 """Workload classes for the map: workloads that no policy can tell apart, and an index to find them by label.
 
 A class is one (namespace, labels projected on what selectors mention, container ports named by rules[, ipBlock
-cut of its IP]) signature; replicas of one workload, and workloads differing only in labels nobody selects on,
+cut of an address]) signature; replicas of one workload, and workloads differing only in labels nobody selects on,
 share one. Every match is confirmed with `eval.concrete` on the class's representative pod.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netverify.analyses.ipranges import Partition
+from netverify.eval.addresses import AddressPlan
 from netverify.eval.concrete import endpoint_of, peer_matches
 from netverify.model.cluster import Cluster, Workload
 from netverify.model.flow import PodEndpoint
-from netverify.model.ipblock import IPBlock
+from netverify.model.ipblock import IPAddress
 from netverify.model.labels import LabelSelector
 from netverify.model.policy import Peer
 
@@ -26,6 +27,9 @@ class WorkloadClass:
     endpoint: PodEndpoint
     workloads: tuple[Workload, ...]
     named_ports: frozenset  # the container ports a named-port rule can resolve to
+    # the address each workload's pods have in this class (parallel to `workloads`; None: not modelled): with
+    # --ipblock-matches-pods a workload is in one class per ipBlock cut its pods' addresses may fall in
+    addresses: tuple[IPAddress | None, ...] = ()
 
 
 _OTHER = object()  # any label value that no selector names: selectors cannot tell such values apart
@@ -33,14 +37,13 @@ _OTHER = object()  # any label value that no selector names: selectors cannot te
 
 class Signature:
     """What policies can see of a workload: labels projected on the keys and values that selectors mention,
-    the container ports that named-port rules name, and (with ipblock_matches_pods) which ipBlock cut its
-    IP falls in. Workloads with equal signatures get equal verdicts everywhere.
+    the container ports that named-port rules name, and (with ipblock_matches_pods) which ipBlock cut each
+    address of its pods falls in. Workloads with equal signatures get equal verdicts everywhere.
     """
 
-    def __init__(self, cluster: Cluster, ipblock_matches_pods: bool):
+    def __init__(self, cluster: Cluster, ipblock_matches_pods: bool, plan: AddressPlan | None = None):
         self.values: dict[str, set[str]] = {}
         self.port_names: set[str] = set()
-        blocks: list[IPBlock] = []
         for p in cluster.policies:
             self._mention(p.pod_selector)
             for r in (*p.ingress, *p.egress):
@@ -48,9 +51,8 @@ class Signature:
                 for peer in r.peers:
                     if peer.pod_selector is not None:
                         self._mention(peer.pod_selector)
-                    if peer.ip_block is not None:
-                        blocks.append(peer.ip_block)
-        self.cuts = Partition(blocks, (4, 6)) if ipblock_matches_pods else None
+        self.plan = plan or AddressPlan.of([cluster], ipblock_matches_pods=ipblock_matches_pods)
+        self.cuts = Partition(self.plan.blocks, self.plan.families) if self.plan.enabled else None
 
     def _mention(self, selector: LabelSelector) -> None:
         for key, values in selector.mentioned().items():
@@ -60,20 +62,34 @@ class Signature:
         return frozenset(cp for cp in w.ports if cp.name in self.port_names)
 
     def of(self, w: Workload) -> tuple:
+        return self.variants(w)[0][0]
+
+    def variants(self, w: Workload) -> list[tuple[tuple, IPAddress | None]]:
+        """(signature, address) per ipBlock cut that an address its pods may have falls in (every known IP,
+        else one address per cut); one variant without an address when addresses are not modelled."""
         labels = frozenset(
             (k, v if v in self.values[k] else _OTHER) for k, v in w.labels.items() if k in self.values
         )
-        ip = self.cuts.index_of(w.ips[0]) if self.cuts is not None and w.ips else None
-        return (w.namespace, labels, self.named_ports(w), ip)
+        base = (w.namespace, labels, self.named_ports(w))
+        if self.cuts is None:
+            return [((*base, None), None)]
+        by_cut: dict[int, IPAddress | None] = {}
+        for ip in self.plan.addresses(w):
+            assert ip is not None
+            by_cut.setdefault(self.cuts.index_of(ip), ip)
+        return [((*base, cut), ip) for cut, ip in by_cut.items()]
 
 
-def workload_classes(cluster: Cluster, ipblock_matches_pods: bool) -> list[WorkloadClass]:
-    signature = Signature(cluster, ipblock_matches_pods)
-    groups: dict[tuple, list[Workload]] = {}
+def workload_classes(cluster: Cluster, ipblock_matches_pods: bool, plan: AddressPlan | None = None) -> list[WorkloadClass]:
+    signature = Signature(cluster, ipblock_matches_pods, plan)
+    groups: dict[tuple, list[tuple[Workload, IPAddress | None]]] = {}
     for w in cluster.workloads:
-        groups.setdefault(signature.of(w), []).append(w)
+        for key, ip in signature.variants(w):
+            groups.setdefault(key, []).append((w, ip))
     return [
-        WorkloadClass(endpoint_of(cluster, ws[0]), tuple(ws), signature.named_ports(ws[0])) for ws in groups.values()
+        WorkloadClass(replace(endpoint_of(cluster, ms[0][0]), ip=ms[0][1]), tuple(w for w, _ in ms),
+                      signature.named_ports(ms[0][0]), tuple(ip for _, ip in ms))
+        for ms in groups.values()
     ]
 
 

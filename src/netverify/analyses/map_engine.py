@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from netverify.analyses.ipranges import Partition
 from netverify.analyses.map_classes import ClassIndex, WorkloadClass, workload_classes
+from netverify.eval.addresses import AddressPlan, families_in_use
 from netverify.eval.concrete import selects
 from netverify.eval.portset import NOTHING, PortSet, has_named_port, rule_ports
 from netverify.model.cluster import Cluster
@@ -56,15 +57,18 @@ class _DestinationGroup:
 
 
 class MapEngine:
-    def __init__(self, cluster: Cluster, ipblock_matches_pods: bool):
+    def __init__(self, cluster: Cluster, ipblock_matches_pods: bool, plan: AddressPlan | None = None,
+                 families: tuple[int, ...] | None = None):
+        """`plan`: the pod addresses to try (diff gives both versions one); `families`: the IP versions whose
+        ranges are rows (default: IPv4, and IPv6 when a pod IP or an ipBlock has it)."""
         self.cluster = cluster
-        self.classes: list[WorkloadClass] = workload_classes(cluster, ipblock_matches_pods)
+        self.classes: list[WorkloadClass] = workload_classes(cluster, ipblock_matches_pods, plan)
         self.index = ClassIndex(self.classes, cluster, ipblock_matches_pods)
         blocks: dict[Direction, list[IPBlock]] = {"ingress": [], "egress": []}
         for p in cluster.policies:
             for d in DIRECTIONS:
                 blocks[d] += [peer.ip_block for r in p.rules(d) for peer in r.peers if peer.ip_block is not None]
-        versions = (4, 6) if any(b.version == 6 for bs in blocks.values() for b in bs) else (4,)
+        versions = tuple(sorted({4, *(families or families_in_use([cluster]))}))
         # Ingress rules' ipBlocks cut the sources, egress rules' the destinations.
         self.partitions: dict[Direction, Partition] = {d: Partition(blocks[d], versions) for d in DIRECTIONS}
         self.isolating = self._isolating()

@@ -14,7 +14,7 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 from netverify.analyses.prove import prove
-from netverify.errors import InputError
+from netverify.errors import InputError, InputErrors
 from netverify.findings import ProveReport, PropertyResult
 from netverify.model.cluster import Cluster
 from netverify.model.properties import PropertiesFile
@@ -38,9 +38,11 @@ def prove_parallel(cluster: Cluster, properties: PropertiesFile, *, jobs: int = 
     finally:
         _SHARED = None
     results: list[PropertyResult | None] = [None] * count
+    errors = [InputError(e.file, e.line, e.field, e.message)
+              for outcome in outcomes if isinstance(outcome, list) for e in outcome]
+    InputErrors.raise_if_any(errors)  # every worker's, not the first one's
     for share, outcome in zip(shares, outcomes):
-        if isinstance(outcome, InputErrorFields):
-            raise InputError(outcome.file, outcome.line, outcome.field, outcome.message)
+        assert not isinstance(outcome, list)
         for index, result in zip(share, outcome):
             results[index] = result
     return ProveReport(properties.path, tuple(results))
@@ -56,11 +58,12 @@ class InputErrorFields:
     message: str
 
 
-def _prove_share(indices: list[int]) -> tuple[PropertyResult, ...] | InputErrorFields:
+def _prove_share(indices: list[int]) -> tuple[PropertyResult, ...] | list[InputErrorFields]:
     assert _SHARED is not None, "workers are forked after _SHARED is set"
     cluster, properties, options = _SHARED
     share = dataclasses.replace(properties, properties=tuple(properties.properties[i] for i in indices))
     try:
         return prove(cluster, share, **options).results
-    except InputError as e:
-        return InputErrorFields(e.file, e.line, e.field, e.message)
+    except InputError as exc:
+        every = exc.errors if isinstance(exc, InputErrors) else (exc,)
+        return [InputErrorFields(e.file, e.line, e.field, e.message) for e in every]

@@ -13,8 +13,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from netverify.analyses.unknown_labels import fresh_guard, holds_for_every_value, settle
+from netverify.analyses.prove_addresses import MAX_ADDRESS_RETRIES, address_dependence, dependence_reason, plan_for
+from netverify.analyses.unknown_labels import fixed_roles, fresh_guard, settle
 from netverify.analyses.witness import Target, build_witness, minimise, recheck, verdict_reason
+from netverify.analyses.witness_fit import polish, two_pods, unknown_value_variants
+from netverify.errors import InputError, InputErrors
 from netverify.findings import ConnectionWitness, PropertyResult, ProveReport, Status
 from netverify.model.cluster import Cluster
 from netverify.model.properties import PropertiesFile, Property
@@ -65,7 +68,7 @@ def prove(
 ) -> ProveReport:
     # Resolve everything first: a property naming a missing Service/workload is bad input, reported
     # before anything is solved (nothing half-reported).
-    resolved = [_resolve(cluster, p) for p in properties.properties]
+    resolved = _resolve_all(cluster, properties.properties)
     budget = _Budget(max_time_s)
     results = []
     for item in resolved:
@@ -77,6 +80,18 @@ def prove(
                                  ipblock_matches_pods=ipblock_matches_pods, budget=budget)
         results.append(prover.run())
     return ProveReport(properties.path, tuple(results))
+
+
+def _resolve_all(cluster: Cluster, props: tuple[Property, ...]) -> list[_Resolved]:
+    """Every property resolved, or every property's resolution error at once (InputErrors)."""
+    resolved, errors = [], []
+    for p in props:
+        try:
+            resolved.append(_resolve(cluster, p))
+        except InputError as exc:
+            errors.append(exc)
+    InputErrors.raise_if_any(errors)
+    return resolved
 
 
 def _resolve(cluster: Cluster, prop: Property) -> _Resolved:
@@ -140,7 +155,17 @@ class _PropertyProver:
         settled = settle(self.problem, self._target(want_allowed=want_allowed), self._check)
         if settled.unknown_reason is not None:
             return self._done("unknown", reason=settled.unknown_reason)
-        witness, reason = self._witness(settled.answer or answer, want_allowed, readable=settled.answer is None)
+        if settled.answer is not None:
+            # A model on values no selector names: asking again (readable tiers, other pairs) would free them.
+            answer = settled.answer
+            refs = self._address_dependence(self._target(want_allowed=want_allowed), answer)
+            if refs:
+                return self._done("unknown", reason=dependence_reason(refs))
+        else:
+            answer = self._not_hinging_on_an_address(answer, want_allowed)
+            if isinstance(answer, str):
+                return self._done("unknown", reason=answer)
+        witness, reason = self._witness(answer, want_allowed, readable=True)
         if settled.note is not None:
             reason = f"{reason}; {settled.note}"
         if self.prop.expect == "possible":
@@ -179,7 +204,7 @@ class _PropertyProver:
             answer = settled if settled.sat else answer
         if answer.unsat:
             return "no connection fits the property: the ports cannot be used towards that destination, " \
-                   "or the only pair is a pod with itself"
+                   "or the only pair is a pod with itself, or the two ends have no address of one family"
         self.example = answer
         return None
 
@@ -190,7 +215,7 @@ class _PropertyProver:
         if self.example_rests_on_unknown_values and not target.holds(flow):
             return "no connection that fits is allowed, whatever the values of labels only the cluster knows"
         recheck(target, flow, "example of a blocked connection")
-        flow = minimise(target, flow)
+        flow = minimise(target, two_pods(target, flow))
         return "no connection that fits is allowed; for example " + verdict_reason(flow, target.verdict(flow))
 
     # ---- counterexamples and witnesses -----------------------------------------------------------
@@ -200,29 +225,68 @@ class _PropertyProver:
         return Target(self.cluster, item.src, item.dst, item.ports, want_allowed, self.ipblock_matches_pods)
 
     def _readable_model(self, first: CheckResult) -> CheckResult:
-        """Prefer pods of existing workloads, then pods in existing namespaces, over pods not created yet."""
+        """Prefer pods of existing workloads, then pods in existing namespaces, over pods not created yet;
+        within each, a port the destination serves and ordinary outside addresses (soft: only tiers)."""
+        p = self.problem
+        nice = (p.prefer_served_port, p.prefer_ordinary_ips)
         if self.prop.scope == "existing":
-            return first
-        for guard in (self.problem.prefer_workloads, self.problem.prefer_namespaces):
-            answer = self._check(guard, cap_ms=PREFERENCE_TIMEOUT_MS)
+            tiers = [nice]
+        else:
+            tiers = [(p.prefer_workloads, *nice), (p.prefer_workloads,), (p.prefer_namespaces, *nice),
+                     (p.prefer_namespaces,), nice]
+        for guards in tiers:
+            answer = self._check(*guards, cap_ms=PREFERENCE_TIMEOUT_MS)
             if answer.sat:
                 return answer
         return first
 
-    def _witness(self, first: CheckResult, want_allowed: bool, *, readable: bool = True) -> tuple[ConnectionWitness, str]:
-        answer = self._readable_model(first) if readable else first
+    def _not_hinging_on_an_address(self, first: CheckResult, want_allowed: bool) -> CheckResult | str:
+        """A (readable) model whose verdict holds at every address its pods without known IPs may get; else
+        another one (that pair of workloads excluded), a few times; else why the result is unknown."""
+        answer = self._readable_model(first)
+        plan = plan_for(self.cluster, self.item.src, self.item.dst, self.ipblock_matches_pods)
+        target = self._target(want_allowed=want_allowed)
+        for _ in range(MAX_ADDRESS_RETRIES):
+            refs = self._address_dependence(target, answer, plan)
+            if not refs:
+                return answer
+            if self.prop.scope == "any":
+                # A pod not created yet is no existing workload: its address is not a fact the manifests miss.
+                fresh = self._check(self.session.not_(self.problem.prefer_workloads), cap_ms=PREFERENCE_TIMEOUT_MS)
+                if fresh.sat and not self._address_dependence(target, fresh, plan):
+                    return fresh
+            p, model = self.problem, answer.model
+            pair = [ep.workload == model.eval(ep.workload, model_completion=True)
+                    for ep in (p.src, p.dst) if not ep.is_external]
+            self.session.add(self.session.not_(self.session.and_(pair)))
+            retry = self._check()
+            if not retry.sat:
+                break
+            answer = self._readable_model(retry)
+        return dependence_reason(refs)
+
+
+    def _address_dependence(self, target: Target, answer: CheckResult, plan=None) -> tuple[str, ...]:
+        """The workloads without known IPs the model's verdict hinges on, whatever the values of the labels
+        only the cluster knows are (every combination of both must keep the verdict)."""
+        if plan is None:
+            plan = plan_for(self.cluster, self.item.src, self.item.dst, self.ipblock_matches_pods)
+        flow = extract_flow(self.problem, answer.model).flow
+        for variant in unknown_value_variants(target, flow, fixed_roles(self.problem)):
+            refs = address_dependence(target, variant, plan)
+            if refs:
+                return refs
+        return ()
+
+    def _witness(self, first: CheckResult, want_allowed: bool, readable: bool = False) -> tuple[ConnectionWitness, str]:
+        answer = first if readable else self._readable_model(first)
         extracted = extract_flow(self.problem, answer.model)
         flow = extracted.flow
         target = self._target(want_allowed=want_allowed)
         recheck(target, flow, "witness" if self.prop.expect == "possible" else "counterexample")
-        # A workload is named only when the flow holds whatever its unknown-valued labels are.
-        chosen = {
-            role: (ep.workload.ref if getattr(ep, "workload", None) is not None
-                   and holds_for_every_value(target, flow, (role,)) else None)
-            for role, ep in (("src", flow.src), ("dst", flow.dst))
-        }
-        flow = minimise(target, flow)
-        return build_witness(target, flow, chosen), verdict_reason(flow, target.verdict(flow))
+        # Real workloads (kept whole), two pods, a served port, ordinary addresses; then the new pods minimised.
+        flow = minimise(target, polish(target, flow))
+        return build_witness(target, flow), verdict_reason(flow, target.verdict(flow))
 
 
 def _role(spec: ResolvedEndpoint) -> str:

@@ -13,12 +13,12 @@ Pods that could be created later may take any value: the extraction shows them a
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from netverify.analyses.witness import Target
-from netverify.model.cluster import Workload
-from netverify.model.flow import Flow, PodEndpoint
+from netverify.analyses.witness_fit import holds_every_value
+from netverify.model.flow import Flow
 from netverify.smt.extract import extract_flow
 from netverify.smt.problem import ConnectionProblem
 from netverify.smt.session import CheckResult
@@ -95,48 +95,7 @@ def settle(problem: ConnectionProblem, target: Target, check: Callable[..., Chec
 
 def holds_for_every_value(target: Target, flow: Flow, roles: tuple[str, ...]) -> bool:
     """The flow keeps its verdict whatever values its existing pods' unknown-valued labels have."""
-    for variant in _variants(target, flow, roles):
-        specs = {"src": target.src, "dst": target.dst}
-        for role in roles:
-            ep = getattr(variant, role)
-            if specs[role].workload is None and not specs[role].fits(ep):
-                return False
-        if not target.ports.fits(variant) or target.verdict(variant).allowed != target.want_allowed:
-            return False
-    return True
-
-
-def _variants(target: Target, flow: Flow, roles: tuple[str, ...]) -> Iterator[Flow]:
-    workloads: list[Workload] = []
-    for role in roles:
-        w = getattr(getattr(flow, role), "workload", None)
-        if w is not None and w.unknown_labels and not any(w is seen for seen in workloads):
-            workloads.append(w)
-    mentioned = _mentioned(target)
-    slots = [(w, k) for w in workloads for k in sorted(w.unknown_labels) if k in mentioned]
-    choices = [sorted(mentioned[k]) + [w.labels[k]] for w, k in slots]
-    for combination in itertools.product(*choices):
-        chosen = {(id(w), k): value for (w, k), value in zip(slots, combination)}
-        changed = flow
-        for role in roles:
-            ep = getattr(flow, role)
-            if isinstance(ep, PodEndpoint) and ep.workload is not None:
-                labels = {k: chosen.get((id(ep.workload), k), v) for k, v in ep.labels.items()}
-                changed = replace(changed, **{role: replace(ep, labels=labels)})
-        yield changed
-
-
-def _mentioned(target: Target) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    selectors = [s for spec in (target.src, target.dst) for s in spec.selectors()]
-    for p in target.cluster.policies:
-        selectors.append(p.pod_selector)
-        for rule in (*p.ingress, *p.egress):
-            selectors += [peer.pod_selector for peer in rule.peers if peer.pod_selector is not None]
-    for selector in selectors:
-        for key, values in selector.mentioned().items():
-            out.setdefault(key, set()).update(values)
-    return out
+    return holds_every_value(target, flow, roles)
 
 
 def _names(values: list[UnknownValue]) -> str:

@@ -1,8 +1,9 @@
 """From a solver's flow to a counterexample a human can act on.
 
 The flow is re-checked with the concrete evaluator first (a disagreement is a bug and is raised loudly),
-then minimised: labels, namespace labels, container ports and pod addresses are dropped one by one while
-the endpoints still fit and the evaluator still gives the same answer.
+then minimised: a new pod's labels, namespace labels, container ports and address are dropped one by one
+while the endpoints still fit and the evaluator still gives the same answer. A replica of an existing
+workload is never minimised: it is that workload's pod, and a witness names a workload only for its pods.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from netverify.errors import InternalDisagreement
-from netverify.eval.concrete import endpoint_of, evaluate
+from netverify.analyses.witness_fit import is_replica, same_pod
+from netverify.eval.concrete import evaluate
 from netverify.findings import ConnectionWitness, EndpointWitness
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster
 from netverify.model.flow import Endpoint, Flow, PodEndpoint
 from netverify.model.verdict import SideVerdict, Verdict
 from netverify.smt.resolve import PortSpec, ResolvedEndpoint
-from netverify.analyses.label_notes import selector_keys
 from netverify.analyses.podyaml import pod_manifests
 
 
@@ -66,7 +67,6 @@ def recheck(target: Target, flow: Flow, what: str) -> None:
 
 
 def minimise(target: Target, flow: Flow) -> Flow:
-    flow = replace(flow, src=_strip_workload(flow.src), dst=_strip_workload(flow.dst))
     while True:  # one side's drops can make more of the other side's droppable
         before = flow
         for role in ("src", "dst"):
@@ -75,17 +75,13 @@ def minimise(target: Target, flow: Flow) -> Flow:
             return flow
 
 
-def _strip_workload(ep: Endpoint) -> Endpoint:
-    return replace(ep, workload=None) if isinstance(ep, PodEndpoint) else ep
-
-
 def _minimise_endpoint(target: Target, flow: Flow, role: str) -> Flow:
     def with_pod(pod: PodEndpoint) -> Flow:
         return replace(flow, **{role: pod})
 
     pod = getattr(flow, role)
-    if not isinstance(pod, PodEndpoint):
-        return flow
+    if not isinstance(pod, PodEndpoint) or pod.workload is not None:
+        return flow  # an existing workload's pod has all its labels and ports: dropping one would lie
     steps: list[Callable[[PodEndpoint], list[PodEndpoint]]] = [
         lambda p: [replace(p, labels={k: v for k, v in p.labels.items() if k != key}) for key in sorted(p.labels)],
         lambda p: [replace(p, ports=tuple(c for c in p.ports if c != cp)) for cp in p.ports],
@@ -111,25 +107,13 @@ def _existing_namespaces(cluster: Cluster) -> set[str]:
     return set(cluster.namespaces) | {w.namespace for w in cluster.workloads} | {p.namespace for p in cluster.policies}
 
 
-def fitting_workload(target: Target, flow: Flow, role: str) -> str | None:
-    """An existing workload whose replicas, put in this pod's place, make the same counterexample."""
-    pod = getattr(flow, role)
-    if not isinstance(pod, PodEndpoint):
-        return None
-    named_keys = selector_keys(target.cluster)
-    for w in target.cluster.workloads:
-        if w.namespace != pod.namespace:
-            continue
-        if w.unknown_labels & named_keys:
-            continue  # a label only the cluster knows, whose value policies tell apart: the pod may not be its
-        candidate = replace(flow, **{role: endpoint_of(target.cluster, w)})
-        if target.holds(candidate):
-            return w.ref
-    return None
-
-
-def build_witness(target: Target, flow: Flow, chosen: dict[str, str | None]) -> ConnectionWitness:
-    """`chosen`: per role, the workload the solver picked (its pods fit by construction), if any."""
+def build_witness(target: Target, flow: Flow) -> ConnectionWitness:
+    """The record of `flow`: an endpoint names the workload it is a replica of (see witness_fit), or none."""
+    if same_pod(flow.src, flow.dst) or not (is_replica(flow.src) and is_replica(flow.dst)):
+        raise InternalDisagreement(
+            f"internal error: the witness {flow_text(flow)} names a workload for a pod that is not one of its "
+            "replicas, or one pod at both ends. This is a bug in netverify; please report it."
+        )
     verdict = target.verdict(flow)
     existing = _existing_namespaces(target.cluster)
     new_namespaces = {
@@ -144,7 +128,7 @@ def build_witness(target: Target, flow: Flow, chosen: dict[str, str | None]) -> 
             namespace=ep.namespace,
             namespace_labels=dict(ep.namespace_labels),
             labels=dict(ep.labels),
-            workload=chosen.get(role) or fitting_workload(target, flow, role),
+            workload=ep.workload.ref if ep.workload is not None else None,
             ip=str(ep.ip) if ep.ip is not None else None,
             namespace_exists=ep.namespace not in new_namespaces,
             container_ports=tuple((cp.name, cp.port, str(cp.protocol)) for cp in ep.ports if cp.name),

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from pydantic import BaseModel
+
+from netverify.errors import InputError
 from netverify.load.documents import RawObject
 from netverify.load.k8s_schema import (
     ControllerModel,
@@ -16,12 +20,16 @@ from netverify.load.k8s_schema import (
     PodTemplateModel,
     ServiceModel,
 )
+from netverify.load.known_fields import check_known_fields
+from netverify.load.names import check_labels, check_namespace_name, check_object_name
+from netverify.load.kinds import unmodelled_object
 from netverify.load.policies import network_policy
 from netverify.load.services import service
 from netverify.load.site import Site
 from netverify.load.validation import validate
 from netverify.load.workloads import WorkloadSet, pod_owner, pod_workload, template_workloads
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Namespace, Service
+from netverify.model.kinds import UnmodelledObject, group_of, lookup
 from netverify.model.policy import NetworkPolicy
 from netverify.model.span import Span
 
@@ -35,6 +43,7 @@ CONTROLLERS = {
 }
 CORE = ("v1",)
 NETWORK_POLICY_VERSIONS = ("networking.k8s.io/v1", "networking.k8s.io/v1beta1", "extensions/v1beta1")
+M = TypeVar("M", bound=BaseModel)
 _READ_KINDS = frozenset({"Namespace", "Pod", "CronJob", "Service", "NetworkPolicy", *CONTROLLERS})
 
 
@@ -52,45 +61,56 @@ class ClusterBuilder:
     services: list[Service] = field(default_factory=list)
     policies: list[NetworkPolicy] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    unmodelled: list[UnmodelledObject] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seen: dict[tuple[str, str, str], Span] = field(default_factory=dict)
+    lenient: bool = False  # unknown fields are warnings, not errors (--lenient)
 
     def add(self, obj: RawObject) -> None:
         kind, version = obj.kind, obj.api_version
         site = Site(obj.file, obj.data)
         if kind == "Namespace" and _accepts(version, CORE):
-            self._namespace(validate(NamespaceModel, obj.data, obj.file), site)
+            self._namespace(self._read(NamespaceModel, obj, site), site)
         elif kind == "Pod" and _accepts(version, CORE):
-            pod = validate(PodModel, obj.data, obj.file)
+            pod = self._read(PodModel, obj, site)
             namespace, _ = self._identify("Pod", pod.metadata, site)
             self.workloads.add(pod_workload(namespace, pod, site, self.warnings), self.warnings)
         elif kind in CONTROLLERS and _accepts(version, CONTROLLERS[kind]):
-            ctl = validate(ControllerModel, obj.data, obj.file)
+            ctl = self._read(ControllerModel, obj, site)
             template = ctl.spec.template if ctl.spec else None
             self._controller(kind, ctl.metadata, template, site, site.at("spec", "template"), ctl.spec)
         elif kind == "CronJob" and _accepts(version, ("batch/",)):
-            cron = validate(CronJobModel, obj.data, obj.file)
+            cron = self._read(CronJobModel, obj, site)
             job = cron.spec.jobTemplate if cron.spec else None
             template = job.spec.template if job and job.spec else None
             self._controller(kind, cron.metadata, template, site, site.at("spec", "jobTemplate", "spec", "template"),
                              job.spec if job else None)
         elif kind == "Service" and _accepts(version, CORE):
-            svc = validate(ServiceModel, obj.data, obj.file)
+            svc = self._read(ServiceModel, obj, site)
             namespace, name = self._identify("Service", svc.metadata, site)
             self.services.append(service(namespace, name, svc, site))
         elif kind == "NetworkPolicy" and _accepts(version, NETWORK_POLICY_VERSIONS):
-            pol = validate(NetworkPolicyModel, obj.data, obj.file)
+            pol = self._read(NetworkPolicyModel, obj, site)
             namespace, name = self._identify("NetworkPolicy", pol.metadata, site)
             self.policies.append(network_policy(pol, namespace, name, site, self.warnings))
+        elif (info := lookup(group_of(version), kind)) is not None:
+            self.unmodelled.append(unmodelled_object(info.group, kind, info.namespaced, obj, self.default_namespace))
         else:
             label = kind if kind not in _READ_KINDS else f"{kind} ({version})"
             self.skipped[label] = self.skipped.get(label, 0) + 1
+
+    def _read(self, model: type[M], obj: RawObject, site: Site) -> M:
+        """`obj` as `model`: first every key checked against the API type, then the types of what we read."""
+        check_known_fields(obj.kind, obj.data, site, lenient=self.lenient, warnings=self.warnings)
+        return validate(model, obj.data, obj.file)
 
     def _controller(
         self, kind: str, meta: ObjectMeta, template: PodTemplateModel | None, site: Site, template_site: Site,
         spec: ControllerSpec | None,
     ) -> None:
         namespace, name = self._identify(kind, meta, site)
+        if template is not None and template.metadata is not None:
+            check_labels(template.metadata.labels, template_site.at("metadata", "labels"))
         owner = pod_owner(meta)
         groups = template_workloads(
             namespace, name, kind, template.metadata if template else None, template.spec if template else None,
@@ -99,8 +119,20 @@ class ClusterBuilder:
         owner_ref = f"{namespace}/{owner.name}[{owner.kind}]" if owner is not None and owner.kind else None
         self.workloads.add_template(groups, owner=owner_ref)
 
+    def _check_name(self, kind: str, name: str, site: Site) -> None:
+        """A name the API server refuses is an error. With --lenient it is a warning: a workload's, Service's or
+        policy's name only identifies it (a namespace's name is a label value, always checked)."""
+        try:
+            check_object_name(kind, name, site)
+        except InputError as exc:
+            if not self.lenient:
+                raise
+            self.warnings.append(f"{site.where()}: {site.field}: {exc.message}; read anyway (--lenient)")
+
     def _namespace(self, model: NamespaceModel, site: Site) -> None:
         name = self._name(model.metadata, site)
+        check_object_name("Namespace", name, site.at("metadata", "name"))
+        check_labels(model.metadata.labels, site.at("metadata", "labels"))
         self._check_duplicate("Namespace", "", name, site)
         labels = dict(model.metadata.labels or {})
         written = labels.get(NAMESPACE_NAME_LABEL)
@@ -114,6 +146,10 @@ class ClusterBuilder:
 
     def _identify(self, kind: str, meta: ObjectMeta, site: Site) -> tuple[str, str]:
         name = self._name(meta, site)
+        self._check_name(kind, name, site.at("metadata", "name"))
+        if meta.namespace:
+            check_namespace_name(meta.namespace, site.at("metadata", "namespace"))
+        check_labels(meta.labels, site.at("metadata", "labels"))
         namespace = meta.namespace or self.default_namespace
         self._check_duplicate(kind, namespace, name, site)
         self.used[namespace] = None
@@ -144,5 +180,6 @@ class ClusterBuilder:
             services=tuple(self.services),
             policies=tuple(self.policies),
             skipped_kinds=dict(self.skipped),
+            unmodelled=tuple(self.unmodelled),
             warnings=tuple(self.warnings),
         )

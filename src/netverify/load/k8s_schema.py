@@ -1,8 +1,9 @@
 """Pydantic models of the Kubernetes fields netverify reads, and nothing more.
 
-Lenient where real dumps are messy (unknown fields, status blocks, managedFields, a mistyped `containerport`),
-strict on the types of the fields we do read. Semantic checks (CIDRs, port ranges, label syntax) happen in the
-normalisers, which can name the offending field precisely.
+Strict on the types of the fields we read, as the API server decodes JSON: no coercion (`port: true` is not
+port 1, `endPort: "90"` is not 90). Other fields are ignored here: load/known_fields.py has already checked
+every key against the API types (status blocks, managedFields, annotations are real fields). Semantic checks
+(CIDRs, port ranges, label and name syntax) happen in the normalisers, which can name the offending field.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ ZeroedList = Annotated[list[T], BeforeValidator(_null_items_as_empty)]
 
 
 class K8sModel(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, strict=True)
 
 
 class OwnerReference(K8sModel):

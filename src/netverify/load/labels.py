@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from netverify.load.k8s_schema import LabelSelectorSpec
 from netverify.load.site import Site
+from netverify.model.k8s_names import is_label_value, label_key_problem
 from netverify.model.labels import EVERYTHING, LabelSelector, Requirement
-
-_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
 def label_selector(spec: LabelSelectorSpec | None, site: Site) -> LabelSelector:
@@ -36,10 +32,10 @@ def label_selector(spec: LabelSelectorSpec | None, site: Site) -> LabelSelector:
 
 
 def check_label_key(key: str, site: Site) -> None:
-    prefix, slash, name = key.rpartition("/")
-    if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+    problem = label_key_problem(key)
+    if problem == "prefix":
         raise site.error(f"{key!r} is not a valid label key: the prefix must be a DNS subdomain (e.g. example.com)")
-    if not name or len(name) > 63 or not _NAME.match(name):
+    if problem == "name":
         raise site.error(
             f"{key!r} is not a valid label key: at most 63 characters, alphanumerics, '-', '_' or '.', "
             "starting and ending with an alphanumeric"
@@ -47,7 +43,7 @@ def check_label_key(key: str, site: Site) -> None:
 
 
 def check_label_value(value: str, site: Site) -> None:
-    if value and (len(value) > 63 or not _NAME.match(value)):
+    if not is_label_value(value):
         raise site.error(
             f"{value!r} is not a valid label value: at most 63 characters, alphanumerics, '-', '_' or '.', "
             "starting and ending with an alphanumeric"

@@ -17,6 +17,9 @@ class LoadLimits:
     # Nodes reachable through aliases beyond the one written copy: "billion laughs" stops here.
     max_alias_expansion: int = 1_000_000
     max_files: int = 100_000
+    # Not a limit, but how strictly to read (it travels wherever the limits do): unknown fields are warnings
+    # instead of errors (`--lenient`, for manifests of a newer API version). Never silent.
+    lenient: bool = False
 
 
 DEFAULT_LIMITS = LoadLimits()

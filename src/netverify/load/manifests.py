@@ -35,7 +35,7 @@ def load_cluster_from_texts(
 
 
 def _load(texts: Iterable[tuple[str, str]], default_namespace: str, limits: LoadLimits) -> Cluster:
-    builder = ClusterBuilder(default_namespace)
+    builder = ClusterBuilder(default_namespace, lenient=limits.lenient)
     unread = Unread({})
     for name, text in texts:
         for obj in objects(name, read_documents(name, text, limits), unread):

@@ -41,6 +41,11 @@ def check_port_number(port: int, site: Site) -> None:
 def check_port_name(name: str, site: Site) -> None:
     if name.isdigit():
         raise site.error(f"{name!r} is a quoted number: write the port without quotes")
+    check_iana_service_name(name, site)
+
+
+def check_iana_service_name(name: str, site: Site) -> None:
+    """A port name (IANA_SVC_NAME): what containers' ports and named ports in policies must be."""
     if (
         len(name) > 15
         or not _PORT_NAME.match(name)

@@ -22,7 +22,25 @@ def validate(model: type[M], data: Any, file: str, *, context: Any = None) -> M:
 
 def error_from_pydantic(exc: ValidationError, data: Any, file: str) -> InputError:
     errors = exc.errors(include_url=False)
-    first = errors[0]
+    return _error_for(errors[0], errors, data, file)
+
+
+def errors_from_pydantic(exc: ValidationError, data: Any, file: str) -> list[tuple[Path, str, InputError]]:
+    """Every problem pydantic found as (path, pydantic error type, InputError): one per place, since the
+    members of a union report one error each at the same place."""
+    errors = exc.errors(include_url=False)
+    out: list[tuple[Path, str, InputError]] = []
+    seen: set[Path] = set()
+    for error in errors:
+        path = _real_path(data, error["loc"])
+        if path in seen:
+            continue
+        seen.add(path)
+        out.append((path, error["type"], _error_for(error, errors, data, file)))
+    return out
+
+
+def _error_for(first: Any, errors: list[Any], data: Any, file: str) -> InputError:
     path = _real_path(data, first["loc"])
     line = line_at(data, path)
     kind = first["type"]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from netverify.load.k8s_schema import ControllerSpec, ObjectMeta, OwnerReference, PodModel, PodSpecModel
 from netverify.load.pod_labels import control_plane_groups
+from netverify.load.ports import check_iana_service_name
 from netverify.load.site import Site
 from netverify.model.cluster import ContainerPort, Workload
 from netverify.model.ipblock import IPAddress
@@ -88,6 +89,8 @@ def container_ports(spec: PodSpecModel | None, site: Site, warnings: list[str]) 
                     raise here.at("containerPort").error(
                         f"port {port.containerPort} is out of range ({MIN_PORT}-{MAX_PORT})"
                     )
+                if port.name:
+                    check_iana_service_name(port.name, here.at("name"))
                 entry = ContainerPort(port.name or None, port.containerPort, Protocol(port.protocol or "TCP"))
                 if entry not in ports:
                     ports.append(entry)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from netverify.model.ipblock import IPAddress
+from netverify.model.kinds import UnmodelledObject
 from netverify.model.policy import NetworkPolicy
 from netverify.model.ports import Protocol
 from netverify.model.span import Span
@@ -63,6 +64,13 @@ class Workload:
     def ref(self) -> str:
         return f"{self.namespace}/{self.name}[{self.kind}]"
 
+    def has_pod_labels(self, labels: Mapping[str, str]) -> bool:
+        """Whether a pod with `labels` may be one of this workload's: the same keys, every known value equal
+        (a key in `unknown_labels` may have any value)."""
+        return set(labels) == set(self.labels) and all(
+            k in self.unknown_labels or labels[k] == v for k, v in self.labels.items()
+        )
+
     @property
     def display_name(self) -> str:
         """The name to show: the workload's, or, for one of several distinct pod groups, with its pods."""
@@ -105,6 +113,7 @@ class Cluster:
     policies: tuple[NetworkPolicy, ...]
     skipped_kinds: Mapping[str, int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    unmodelled: tuple[UnmodelledObject, ...] = ()  # objects of policy kinds in model/kinds.py's table
 
     @cached_property
     def policies_by_namespace(self) -> Mapping[str, tuple[NetworkPolicy, ...]]:

@@ -21,6 +21,7 @@ from netverify.findings import (
     MapNode,
     PairChange,
     PropertyResult,
+    PropertyWarning,
     ProveReport,
     WorkloadNode,
 )
@@ -92,7 +93,14 @@ def result_dict(r: PropertyResult) -> Json:
         "allow_vacuous": r.allow_vacuous,
         "fails": r.fails,
         "location": location_dict(r.span),
+        "warnings": [warning_dict(w) for w in r.warnings],
+        "caveats": list(r.caveats),
     }
+
+
+def warning_dict(w: PropertyWarning) -> Json:
+    return {"kind": w.kind, "field": w.field, "name": w.name, "suggestion": w.suggestion, "message": w.message,
+            "location": location_dict(w.span)}
 
 
 def prove_dict(report: ProveReport) -> Json:
@@ -120,7 +128,8 @@ def connection_dict(c: Connection) -> Json:
 
 
 def map_dict(cmap: ConnectivityMap) -> Json:
-    return {"connections": [connection_dict(c) for c in cmap.connections], "notes": list(cmap.notes)}
+    return {"connections": [connection_dict(c) for c in cmap.connections], "notes": list(cmap.notes),
+            "unknown_reason": cmap.unknown_reason, "caveats": list(cmap.caveats)}
 
 
 def explain_dict(e: Explanation) -> Json:
@@ -133,6 +142,9 @@ def explain_dict(e: Explanation) -> Json:
         "egress": side_dict(e.egress),
         "ingress": side_dict(e.ingress),
         "notes": list(e.notes),
+        "unknown_reason": e.unknown_reason,
+        "caveats": list(e.caveats),
+        "depends_on_address": list(e.depends_on_address),
     }
 
 
@@ -172,6 +184,8 @@ def diff_dict(d: DiffReport) -> Json:
         "changes": [change_dict(c) for c in d.changes],
         "added_classes": [added_class_dict(a) for a in d.added_classes],
         "notes": list(d.notes),
+        "unknown_reason": d.unknown_reason,
+        "caveats": list(d.caveats),
     }
 
 

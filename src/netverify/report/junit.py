@@ -3,14 +3,39 @@
 A violated or non-allowed vacuous property is a <failure>; unknown is an <error> (it fails closed);
 an allowed vacuous property is <skipped>. For diff, newly allowed connections fail and newly blocked
 ones pass with the details in <system-out> (blocking more is rarely what a gate is for).
+
+XML 1.0 cannot carry most control characters, lone surrogates or U+FFFE/U+FFFF at all (not even as
+character references), and a name or message may hold them: they are written as visible escapes
+(`\\x01`, `\\ud800`) so the document stays well-formed and the reader still sees what was there.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from netverify.findings import DiffReport, PropertyResult, ProveReport
 from netverify.report import words
+
+# Tab, newline and carriage return are XML characters; DEL is one too, but invisible and "discouraged".
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def _visible(text: str) -> str:
+    def escape(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return _NOT_XML.sub(escape, text)
+
+
+def _make_well_formed(root: ET.Element) -> None:
+    for el in root.iter():
+        if el.text:
+            el.text = _visible(el.text)
+        if el.tail:
+            el.tail = _visible(el.tail)
+        for key, value in list(el.attrib.items()):
+            el.set(key, _visible(value))
 
 
 def _text(lines: list[str]) -> str:
@@ -26,7 +51,9 @@ def _property_case(suite: ET.Element, classname: str, r: PropertyResult) -> str 
     case.set("file", r.span.file)
     if r.span.line:
         case.set("line", str(r.span.line))
-    body = _text([f"{r.name}: {r.status} (expect {r.expect}, scope {r.scope}) at {r.span}", *words.property_body(r)])
+    body = _text([f"{r.name}: {r.status} (expect {r.expect}, scope {r.scope}) at {r.span}", *words.property_body(r),
+                  *words.warning_lines(r)])
+    _caveat_properties(case, r.caveats)
     if r.status == "unknown":
         ET.SubElement(case, "error", {"type": "unknown", "message": r.reason or "unknown"}).text = body
         return "errors"
@@ -37,9 +64,17 @@ def _property_case(suite: ET.Element, classname: str, r: PropertyResult) -> str 
     if r.status == "vacuous":
         ET.SubElement(case, "skipped", {"message": "vacuous (allowed by the property)"})
         return "skipped"
-    if r.witness is not None:
+    if r.witness is not None or r.warnings or r.caveats:  # a passing case still shows its typos and caveats
         ET.SubElement(case, "system-out").text = body
     return None
+
+
+def _caveat_properties(parent: ET.Element, caveats: tuple[str, ...]) -> None:
+    """Accepted risks as <properties> (CI dashboards show them; the body repeats them in words)."""
+    if caveats:
+        props = ET.SubElement(parent, "properties")
+        for c in caveats:
+            ET.SubElement(props, "property", {"name": "caveat", "value": c})
 
 
 def _document(suite: ET.Element, counts: dict[str, int], tests: int, seconds: float) -> str:
@@ -47,6 +82,7 @@ def _document(suite: ET.Element, counts: dict[str, int], tests: int, seconds: fl
     suite.attrib.update(attrs)
     root = ET.Element("testsuites", {"name": "netverify", **attrs})
     root.append(suite)
+    _make_well_formed(root)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -64,8 +100,14 @@ def render_prove(report: ProveReport, *, color: bool = False) -> str:
 
 def render_diff(d: DiffReport, *, color: bool = False) -> str:
     suite = ET.Element("testsuite", {"name": f"netverify diff {d.base} {d.head}"})
+    _caveat_properties(suite, d.caveats)
     counts = {"failures": 0, "errors": 0, "skipped": 0}
     tests = 0
+    if d.unknown_reason:
+        tests += 1
+        case = _case(suite, "netverify.diff", "policy kinds not modelled")
+        ET.SubElement(case, "error", {"type": "unknown", "message": d.unknown_reason})
+        counts["errors"] += 1
     for c in d.changes:
         tests += 1
         case = _case(suite, "netverify.diff.pair", words.change_title(c))

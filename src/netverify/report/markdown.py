@@ -51,6 +51,18 @@ def _notes(notes: tuple[str, ...]) -> list[str]:
     return ["", *[f"> note: {_html(n)}" for n in notes]]
 
 
+def _trust(unknown_reason: str | None, caveats: tuple[str, ...]) -> list[str]:
+    """Whether a map/explain/diff result can be trusted, right under its heading."""
+    lines = [f"> **{_ICON['unknown']} unknown (fails closed):** {_html(unknown_reason)}"] if unknown_reason else []
+    lines += [f"> caveat: {_html(c)}" for c in caveats]
+    return ["", *lines] if lines else []
+
+
+def _caveats(report: ProveReport) -> list[str]:
+    lines = [f"> caveat ({code(r.name)}): {_html(c)}" for r in report.results for c in r.caveats]
+    return ["", *lines] if lines else []
+
+
 def _witness_block(c: ConnectionWitness) -> list[str]:
     block = _fence([words.connection_headline(c), *words.connection_lines(c)])
     if c.pod_manifests.strip():
@@ -81,6 +93,7 @@ def render_prove(report: ProveReport, *, color: bool = False) -> str:
                 f"| {code(r.name)} | {_ICON[r.status]} {cell(words.status_word(r).lower())} | {r.expect} "
                 f"| {r.scope} | {cell(why)} |"
             )
+    out += _warnings(report)
     for r in attention:
         body = _property_details(r)
         if body:
@@ -89,8 +102,17 @@ def render_prove(report: ProveReport, *, color: bool = False) -> str:
     if proven:
         out += ["", *_details(f"proven ({len(proven)})", [f"- {code(r.name)} — {r.expect}, scope {r.scope}"
                                                            for r in proven])]
+    out += _caveats(report)
     out += _notes(report.notes)
     return "\n".join(out) + "\n"
+
+
+def _warnings(report: ProveReport) -> list[str]:
+    """Probable typos in the properties, whatever the verdict: a proven property about a misspelt label is
+    proven about the wrong pods."""
+    lines = [f"- {_ICON['vacuous']} {code(r.name)}: {_html(w.message)} (`{w.span}`)"
+             for r in report.results for w in r.warnings]
+    return ["", "**Warnings** (probable typos in the properties):", "", *lines] if lines else []
 
 
 def _property_details(r: PropertyResult) -> list[str]:
@@ -111,6 +133,7 @@ def _property_details(r: PropertyResult) -> list[str]:
 def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
     n = len(cmap.connections)
     out = [f"### netverify map: {n} pair{'' if n == 1 else 's'} with allowed connections"]
+    out += _trust(cmap.unknown_reason, cmap.caveats)
     if cmap.connections:
         out += ["", "| from | to | allowed |", "| --- | --- | --- |"]
         out += [f"| {code(c.src.label)} | {code(c.dst.label)} | {cell(words.ports_text(c.protocols))} |"
@@ -121,16 +144,19 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
 
 def render_explain(e: Explanation, *, color: bool = False) -> str:
     verdict = "✅ allowed" if e.allowed else "❌ blocked"
-    out = [f"### {code(e.src)} → {code(e.dst)} on {e.protocol}/{e.port}: {verdict}", "",
-           "| side | decision |", "| --- | --- |"]
+    if e.depends_on_address:
+        verdict = f"❔ depends on the pod addresses (this pair: {verdict})"
+    out = [f"### {code(e.src)} → {code(e.dst)} on {e.protocol}/{e.port}: {verdict}",
+           *_trust(e.unknown_reason, e.caveats), "", "| side | decision |", "| --- | --- |"]
     for name, side in (("egress", e.egress), ("ingress", e.ingress)):
         out.append(f"| {name} | {cell('; '.join(words.side_lines(side)))} |")
+    out += [f"| address | {cell(line)} |" for line in e.depends_on_address]
     out += _notes(e.notes)
     return "\n".join(out) + "\n"
 
 
 def render_diff(d: DiffReport, *, color: bool = False) -> str:
-    if d.symbolic_status == "unknown":
+    if d.symbolic_status == "unknown" or d.unknown_reason:
         icon = _ICON["unknown"]
     elif d.has_added:
         icon = "⚠️"
@@ -139,6 +165,7 @@ def render_diff(d: DiffReport, *, color: bool = False) -> str:
     else:
         icon = "✅"
     out = [f"### {icon} netverify diff {code(d.base)} → {code(d.head)}: {cell(words.diff_summary(d))}"]
+    out += _trust(d.unknown_reason, d.caveats)
     if d.changes:
         out += ["", "| from | to | newly allowed | newly blocked | rules |", "| --- | --- | --- | --- | --- |"]
         for c in d.changes:

@@ -31,6 +31,10 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
      "error"),
     ("NV101", "connection-added", "The change allows connections that were blocked before.", "warning"),
     ("NV102", "connection-removed", "The change blocks connections that were allowed before.", "note"),
+    ("NV201", "property-unknown-name", "A property names a label or namespace that nothing in the manifests "
+     "carries or mentions (probably a typo); the verdict is about what is written.", "warning"),
+    ("NV004", "result-unknown", "A policy kind netverify does not model could change this result; treat as failed.",
+     "error"),
 )
 _RULE_INDEX = {rule_id: i for i, (rule_id, *_rest) in enumerate(RULES)}
 _STATUS_RULE = {"violated": "NV001", "vacuous": "NV002", "unknown": "NV003"}
@@ -115,9 +119,17 @@ def _property_result(r: PropertyResult) -> Json:
         text += f". {r.reason}"
     spans = [ref.span for ref in _responsible(r)] + [r.span]
     out = _result(rule_id, text, spans, f"property:{r.name}")
+    if r.caveats:
+        out["properties"] = {"caveats": list(r.caveats)}
     if r.status == "vacuous" and r.allow_vacuous:
         out["level"] = "note"  # the property says vacuity is fine: keep it visible, not failing
     return out
+
+
+def _warning_results(r: PropertyResult) -> list[Json]:
+    """One NV201 result per probable typo, at the endpoint where the property writes it."""
+    return [_result("NV201", f"{r.name}: {w.message}", [w.span, r.span], f"warning:{r.name}:{w.field}:{w.name}")
+            for w in r.warnings]
 
 
 def _change_results(c: PairChange) -> list[Json]:
@@ -138,7 +150,7 @@ def _class_result(a: AddedClass) -> Json:
     return _result("NV101", text, [r.span for r in a.opened_by], f"class:{a.summary}")
 
 
-def _log(results: list[Json], notes: tuple[str, ...]) -> Json:
+def _log(results: list[Json], notes: tuple[str, ...], caveats: tuple[str, ...] = ()) -> Json:
     driver: Json = {
         "name": "netverify",
         "version": __version__,
@@ -153,8 +165,10 @@ def _log(results: list[Json], notes: tuple[str, ...]) -> Json:
         ],
     }
     invocation: Json = {"executionSuccessful": True}
-    if notes:
-        invocation["toolExecutionNotifications"] = [{"message": {"text": n}, "level": "note"} for n in notes]
+    notifications = [{"message": {"text": c}, "level": "warning"} for c in caveats]
+    notifications += [{"message": {"text": n}, "level": "note"} for n in notes]
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     run = {"tool": {"driver": driver}, "invocations": [invocation], "results": results}
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
@@ -165,13 +179,17 @@ def _dump(log: Json) -> str:
 
 def render_prove(report: ProveReport, *, color: bool = False) -> str:
     results = [_property_result(r) for r in report.results if r.status in _STATUS_RULE]
-    return _dump(_log(results, report.notes))
+    results += [res for r in report.results for res in _warning_results(r)]
+    caveats = tuple(f"{r.name}: caveat: {c}" for r in report.results for c in r.caveats)
+    return _dump(_log(results, report.notes, caveats))
 
 
 def render_diff(d: DiffReport, *, color: bool = False) -> str:
     results = [res for c in d.changes for res in _change_results(c)]
     results += [_class_result(a) for a in d.added_classes]
+    if d.unknown_reason:
+        results.append(_result("NV004", f"Diff result unknown: {d.unknown_reason}", [], "diff:unknown"))
     notes = d.notes
     if d.symbolic_status in words.SYMBOLIC_NOTE:
         notes = (*notes, words.SYMBOLIC_NOTE[d.symbolic_status])
-    return _dump(_log(results, notes))
+    return _dump(_log(results, notes, tuple(f"caveat: {c}" for c in d.caveats)))

@@ -51,6 +51,12 @@ def _property(console: Console, r: PropertyResult) -> None:
     console.print(head)
     for line in words.property_body(r):
         console.print(Text("    " + line))
+    _warnings(console, r)
+
+
+def _warnings(console: Console, r: PropertyResult) -> None:
+    for line in words.warning_lines(r):
+        console.print(Text("    " + line, style="yellow"))
 
 
 def render_prove(report: ProveReport, *, color: bool = False) -> str:
@@ -68,8 +74,14 @@ def render_prove(report: ProveReport, *, color: bool = False) -> str:
     return _finish(console)
 
 
+def _trust(console: Console, unknown_reason: str | None, caveats: tuple[str, ...]) -> None:
+    for line in words.trust_lines(unknown_reason, caveats):
+        console.print(Text(line, style=_STATUS_STYLE["unknown"] if line.startswith("UNKNOWN") else "yellow"))
+
+
 def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
     console = _console(color)
+    _trust(console, cmap.unknown_reason, cmap.caveats)
     if not cmap.connections:
         console.print(Text("no connections allowed"))
         return _finish(console)
@@ -87,8 +99,13 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
 
 def render_explain(e: Explanation, *, color: bool = False) -> str:
     console = _console(color)
+    _trust(console, e.unknown_reason, e.caveats)
     head = Text(f"{e.src} -> {e.dst} on {e.protocol}/{e.port}: ")
-    head.append("ALLOWED" if e.allowed else "BLOCKED", style="bold green" if e.allowed else "bold red")
+    if e.depends_on_address:
+        head.append("DEPENDS ON THE POD ADDRESSES", style="bold yellow")
+        head.append(f" (this pair: {'ALLOWED' if e.allowed else 'BLOCKED'})")
+    else:
+        head.append("ALLOWED" if e.allowed else "BLOCKED", style="bold green" if e.allowed else "bold red")
     console.print(head)
     for name, side in (("egress", e.egress), ("ingress", e.ingress)):
         first, *rest = words.side_lines(side)
@@ -98,11 +115,14 @@ def render_explain(e: Explanation, *, color: bool = False) -> str:
         console.print(line)
         for more in rest:
             console.print(Text(f"  {'':<9}{more}"))
+    for line in e.depends_on_address:
+        console.print(Text(f"  {'address':<9}{line}"))
     return _finish(console)
 
 
 def render_diff(d: DiffReport, *, color: bool = False) -> str:
     console = _console(color)
+    _trust(console, d.unknown_reason, d.caveats)
     console.print(Text(f"{d.base} -> {d.head}: {words.diff_summary(d)}", style="bold" if d.has_changed else ""))
     for c in d.changes:
         console.print()

@@ -53,6 +53,13 @@ def endpoint_short(e: EndpointWitness) -> str:
     return f"new pod {labels_text(e.labels)} in {e.namespace}"
 
 
+def dst_short(c: ConnectionWitness) -> str:
+    """The destination; two replicas of one controller are two pods, so the second is "another replica"."""
+    if c.dst.workload and c.dst.workload == c.src.workload:
+        return f"another replica of {c.dst.workload}"
+    return endpoint_short(c.dst)
+
+
 def endpoint_detail(e: EndpointWitness) -> str:
     """The facts that make this endpoint match (or not): namespace, its labels, pod labels, IP, ports."""
     if e.namespace is None:
@@ -86,7 +93,7 @@ def side_lines(side: SideVerdict) -> list[str]:
 
 def connection_headline(c: ConnectionWitness) -> str:
     verdict = "allowed" if c.allowed else "blocked"
-    return f"{endpoint_short(c.src)} -> {endpoint_short(c.dst)} on {c.protocol}/{c.port}: {verdict}"
+    return f"{endpoint_short(c.src)} -> {dst_short(c)} on {c.protocol}/{c.port}: {verdict}"
 
 
 def connection_lines(c: ConnectionWitness) -> list[str]:
@@ -94,7 +101,7 @@ def connection_lines(c: ConnectionWitness) -> list[str]:
     lines = [
         f"src      {endpoint_short(c.src)}",
         f"           {endpoint_detail(c.src)}",
-        f"dst      {endpoint_short(c.dst)}",
+        f"dst      {dst_short(c)}",
         f"           {endpoint_detail(c.dst)}",
         f"port     {c.protocol}/{c.port}",
     ]
@@ -141,7 +148,21 @@ def property_body(r: PropertyResult) -> list[str]:
     if title and shown is not None:
         lines.append(title)
         lines.extend("  " + line for line in connection_lines(shown))
+    lines.extend(caveat_lines(r.caveats))
     return lines
+
+
+def warning_lines(r: PropertyResult) -> list[str]:
+    """One line per probable typo in the property (analyses/property_lint.py), with where it is written."""
+    return [f"warning: {w.message} ({w.span})" for w in r.warnings]
+def caveat_lines(caveats: tuple[str, ...]) -> list[str]:
+    return [f"caveat: {c}" for c in caveats]
+
+
+def trust_lines(unknown_reason: str | None, caveats: tuple[str, ...]) -> list[str]:
+    """For map, explain and diff: whether the result can be trusted (UNKNOWN, exit 3) and what it stands on."""
+    lines = [f"UNKNOWN: this result may be wrong: {unknown_reason}"] if unknown_reason else []
+    return lines + caveat_lines(caveats)
 
 
 def prove_summary(report: ProveReport) -> str:

@@ -14,10 +14,12 @@ from typing import Literal
 
 import z3
 
+from netverify.eval.addresses import families_in_use
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
 from netverify.model.labels import LabelSelector
 from netverify.model.policy import Direction
 from netverify.model.verdict import RuleRef
+from netverify.smt.addresses import ReplicaAddresses
 from netverify.smt.endpoints import EndpointEncoder
 from netverify.smt.peers import PeerEncoder
 from netverify.smt.policies import SideEncoder
@@ -30,8 +32,10 @@ from netverify.smt.symbols import (
     SymbolicExternal,
     SymbolicIP,
     SymbolicPod,
+    carried_invalid_labels,
     new_pod,
     pod_domain,
+    port_slots,
 )
 from netverify.smt.universe import LabelUniverse
 
@@ -100,6 +104,7 @@ class DiffProblem:
         self.session = session
         self.shape = shape
         self.cluster = head
+        self.base_workloads = base.workloads
         names = tuple(sorted(set(NamespaceTable.of(base).names) | set(NamespaceTable.of(head).names)))
         self.table = NamespaceTable(names, tuple(dict(head.namespace_labels(n)) for n in names))
         self.base_table = NamespaceTable(names, tuple(dict(base.namespace_labels(n)) for n in names))
@@ -112,11 +117,14 @@ class DiffProblem:
             peer.ip_block is not None
             for c in (base, head) for p in c.policies for r in (*p.ingress, *p.egress) for peer in r.peers
         )
+        self.addresses = (ReplicaAddresses(session, families_in_use([base, head]))
+                          if ipblock_matches_pods else None)
         port_names = _port_names(base, head)
         self.src = self._endpoint("src", external=shape == "ip-pod", port_names=port_names)
         self.dst = self._endpoint("dst", external=shape == "pod-ip", port_names=port_names)
         self.conn = SymbolicConnection(session.int("conn.protocol"), session.int("conn.port"))
         session.add(*self.conn.domain())
+        session.add(self.src.ip.same_family(self.dst.ip))
         self._same_fresh_namespace()
         self.head = _Version(session, head, self.table, ipblock_matches_pods)
         self.base = _Version(session, base, self.base_table, ipblock_matches_pods)
@@ -131,7 +139,7 @@ class DiffProblem:
         """Guards for readable witnesses: pods of HEAD's workloads first, then pods in existing namespaces."""
         s = self.session
         pods = [ep for ep in (self.src, self.dst) if isinstance(ep, SymbolicPod)]
-        endpoints = EndpointEncoder(s, self.table, self.head.selectors)
+        endpoints = EndpointEncoder(s, self.table, self.head.selectors, self.addresses)
         candidates = self._workload_candidates()
         self.has_workload_preference = bool(candidates)
         for pod in pods:
@@ -155,7 +163,7 @@ class DiffProblem:
         for i, w in enumerate(self.cluster.workloads):
             ports = tuple(sorted((c.name, c.port, str(c.protocol)) for c in w.ports if c.name))
             signature = (w.namespace, tuple(sorted(self.universe.project(w.labels).items())), ports,
-                         w.ips if self.ip_matters else ())
+                         w.ips if self.addresses is not None else ())
             seen.setdefault(signature, (i, w))
         return list(seen.values()) if len(seen) <= MAX_WORKLOAD_CANDIDATES else []
 
@@ -165,12 +173,13 @@ class DiffProblem:
             ep = SymbolicExternal(role, SymbolicIP(s, role))
             s.add(ep.ip.present)
             return ep
-        pod = new_pod(s, role, self.universe, port_names)
+        pod = new_pod(s, role, self.universe, port_names, port_slots(port_names, self.cluster.workloads))
         pod.namespaces = frozenset(self.table.names)
         pod.may_be_fresh = True
-        s.add(*pod_domain(pod, self.table, self.universe))
-        if not self.ip_matters:
-            s.add(pod.ip.equals(None))
+        carried = carried_invalid_labels(self.universe, (*self.base_workloads, *self.cluster.workloads))
+        s.add(*pod_domain(pod, self.table, self.universe, carried))
+        # With the flag every pod has an address of a family in use; without, none is modelled.
+        s.add(pod.ip.equals(None) if self.addresses is None else self.addresses.pod(pod.ip))
         return pod
 
     def _same_fresh_namespace(self) -> None:

@@ -5,17 +5,20 @@ from __future__ import annotations
 import z3
 
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Workload
+from netverify.smt.addresses import ReplicaAddresses
 from netverify.smt.resolve import ResolvedEndpoint
 from netverify.smt.selectors import SelectorEncoder
 from netverify.smt.session import SolverSession
-from netverify.smt.symbols import NamespaceTable, SymbolicEndpoint, SymbolicPod, protocol_index
+from netverify.smt.symbols import NamespaceTable, SymbolicEndpoint, SymbolicPod, named_entries
 
 
 class EndpointEncoder:
-    def __init__(self, session: SolverSession, table: NamespaceTable, selectors: SelectorEncoder) -> None:
+    def __init__(self, session: SolverSession, table: NamespaceTable, selectors: SelectorEncoder,
+                 addresses: ReplicaAddresses | None = None) -> None:
         self.session = session
         self.table = table
         self.selectors = selectors
+        self.addresses = addresses  # None: pod addresses are not modelled (no --ipblock-matches-pods)
 
     def in_allowed_namespace(self, pod: SymbolicPod) -> z3.BoolRef:
         choices = [pod.ns == i for i, n in enumerate(self.table.names) if n in pod.namespaces]
@@ -50,17 +53,20 @@ class EndpointEncoder:
             return self.session.false()
         s = self.session
         parts = [s.eq(pod.ns, index), pod.labels.equals(workload.labels, workload.unknown_labels)]
-        for name, vars_ in pod.named_ports.items():
-            cp = next((c for c in workload.ports if c.name == name), None)
-            if cp is None:
-                parts.append(s.not_(vars_.has))
-            else:
-                parts += [vars_.has, s.eq(vars_.number, cp.port), s.eq(vars_.protocol, protocol_index(cp.protocol))]
-        if ip_matters:
-            if workload.ips:
-                parts.append(self.session.or_(pod.ip.equals(ip) for ip in workload.ips))
-            else:
-                parts.append(pod.ip.equals(None))
+        for name, slots in pod.named_ports.items():
+            # Exactly the workload's ports of that name, one per slot, the other slots empty.
+            entries = named_entries(workload, name)
+            if len(entries) > len(slots):
+                raise AssertionError(f"{workload.ref}: {len(entries)} ports named {name!r}, {len(slots)} slots")
+            for i, vars_ in enumerate(slots):
+                if i < len(entries):
+                    number, protocol = entries[i]
+                    parts += [vars_.has, s.eq(vars_.number, number), s.eq(vars_.protocol, protocol)]
+                else:
+                    parts.append(s.not_(vars_.has))
+        if self.addresses is not None:
+            # One of its known IPs, else any address of the families in use (never "no address").
+            parts.append(self.addresses.replica(pod.ip, workload))
         return self.session.and_(parts)
 
     def existing_choice(

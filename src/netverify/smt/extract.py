@@ -73,11 +73,11 @@ def _endpoint(
             w.namespace, dict(problem.cluster.namespace_labels(w.namespace)), dict(w.labels), tuple(w.ports),
             ip, w,
         ), True
-    ports = tuple(
+    ports = tuple(dict.fromkeys(  # every slot in use, each (name, number, protocol) once
         ContainerPort(name, _int(model, v.number), PROTOCOLS[_int(model, v.protocol)])
-        for name, v in sorted(ep.named_ports.items())
+        for name, slots in sorted(ep.named_ports.items()) for v in slots
         if z3.is_true(model.eval(v.has, model_completion=True))
-    )
+    ))
     labels = ep.labels.read(model)
     ns_index = _int(model, ep.ns)
     if ns_index < problem.table.fresh_index:

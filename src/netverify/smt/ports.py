@@ -18,10 +18,11 @@ def port_match(session: SolverSession, entry: PortMatch, conn: SymbolicConnectio
         # A named port resolves on the destination pod: name and protocol must both match there.
         if dst.is_external:
             return session.false()
-        vars_ = dst.named_ports.get(entry.port)
-        if vars_ is None:
-            return session.false()
-        return session.and_([same_protocol, vars_.has, session.eq(vars_.protocol, proto), conn.port == vars_.number])
+        # Any of the pod's ports of that name will do (two containers may use one name).
+        return session.and_([same_protocol, session.or_(
+            session.and_([v.has, session.eq(v.protocol, proto), conn.port == v.number])
+            for v in dst.named_ports.get(entry.port, ())
+        )])
     if entry.end_port is not None:
         return session.and_([same_protocol, conn.port >= entry.port, conn.port <= entry.end_port])
     return session.and_([same_protocol, session.eq(conn.port, entry.port)])

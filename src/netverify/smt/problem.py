@@ -7,13 +7,16 @@ readable counterexamples: pods of existing workloads first, then pods in existin
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Literal
 
 import z3
 
+from netverify.eval.addresses import families_in_use
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
 from netverify.model.labels import LabelSelector
+from netverify.smt.addresses import ReplicaAddresses
 from netverify.smt.endpoints import EndpointEncoder
 from netverify.smt.peers import PeerEncoder
 from netverify.smt.policies import SideEncoder
@@ -28,14 +31,33 @@ from netverify.smt.symbols import (
     SymbolicExternal,
     SymbolicIP,
     SymbolicPod,
+    carried_invalid_labels,
+    named_entries,
     new_pod,
     pod_domain,
+    port_slots,
+    protocol_index,
 )
 from netverify.smt.universe import LabelUniverse
 
 Scope = Literal["any", "existing"]
 
+# Addresses no reader takes for an ordinary host (this network, loopback, link-local, multicast and reserved).
+_SPECIAL_V4 = ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3")
+_SPECIAL_V6 = ("::/127", "fe80::/10", "ff00::/8")
+
+
+def _in_network(bits: z3.BitVecRef, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> z3.BoolRef:
+    width = bits.size()
+    return z3.Extract(width - 1, width - net.prefixlen, bits) == int(net.network_address) >> (width - net.prefixlen)
+
+
 MAX_PREFERRED_GROUPS = 200  # beyond this many distinct existing workloads, scope any does not prefer them
+
+
+def _families(w: Workload) -> tuple[int, ...]:
+    """What of a workload's IPs matters when no ipBlock can match its pods: the families (a connection needs one)."""
+    return tuple(sorted({ip.version for ip in w.ips}))
 
 
 @dataclass(frozen=True)
@@ -81,18 +103,23 @@ class ConnectionProblem:
         self.src = self._endpoint("src", src, src_ns, self.port_names)
         self.dst = self._endpoint("dst", dst, dst_ns, self.port_names)
         self.conn = SymbolicConnection(session.int("conn.protocol"), session.int("conn.port"))
-        self.endpoints = EndpointEncoder(session, self.table, self.selectors)
+        blocks = [spec.ip_block for spec in (src, dst) if spec.is_external and spec.ip_block is not None]
+        self.addresses = (ReplicaAddresses(session, families_in_use([cluster], blocks))
+                          if ipblock_matches_pods else None)
+        self.endpoints = EndpointEncoder(session, self.table, self.selectors, self.addresses)
         self.peers = PeerEncoder(session, self.selectors, ipblock_matches_pods=ipblock_matches_pods)
         self.sides = SideEncoder(session, cluster, self.table, self.selectors, self.peers)
 
         session.add(*self.conn.domain())
         for ep in (self.src, self.dst):
             if isinstance(ep, SymbolicPod):
-                session.add(*pod_domain(ep, self.table, self.universe))
-                if not self._pod_ip_matters():
-                    session.add(ep.ip.equals(None))
+                carried = carried_invalid_labels(self.universe, (w for _, w in self.candidates[ep.role].items))
+                session.add(*pod_domain(ep, self.table, self.universe, carried))
+                # With the flag every pod has an address (one of a family in use); without, none is modelled.
+                session.add(ep.ip.equals(None) if self.addresses is None else self.addresses.pod(ep.ip))
             else:
                 session.add(ep.ip.present)
+        session.add(self.src.ip.same_family(self.dst.ip))
         self.fits_src = self.endpoints.fits(src, self.src)
         self.fits_dst = self.endpoints.fits(dst, self.dst)
         self.fits_ports = ports_match(session, ports.entries, self.conn, self.dst)
@@ -100,7 +127,10 @@ class ConnectionProblem:
             self.fits_ports = session.false()
         self.prefer_workloads = session.guard("workloads")
         self.prefer_namespaces = session.guard("namespaces")
+        self.prefer_served_port = session.guard("served-port")
+        self.prefer_ordinary_ips = session.guard("ordinary-ips")
         self._add_existing_choice()
+        self._add_ordinary_ips()
         self._add_same_fresh_namespace()
         self._allowed: z3.BoolRef | None = None
 
@@ -156,7 +186,9 @@ class ConnectionProblem:
     ) -> SymbolicEndpoint:
         if spec.is_external:
             return SymbolicExternal(role, SymbolicIP(self.session, role), spec.ip_block)
-        pod = new_pod(self.session, role, self.universe, port_names)
+        # Slots for every pod the endpoint may be a replica of (a pinned workload is its own candidate).
+        slots = port_slots(port_names, (w for _, w in self.candidates[role].items))
+        pod = new_pod(self.session, role, self.universe, port_names, slots)
         pod.namespaces = namespaces
         pod.may_be_fresh = self._may_be_fresh(spec)
         if pod.may_be_fresh and spec.namespace is not None:
@@ -175,10 +207,11 @@ class ConnectionProblem:
         labels projected on the universe, named ports, addresses when they matter), with the group size."""
         groups: dict[tuple, list[tuple[int, Workload]]] = {}
         for i, w in candidates.items:
-            ports = tuple((n, next(((c.port, str(c.protocol)) for c in w.ports if c.name == n), None)) for n in self.port_names)
+            ports = tuple((n, named_entries(w, n)) for n in self.port_names)  # every port of each name
+            ips = w.ips if ip_matters else _families(w) if self.ipblock_matches_pods else ()
             # A label whose value only the cluster knows is one free value per workload entry: never shared.
             own = i if any(k in self.universe.keys for k in w.unknown_labels) else None
-            key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, w.ips if ip_matters else (), own)
+            key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, ips, own)
             groups.setdefault(key, []).append((i, w))
         # A controller's replicas can talk to each other; a bare Pod is alone: prefer showing a controller.
         return [(*min(members, key=lambda m: m[1].kind == "Pod"), len(members)) for members in groups.values()]
@@ -209,6 +242,13 @@ class ConnectionProblem:
                 if ip_matters:
                     s.add(z3.Implies(pod.workload == -1, pod.ip.present))
             s.add(z3.Implies(self.prefer_namespaces, pod.ns < self.table.fresh_index))
+        if isinstance(self.dst, SymbolicPod):
+            # A readable witness uses a port the destination declares; a workload declaring none serves any.
+            s.add(z3.Implies(self.prefer_served_port, s.and_(
+                z3.Implies(s.eq(self.dst.workload, i), s.or_(
+                    s.and_([s.eq(self.conn.protocol, protocol_index(c.protocol)), s.eq(self.conn.port, c.port)])
+                    for c in w.ports))
+                for i, w, _ in classes["dst"] if w.ports)))
         self.distinct_pods = s.true()
         if len(pods) == 2:
             self._same_unknown_values(classes)
@@ -229,6 +269,26 @@ class ConnectionProblem:
             if i in dst and keys:
                 same = [self.src.labels.val[k] == self.dst.labels.val[k] for k in keys]
                 self.session.add(z3.Implies(z3.And(self.src.workload == i, self.dst.workload == i), z3.And(same)))
+
+    def _add_ordinary_ips(self) -> None:
+        """Prefer an outside address a reader takes for a host: not 0.0.0.0/8, loopback, link-local, multicast
+        or reserved, not ending in .0 or .255, not a block's network or broadcast address."""
+        nets = [peer.ip_block for p in self.policies for r in (*p.ingress, *p.egress) for peer in r.peers
+                if peer.ip_block is not None]
+        for ep in (self.src, self.dst):
+            if not isinstance(ep, SymbolicExternal):
+                continue
+            blocks = [ep.block, *nets] if ep.block is not None else nets
+            bits = ep.ip.bits4
+            avoid = [_in_network(bits, ipaddress.ip_network(n)) for n in _SPECIAL_V4]
+            avoid += [z3.Extract(7, 0, bits) == 0, z3.Extract(7, 0, bits) == 255]
+            for b in blocks:
+                for net in (b.cidr, *b.excepts):
+                    if net.version == 4 and net.num_addresses > 2:
+                        avoid += [bits == int(net.network_address), bits == int(net.broadcast_address)]
+            v4 = z3.And(z3.Not(ep.ip.v6), z3.Not(z3.Or(avoid)))
+            v6 = z3.And(ep.ip.v6, z3.Not(z3.Or([_in_network(ep.ip.bits6, ipaddress.ip_network(n)) for n in _SPECIAL_V6])))
+            self.session.add(z3.Implies(self.prefer_ordinary_ips, z3.Or(v4, v6)))
 
     def _add_same_fresh_namespace(self) -> None:
         """Two pods in the same not-yet-created namespace (same name) see the same namespace labels."""

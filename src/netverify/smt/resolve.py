@@ -74,7 +74,7 @@ class ResolvedEndpoint:
             return False
         if self.workload is not None:
             return any(
-                endpoint.namespace == w.namespace and dict(endpoint.labels) == dict(w.labels)
+                endpoint.namespace == w.namespace and w.has_pod_labels(endpoint.labels)
                 and set(endpoint.ports) == set(w.ports)
                 for w in self.workload_entries
             )

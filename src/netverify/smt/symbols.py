@@ -8,12 +8,13 @@ only when ipBlocks can match pods, an address. An external endpoint is only an a
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import z3
 
-from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster
+from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
+from netverify.model.k8s_names import is_label_key, is_label_value, is_namespace_name
 from netverify.model.ipblock import IPAddress, IPBlock
 from netverify.model.ports import PROTOCOLS, Protocol
 from netverify.smt.session import SolverSession
@@ -61,8 +62,17 @@ class SymbolicLabels:
         self.has = {k: session.bool(f"{prefix}.has[{k}]") for k in universe.keys}
         self.val = {k: session.int(f"{prefix}.val[{k}]") for k in universe.keys}
 
-    def domain(self) -> list[z3.BoolRef]:
-        return [z3.And(v >= 0, v <= self.universe.keys[k].fresh_index) for k, v in self.val.items()]
+    def domain(self, carried: Mapping[str, frozenset[str]] | None = None) -> list[z3.BoolRef]:
+        """Values in range, and no key or value the API server would reject (a selector may name one; no
+        pod can carry it) unless `carried`: invalid values an object read from the manifests does carry."""
+        out = [z3.And(v >= 0, v <= self.universe.keys[k].fresh_index) for k, v in self.val.items()]
+        for key, kv in self.universe.keys.items():
+            allowed = (carried or {}).get(key, frozenset())
+            if not is_label_key(key) and not allowed:
+                out.append(z3.Not(self.has[key]))
+                continue
+            out += [self.val[key] != i for i, v in enumerate(kv.values) if not is_label_value(v) and v not in allowed]
+        return out
 
     def equals(self, labels: Mapping[str, str], free: frozenset[str] = frozenset()) -> z3.BoolRef:
         """Exactly `labels` (on the universe); a key in `free` is present with any value (one the cluster knows)."""
@@ -117,6 +127,18 @@ class SymbolicIP:
             return z3.And(self.present, z3.Not(self.v6), self.bits4 == int(ip))
         return z3.And(self.present, self.v6, self.bits6 == int(ip))
 
+    def of_families(self, families: tuple[int, ...]) -> z3.BoolRef:
+        """Some address of one of the IP versions `families`."""
+        if set(families) == {4}:
+            return z3.And(self.present, z3.Not(self.v6))
+        if set(families) == {6}:
+            return z3.And(self.present, self.v6)
+        return self.present
+
+    def same_family(self, other: SymbolicIP) -> z3.BoolRef:
+        """A connection uses one address of each end, of one family (an end without an address fits any)."""
+        return z3.Implies(z3.And(self.present, other.present), self.v6 == other.v6)
+
     def read(self, model: z3.ModelRef) -> IPAddress | None:
         if not z3.is_true(model.eval(self.present, model_completion=True)):
             return None
@@ -127,11 +149,30 @@ class SymbolicIP:
 
 @dataclass(frozen=True)
 class NamedPortVars:
-    """A container port called `name` on the pod, if `has`: its number and protocol (names are unique)."""
+    """One container port called `name` on the pod, if `has`: its number and protocol. A pod has a tuple of
+    these per name: two containers may name a port alike (the API server only warns), and a named-port rule
+    then matches each of them."""
 
     has: z3.BoolRef
     number: z3.ArithRef
     protocol: z3.ArithRef
+
+
+def port_slots(names: Iterable[str], workloads: Iterable[Workload]) -> dict[str, int]:
+    """How many ports per name a pod needs to be exact: as many as any of `workloads` has under that name
+    (an existing pod has exactly its own), and at least one. One is enough for a pod not created yet: a
+    connection has one protocol and one port, so whether a name matches depends only on whether the pod
+    has that very (name, protocol, number), which one slot can say either way."""
+    slots = dict.fromkeys(names, 1)
+    for w in workloads:
+        for name in slots:
+            slots[name] = max(slots[name], len(named_entries(w, name)))
+    return slots
+
+
+def named_entries(workload: Workload, name: str) -> tuple[tuple[int, int], ...]:
+    """The distinct (number, protocol index) pairs `workload` gives port `name`, in a fixed order."""
+    return tuple(sorted({(cp.port, protocol_index(cp.protocol)) for cp in workload.ports if cp.name == name}))
 
 
 @dataclass
@@ -140,7 +181,7 @@ class SymbolicPod:
     ns: z3.ArithRef
     ns_labels: SymbolicLabels  # the labels of the namespace when it is a fresh one
     labels: SymbolicLabels
-    named_ports: dict[str, NamedPortVars]
+    named_ports: dict[str, tuple[NamedPortVars, ...]]  # per name, every port the pod may call so
     ip: SymbolicIP
     workload: z3.ArithRef  # index into cluster.workloads when the pod is a replica of one; -1 otherwise
     namespaces: frozenset[str] = frozenset()  # existing namespaces it may be in
@@ -176,12 +217,19 @@ class SymbolicConnection:
         return [self.protocol >= 0, self.protocol < len(PROTOCOLS), self.port >= 1, self.port <= 65535]
 
 
-def new_pod(session: SolverSession, role: str, universe: LabelUniverse, port_names: tuple[str, ...]) -> SymbolicPod:
+def new_pod(
+    session: SolverSession, role: str, universe: LabelUniverse, port_names: tuple[str, ...],
+    slots: Mapping[str, int] | None = None,
+) -> SymbolicPod:
+    """`slots`: ports per name (port_slots); one per name when not given."""
     named = {
-        name: NamedPortVars(
-            session.bool(f"{role}.port[{name}].has"),
-            session.int(f"{role}.port[{name}].number"),
-            session.int(f"{role}.port[{name}].protocol"),
+        name: tuple(
+            NamedPortVars(
+                session.bool(f"{role}.port[{name}#{i}].has"),
+                session.int(f"{role}.port[{name}#{i}].number"),
+                session.int(f"{role}.port[{name}#{i}].protocol"),
+            )
+            for i in range((slots or {}).get(name, 1))
         )
         for name in port_names
     }
@@ -196,16 +244,41 @@ def new_pod(session: SolverSession, role: str, universe: LabelUniverse, port_nam
     )
 
 
-def pod_domain(pod: SymbolicPod, table: NamespaceTable, universe: LabelUniverse) -> list[z3.BoolRef]:
+def carried_invalid_labels(universe: LabelUniverse, workloads: Iterable[Workload]) -> dict[str, frozenset[str]]:
+    """Per universe key, the values no pod could be given today but some workload read from the manifests
+    carries (a lenient read): a pod the solver picks may be one of those, so they stay possible."""
+    invalid = {k: {v for v in kv.values if not is_label_value(v)} for k, kv in universe.keys.items()}
+    invalid = {k: vs for k, vs in invalid.items() if vs or not is_label_key(k)}
+    if not invalid:
+        return {}
+    found: dict[str, set[str]] = {}
+    for w in workloads:
+        for key, values in invalid.items():
+            value = w.labels.get(key)
+            if key in w.unknown_labels:
+                continue  # UNKNOWN_LABEL_VALUE stands for a valid value the cluster knows, never an invalid one
+            if value is not None and (value in values or not is_label_key(key)):
+                found.setdefault(key, set()).add(value)
+    return {k: frozenset(vs) for k, vs in found.items()}
+
+
+def pod_domain(
+    pod: SymbolicPod, table: NamespaceTable, universe: LabelUniverse,
+    carried: Mapping[str, frozenset[str]] | None = None,
+) -> list[z3.BoolRef]:
     """What every pod satisfies: a namespace in range, labels in the universe, a fresh namespace carrying
-    its name label with a name no existing namespace has, well-formed named ports."""
+    its name label with a name no existing namespace has and that can be a namespace's name (a selector
+    value like `Monitoring_NS` names no namespace, new or old), valid label keys and values (`carried`: see
+    carried_invalid_labels), well-formed named ports."""
     out = [pod.ns >= 0, pod.ns <= table.fresh_index]
-    out += pod.labels.domain() + pod.ns_labels.domain()
+    out += pod.labels.domain(carried) + pod.ns_labels.domain()  # a new namespace carries only valid labels
     name_key = universe.keys.get(NAMESPACE_NAME_LABEL)
     if name_key is not None:
         out.append(pod.ns_labels.has[NAMESPACE_NAME_LABEL])
         taken = [name_key.index(n) for n in table.names if name_key.index(n) != name_key.fresh_index]
         out += [pod.ns_labels.val[NAMESPACE_NAME_LABEL] != i for i in taken]
-    for vars_ in pod.named_ports.values():
+        impossible = [i for i, v in enumerate(name_key.values) if not is_namespace_name(v)]
+        out += [pod.ns_labels.val[NAMESPACE_NAME_LABEL] != i for i in impossible]
+    for vars_ in (v for per_name in pod.named_ports.values() for v in per_name):
         out += [vars_.number >= 1, vars_.number <= 65535, vars_.protocol >= 0, vars_.protocol < len(PROTOCOLS)]
     return out
