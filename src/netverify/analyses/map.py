@@ -119,11 +119,18 @@ def connectivity_map(
                         table.add(ip_end, (w, ip), ports) if direction == "ingress" else table.add((w, ip), ip_end, ports)
     connections, dependent = table.connections(variants, plan)
     notes = _notes(cluster, ipblock_matches_pods)
+    # Rows evaluate labels only the cluster knows as "a value no policy names": where a policy names values of
+    # such a label, the real value could change rows (label_notes), so the map is unknown (exit 3).
+    dependent_labels = unknown_value_notes(cluster, cluster.workloads)
     if dependent:
         shown = ", ".join(dependent[:_MAX_LISTED]) + (f" and {len(dependent) - _MAX_LISTED} more"
                                                        if len(dependent) > _MAX_LISTED else "")
         notes += (ADDRESS_DEPENDENT_NOTE.format(rows=shown),)
-    return ConnectivityMap(connections, notes)
+    reason = None
+    if dependent_labels:
+        reason = ("rows may depend on the value of labels the control plane sets and the manifests do not show: "
+                  + "; ".join(dependent_labels))
+    return ConnectivityMap(connections, notes, unknown_reason=reason)
 
 
 def _notes(cluster: Cluster, ipblock_matches_pods: bool) -> tuple[str, ...]:
