@@ -12,7 +12,7 @@ import ipaddress
 from hypothesis import strategies as st
 
 from builders import SPAN, cport, cluster, ipblock, namespace, peer, policy, port, rule, workload
-from netverify.model.cluster import NAMESPACE_NAME_LABEL, Service, ServicePort
+from netverify.model.cluster import NAMESPACE_NAME_LABEL, UNKNOWN_LABEL_VALUE, Service, ServicePort
 from netverify.model.flow import ExternalEndpoint, Flow, PodEndpoint
 from netverify.model.ipblock import IPBlock
 from netverify.model.kinds import KINDS, UnmodelledObject
@@ -25,6 +25,9 @@ POD_KEYS = ["app", "tier", "role"]
 NS_KEYS = ["team", "env", NAMESPACE_NAME_LABEL]
 VALUES = ["a", "b", "c"]
 PORT_NAMES = ["http", "dns"]
+# Labels the control plane adds (issue 9 item 2): a hash whose value only the cluster knows, a known Job name,
+# and a per-replica index that makes a workload's pods differ (item 3); selectors name them too.
+CONTROL_PLANE = {"pod-template-hash": ["h1", "h2"], "job-name": ["a", "b"], "apps.kubernetes.io/pod-index": ["0", "1"]}
 PROTO_NAMES = [str(p) for p in PROTOCOLS]
 
 
@@ -35,8 +38,15 @@ def requirements(keys, values):
     )
 
 
+control_plane_requirements = st.sampled_from(["pod-template-hash", *sorted(CONTROL_PLANE)]).flatmap(
+    lambda key: requirements([key], CONTROL_PLANE[key]))
+
+
 def selectors(keys=POD_KEYS, values=VALUES, max_size=2):
-    return st.lists(requirements(keys, values), max_size=max_size).map(lambda rs: LabelSelector(tuple(rs)))
+    one = requirements(keys, values)
+    if keys is POD_KEYS:
+        one = st.one_of(one, control_plane_requirements)
+    return st.lists(one, max_size=max_size).map(lambda rs: LabelSelector(tuple(rs)))
 
 
 # Values no namespace can be named (not RFC 1123 labels: uppercase, '.', '_', 64 characters): a selector on
@@ -125,11 +135,7 @@ pod_ips = st.one_of(
 def clusters(draw):
     objects = [namespace(n, draw(ns_labels)) for n in NAMESPACES]
     for i in range(draw(st.integers(2, 6))):
-        objects.append(workload(
-            f"w{i}", draw(st.sampled_from(NAMESPACES)), draw(pod_labels), draw(container_ports),
-            kind=draw(st.sampled_from(["Deployment", "Pod"])),
-            ips=[str(a) for a in draw(pod_ips)],
-        ))
+        objects += draw(workload_entries(f"w{i}"))
     for i in range(draw(st.integers(0, 4))):
         objects.append(draw(policies(i)))
     c = cluster(*objects)
@@ -137,10 +143,37 @@ def clusters(draw):
 
 
 @st.composite
+def workload_entries(draw, name: str):
+    """One workload: a bare Pod, a Deployment (its pod-template-hash unknown, or known as in a pod dump),
+    a Job (job-name known) or a StatefulSet whose two pods differ in their index label."""
+    kind = draw(st.sampled_from(["Deployment", "Deployment", "Pod", "Job", "StatefulSet"]))
+    w = workload(
+        name, draw(st.sampled_from(NAMESPACES)), draw(pod_labels), draw(container_ports), kind=kind,
+        ips=[str(a) for a in draw(pod_ips)],  # none known, one or several pods, dual stack, IPv6 only
+    )
+    labels = dict(w.labels)
+    if kind == "Deployment" and draw(st.integers(0, 2)) > 0:
+        labels["pod-template-hash"] = UNKNOWN_LABEL_VALUE
+        return [dataclasses.replace(w, labels=labels, unknown_labels=frozenset({"pod-template-hash"}))]
+    if kind == "Deployment":
+        labels["pod-template-hash"] = draw(st.sampled_from(CONTROL_PLANE["pod-template-hash"] + ["h3"]))
+    if kind == "Job":
+        labels["job-name"] = draw(st.sampled_from(CONTROL_PLANE["job-name"]))
+    if kind != "StatefulSet":
+        return [dataclasses.replace(w, labels=labels)]
+    return [
+        dataclasses.replace(w, labels={**labels, "apps.kubernetes.io/pod-index": str(j)}, pods=(f"{name}-{j}",),
+                            distinct=True, ips=w.ips if j == 0 else ())
+        for j in range(2)
+    ]
+
+
+@st.composite
 def services(draw, c, index: int):
     """A Service selecting (some of) a workload's labels, its ports mapping to numbered or named targets."""
     w = draw(st.sampled_from(c.workloads))
-    keys = draw(st.sets(st.sampled_from(sorted(w.labels)), max_size=len(w.labels))) if w.labels else set()
+    known = sorted(k for k in w.labels if k not in w.unknown_labels)  # a Service names values it knows
+    keys = draw(st.sets(st.sampled_from(known), max_size=len(known))) if known else set()
     selector = {k: w.labels[k] for k in keys} or dict(draw(pod_labels)) or None
     ports = tuple(
         ServicePort(f"sp{j}", draw(st.integers(1, 8)), draw(st.one_of(st.integers(1, 7), st.sampled_from(PORT_NAMES))),
@@ -182,7 +215,8 @@ def concrete_pods(draw, c):
         name = draw(st.sampled_from(["new", "fresh-ns", "monitoring-prod", "m" * 63]))  # valid names only
         labels = {**draw(ns_labels), NAMESPACE_NAME_LABEL: name}
     # Every real pod has an address; ipBlocks may match it under --ipblock-matches-pods.
-    return PodEndpoint(name, labels, draw(pod_labels), tuple(draw(container_ports)), draw(addresses))
+    added = draw(st.dictionaries(st.sampled_from(sorted(CONTROL_PLANE)), st.sampled_from(["h1", "a", "0", "z"]), max_size=1))
+    return PodEndpoint(name, labels, {**draw(pod_labels), **added}, tuple(draw(container_ports)), draw(addresses))
 
 
 @st.composite

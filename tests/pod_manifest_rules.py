@@ -9,7 +9,7 @@ from __future__ import annotations
 import yaml
 
 from netverify.load.manifests import load_cluster_from_texts
-from netverify.model.cluster import NAMESPACE_NAME_LABEL
+from netverify.model.cluster import NAMESPACE_NAME_LABEL, UNKNOWN_LABEL_VALUE
 from netverify.model.k8s_names import (
     is_dns_label,
     is_dns_subdomain,
@@ -98,6 +98,11 @@ def _named(ports) -> set[tuple[str, int, str]]:
     return {(cp.name, cp.port, str(cp.protocol)) for cp in ports if cp.name}
 
 
+def _settable(labels) -> dict:
+    """The labels a Pod manifest can carry: those whose value is known."""
+    return {k: v for k, v in labels.items() if v != UNKNOWN_LABEL_VALUE}
+
+
 def assert_valid_pod_manifests(text: str, existing_namespaces=frozenset(), endpoints=()) -> None:
     """`endpoints`: the pods the text stands for (PodEndpoints, or a witness's EndpointWitnesses); each must
     load back with its namespace, its labels and its named ports."""
@@ -108,7 +113,8 @@ def assert_valid_pod_manifests(text: str, existing_namespaces=frozenset(), endpo
         if ep.namespace is None:
             continue  # an address: no Pod for it
         named = _named(ep.ports) if hasattr(ep, "ports") else set(ep.container_ports)
-        matches = [w for w in loaded.workloads if w.namespace == ep.namespace and dict(w.labels) == dict(ep.labels)
+        labels = _settable(ep.labels)
+        matches = [w for w in loaded.workloads if w.namespace == ep.namespace and dict(w.labels) == labels
                    and _named(w.ports) == named]
         assert matches, (ep, loaded.workloads, text)
 
@@ -119,6 +125,10 @@ def assert_valid_witness(shown, existing_namespaces) -> None:
         if ep.namespace is None:
             continue
         assert is_namespace_name(ep.namespace), ep
-        assert not label_problems(ep.labels, "labels") and not label_problems(ep.namespace_labels, "ns labels"), ep
+        # A workload's label only the control plane sets shows as UNKNOWN_LABEL_VALUE (its value is not known);
+        # only an existing workload's pod may carry one, and its YAML leaves it out.
+        assert ep.workload is not None or _settable(ep.labels) == dict(ep.labels), ep
+        assert not label_problems(_settable(ep.labels), "labels"), ep
+        assert not label_problems(ep.namespace_labels, "ns labels"), ep
         assert ep.namespace_exists or ep.namespace not in existing_namespaces, ep
     assert_valid_pod_manifests(shown.pod_manifests, existing_namespaces, (shown.src, shown.dst))

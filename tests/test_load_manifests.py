@@ -10,7 +10,7 @@ from pathlib import Path
 
 from netverify.load.limits import LoadLimits
 from netverify.load.manifests import load_cluster, load_cluster_from_texts
-from netverify.model.cluster import NAMESPACE_NAME_LABEL
+from netverify.model.cluster import NAMESPACE_NAME_LABEL, UNKNOWN_LABEL_VALUE
 from netverify.model.labels import EVERYTHING, LabelSelector, Requirement
 from netverify.model.ports import Protocol
 
@@ -68,11 +68,14 @@ spec:
         "shop/nightly[CronJob]",
     ]
     deployment = cluster.workloads[0]
-    assert deployment.labels == {"app": "x"}
+    # The template's labels, plus the hash the Deployment controller adds (value unknown).
+    assert deployment.labels == {"app": "x", "pod-template-hash": UNKNOWN_LABEL_VALUE}
+    assert deployment.unknown_labels == {"pod-template-hash"}
     assert [(p.name, p.port, p.protocol) for p in deployment.ports] == [
         ("http", 80, Protocol.TCP), (None, 53, Protocol.UDP), (None, 9000, Protocol.TCP),
     ]
-    assert cluster.workloads[-1].labels == {"app": "batch"}
+    assert {k: v for k, v in cluster.workloads[-1].labels.items() if k not in cluster.workloads[-1].unknown_labels} == {
+        "app": "batch"}
     assert cluster.workloads[-1].ports[0].port == 8080
     assert deployment.span.line == 1 and cluster.workloads[1].span.line == 11
 
@@ -139,15 +142,17 @@ def test_pods_belong_to_their_controller_owner_and_replicas_merge():
     cluster = load_text(POD_LIST)
     refs = [w.ref for w in cluster.workloads]
     assert refs == [
-        "shop/web[StatefulSet]", "kube-system/static[Pod]", "default/rs-1[ReplicaSet]", "default/mystery[Pod]",
+        "shop/web[StatefulSet]", "shop/web[StatefulSet]", "kube-system/static[Pod]", "default/rs-1[ReplicaSet]",
+        "default/mystery[Pod]",
     ]
-    web = cluster.workloads[0]
-    assert web.labels == {"app": "web"}  # the first replica's
-    assert web.ips == (
-        ipaddress.ip_address("10.0.0.1"), ipaddress.ip_address("fd00::1"), ipaddress.ip_address("10.0.0.2"),
-    )
-    assert any("different labels" in w for w in cluster.warnings)
-    assert cluster.workloads[1].host_network and cluster.has_host_network
+    # Replicas whose labels differ are distinct pods, each with the labels it carries.
+    web1, web2 = cluster.workloads[:2]
+    assert (web1.pods, web1.labels, web1.distinct) == (("web-1",), {"app": "web"}, True)
+    assert (web2.pods, web2.labels, web2.distinct) == (("web-2",), {"app": "web", "extra": "y"}, True)
+    assert web1.ips == (ipaddress.ip_address("10.0.0.1"), ipaddress.ip_address("fd00::1"))
+    assert web2.ips == (ipaddress.ip_address("10.0.0.2"),)
+    assert not any("different labels" in w for w in cluster.warnings)
+    assert cluster.workloads[2].host_network and cluster.has_host_network
 
 
 def test_json_list_with_items_without_kind_and_nested_lists():
@@ -288,7 +293,7 @@ def test_yaml_features_anchors_merge_keys_and_quoted_values():
                 tier: front
         """
     )
-    assert cluster.workloads[0].labels == {"app": "web", "tier": "front"}
+    assert cluster.workloads[0].labels == {"app": "web", "tier": "front", "pod-template-hash": UNKNOWN_LABEL_VALUE}
 
 
 def test_a_container_port_without_containerport_is_ignored_with_a_warning_under_lenient():
@@ -376,7 +381,7 @@ def test_an_empty_list_item_is_the_zero_value_as_kubernetes_decodes_it():
     assert policy.policy_types == frozenset({"ingress", "egress"})
 
 
-def test_statefulset_replicas_differ_only_in_per_replica_labels_without_a_warning():
+def test_statefulset_pods_with_per_replica_labels_are_distinct_pods_without_a_warning():
     pods = "".join(
         f"""\
 ---
@@ -389,8 +394,9 @@ metadata:
         for i in range(3)
     )
     cluster = load_text(pods)
-    assert [w.ref for w in cluster.workloads] == ["default/db[StatefulSet]"]
-    assert cluster.workloads[0].labels["statefulset.kubernetes.io/pod-name"] == "db-0"
+    assert [w.ref for w in cluster.workloads] == ["default/db[StatefulSet]"] * 3
+    assert [w.labels["statefulset.kubernetes.io/pod-name"] for w in cluster.workloads] == ["db-0", "db-1", "db-2"]
+    assert [w.pods for w in cluster.workloads] == [("db-0",), ("db-1",), ("db-2",)]
     assert cluster.warnings == ()
 
 
@@ -465,19 +471,31 @@ def test_a_controller_owned_by_a_controller_in_the_manifests_is_part_of_it():
         "shop/web-old[ReplicaSet]", "shop/web[Deployment]", "shop/nightly[CronJob]", "shop/orphan[ReplicaSet]",
     ]
     (web,) = cluster.workloads_named("shop/web[Deployment]")
-    assert web.labels == {"app": "web"} and [p.port for p in web.ports] == [80]
+    # Its pod web-abc-1 is one of the pods the template stands for (any hash): it adds its IP.
+    assert web.labels == {"app": "web", "pod-template-hash": UNKNOWN_LABEL_VALUE} and [p.port for p in web.ports] == [80]
     assert web.ips == (ipaddress.ip_address("10.0.0.1"),)
     assert cluster.warnings == ()
 
 
-def test_a_controller_template_wins_over_its_pods_read_before_it():
+def test_a_pod_read_before_its_controller_joins_the_template_when_alike_and_else_is_its_own():
     cluster = load_text(
         "kind: Pod\nmetadata:\n  name: rs-1\n  labels: {app: a, extra: x}\n"
         "  ownerReferences: [{kind: ReplicaSet, name: rs, controller: true}]\nstatus: {podIP: 10.0.0.5}\n---\n"
         "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: rs}\n"
         "spec: {template: {metadata: {labels: {app: a}}}}\n"
     )
-    (rs,) = cluster.workloads
+    rs, pod = cluster.workloads
+    assert rs.labels == {"app": "a"} and rs.span.line == 8 and rs.ips == ()
+    # rs-1 carries a label the template does not: a pod of its own, with the labels it carries.
+    assert (pod.ref, pod.pods, pod.labels) == ("default/rs[ReplicaSet]", ("rs-1",), {"app": "a", "extra": "x"})
+    assert pod.ips == (ipaddress.ip_address("10.0.0.5"),) and rs.distinct and pod.distinct
+    alike = load_text(
+        "kind: Pod\nmetadata:\n  name: rs-1\n  labels: {app: a}\n"
+        "  ownerReferences: [{kind: ReplicaSet, name: rs, controller: true}]\nstatus: {podIP: 10.0.0.5}\n---\n"
+        "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: rs}\n"
+        "spec: {template: {metadata: {labels: {app: a}}}}\n"
+    )
+    (rs,) = alike.workloads
     assert rs.labels == {"app": "a"} and rs.span.line == 8 and rs.ips == (ipaddress.ip_address("10.0.0.5"),)
 
 

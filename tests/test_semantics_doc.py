@@ -64,7 +64,7 @@ def test_every_rule_is_pinned_by_tests_that_exist(row):
 def test_the_abstractions_table_says_what_is_assumed_and_how_output_says_so():
     rows = _rows("Where the model abstracts reality")
     topics = " ".join(row[0] for row in rows)
-    for topic in ("Host-network", "Node traffic", "SNAT", "ipBlock vs pod IPs", "CNI", "Replicas alike",
+    for topic in ("Host-network", "Node traffic", "SNAT", "ipBlock vs pod IPs", "CNI", "Replicas that differ", "Labels only the cluster knows",
                   "Labels changing", "Namespace labels", "AdminNetworkPolicy", "Services and DNS"):
         assert topic in topics, topic
     assert all(len(row) == 3 and row[1] and row[2] for row in rows)

@@ -21,6 +21,7 @@ from differential_strategies import clusters, endpoint_specs, policies, property
 from netverify.analyses.diff_classes import added_classes
 from netverify.analyses.prove import prove
 from netverify.cli import app
+from netverify.model.cluster import UNKNOWN_LABEL_VALUE
 from prove_helpers import pods, prop, props
 from witness_checks import assert_witness_is_truthful
 
@@ -60,7 +61,11 @@ def test_a_pod_like_the_only_bare_pod_is_a_new_pod_beside_it():
 def test_a_statefulset_in_a_counterexample_has_all_its_labels_and_its_own_verdict():
     shown = _shown(_results("blog")["nothing-reaches-blog"])
     assert shown["dst"]["workload"] == "blog/blog-mariadb[StatefulSet]"
-    assert shown["dst"]["labels"] == {"app": "blog", "tier": "db"}
+    # Every label of its pod: the template's and those the control plane adds (its hash shown as unknown).
+    assert shown["dst"]["labels"] == {
+        "app": "blog", "tier": "db", "statefulset.kubernetes.io/pod-name": "blog-mariadb-0",
+        "apps.kubernetes.io/pod-index": "0", "controller-revision-hash": UNKNOWN_LABEL_VALUE,
+    }
     # The verdict is the StatefulSet's pod's: isolated by the policy and admitted by its rule, not "not isolated".
     assert shown["ingress"]["isolated"] and [r["policy"] for r in shown["ingress"]["allowed_by"]] == ["blog/db-from-web"]
 
@@ -68,7 +73,8 @@ def test_a_statefulset_in_a_counterexample_has_all_its_labels_and_its_own_verdic
 def test_two_replicas_of_a_deployment_are_two_pods_of_it():
     shown = _shown(_results("blog")["web-talks-to-web"])
     assert shown["src"]["workload"] == shown["dst"]["workload"] == "blog/blog-web[Deployment]"
-    assert shown["src"]["labels"] == shown["dst"]["labels"] == {"app": "blog", "tier": "web"}
+    assert shown["src"]["labels"] == shown["dst"]["labels"] == {
+        "app": "blog", "tier": "web", "pod-template-hash": UNKNOWN_LABEL_VALUE}
     out = runner.invoke(app, ["prove", str(DATA / "blog" / "properties.yaml")])
     assert "dst      another replica of blog/blog-web[Deployment]" in out.stdout
 

@@ -12,21 +12,32 @@ from netverify.model.cluster import Cluster
 def assert_endpoint_is_its_workloads_pod(c: Cluster, e: EndpointWitness) -> None:
     if e.workload is None:
         return
-    [w] = [w for w in c.workloads if w.ref == e.workload]
-    assert e.namespace == w.namespace, (e, w)
-    assert e.namespace_exists, (e, w)
-    assert dict(e.labels) == dict(w.labels), (e, w)  # every label, exactly: not a subset, not more
-    assert dict(e.namespace_labels) == dict(c.namespace_labels(w.namespace)), (e, w)
+    # A workload whose pods differ is several entries of one ref: the endpoint is a pod of one of them.
+    entries = [w for w in c.workloads if w.ref == e.workload]
+    assert entries, e
+    problems = [_mismatch(c, e, w) for w in entries]
+    assert any(p is None for p in problems), problems
+
+
+def _mismatch(c: Cluster, e: EndpointWitness, w) -> str | None:
+    if e.namespace != w.namespace or not e.namespace_exists:
+        return f"namespace: {e} vs {w}"
+    if dict(e.labels) != dict(w.labels):  # every label, exactly: not a subset, not more
+        return f"labels: {e} vs {w}"
+    if dict(e.namespace_labels) != dict(c.namespace_labels(w.namespace)):
+        return f"namespace labels: {e} vs {w}"
     named = sorted((cp.name, cp.port, str(cp.protocol)) for cp in w.ports if cp.name)
-    assert sorted(e.container_ports) == named, (e, w)
-    if e.ip is not None and w.ips:
-        assert ipaddress.ip_address(e.ip) in w.ips, (e, w)
+    if sorted(e.container_ports) != named:
+        return f"ports: {e} vs {w}"
+    if e.ip is not None and w.ips and ipaddress.ip_address(e.ip) not in w.ips:
+        return f"address: {e} vs {w}"
+    return None
 
 
 def assert_witness_is_truthful(c: Cluster, shown: ConnectionWitness) -> None:
     for e in (shown.src, shown.dst):
         assert_endpoint_is_its_workloads_pod(c, e)
     if shown.src.workload is not None and shown.src.workload == shown.dst.workload:
-        [w] = [w for w in c.workloads if w.ref == shown.src.workload]
+        w = next(w for w in c.workloads if w.ref == shown.src.workload)
         assert w.kind != "Pod", f"a bare Pod talking to itself: {shown}"
         assert shown.src.ip is None or shown.src.ip != shown.dst.ip, f"one address at both ends: {shown}"

@@ -42,7 +42,7 @@ READ = {
     "V1NetworkPolicySpec", "V1NetworkPolicyIngressRule", "V1NetworkPolicyEgressRule", "V1NetworkPolicyPeer",
     "V1NetworkPolicyPort", "V1IPBlock",
     "V1PodSpec", "V1Container", "V1ContainerPort", "V1PodStatus", "V1PodIP", "V1PodTemplateSpec",
-    "V1DeploymentSpec", "V1StatefulSetSpec", "V1DaemonSetSpec", "V1ReplicaSetSpec",
+    "V1DeploymentSpec", "V1StatefulSetSpec", "V1StatefulSetOrdinals", "V1DaemonSetSpec", "V1ReplicaSetSpec",
     "V1ReplicationControllerSpec", "V1JobSpec", "V1CronJobSpec", "V1JobTemplateSpec",
     "V1ServiceSpec", "V1ServicePort",
 }

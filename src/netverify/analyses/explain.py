@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from netverify.analyses.refs import find_workload
+from netverify.analyses.label_notes import unknown_value_notes
+from netverify.analyses.refs import find_workload, find_workload_entries
+from netverify.analyses.witness_fit import unknown_value_variants
 from netverify.errors import UsageError
 from netverify.eval.addresses import AddressPlan, same_family
 from netverify.eval.concrete import endpoint_of, evaluate
@@ -14,13 +16,22 @@ from netverify.model.cluster import Cluster, Workload
 from netverify.model.flow import Endpoint, ExternalEndpoint, Flow, PodEndpoint
 from netverify.model.ipblock import IPBlock
 from netverify.model.ports import Protocol
+from netverify.model.verdict import Verdict
+
+
+def _resolve_all(cluster: Cluster, text: str, role: str) -> list[tuple[Endpoint, str, Workload | None]]:
+    """Like `_resolve`, one per pod group of a workload whose pods differ."""
+    entries = find_workload_entries(cluster, text, role)
+    if len(entries) > 1:
+        return [(endpoint_of(cluster, w), w.pod_ref, w) for w in entries]
+    return [_resolve(cluster, text, role)]
 
 
 def _resolve(cluster: Cluster, text: str, role: str) -> tuple[Endpoint, str, Workload | None]:
     """A workload (`ns/name`, `ns/name[Kind]`, `ns/Kind/name`) or an IP address -> (endpoint, label, workload)."""
     workload = find_workload(cluster, text, role)
     if workload is not None:
-        return endpoint_of(cluster, workload), workload.ref, workload
+        return endpoint_of(cluster, workload), workload.pod_ref, workload
     try:
         ip = ipaddress.ip_address(text.strip())
     except ValueError:
@@ -38,12 +49,34 @@ def _resolve(cluster: Cluster, text: str, role: str) -> tuple[Endpoint, str, Wor
 def explain(
     cluster: Cluster, src: str, dst: str, protocol: Protocol, port: int, *, ipblock_matches_pods: bool = False
 ) -> Explanation:
-    src_ep, src_label, src_w = _resolve(cluster, src, "source")
-    dst_ep, dst_label, dst_w = _resolve(cluster, dst, "destination")
-    plan = _plan(cluster, ipblock_matches_pods, (src_ep, dst_ep))
+    srcs, dsts = _resolve_all(cluster, src, "source"), _resolve_all(cluster, dst, "destination")
+    plan = _plan(cluster, ipblock_matches_pods, (srcs[0][0], dsts[0][0]))
+    notes: list[str] = []
+    if len(srcs) > 1 or len(dsts) > 1:
+        # A workload whose pods differ in labels: one verdict for all of them (at every address), or name the pod.
+        verdicts = {
+            (s[1], d[1]): _allowed_set(cluster, plan, s, d, protocol, port, ipblock_matches_pods)
+            for s in srcs for d in dsts if s[2] is None or s[2] is not d[2]
+        }
+        if len(set(verdicts.values())) > 1:
+            each = "; ".join(f"{a} -> {b}: {'/'.join(sorted('allowed' if x else 'blocked' for x in v))}"
+                             for (a, b), v in verdicts.items())
+            raise UsageError(
+                f"the pods of {src if len(srcs) > 1 else dst} differ in labels and get different verdicts ({each}); "
+                "name one pod, e.g. ns/POD-NAME"
+            )
+        for group in (srcs, dsts):
+            if len(group) > 1:
+                notes.append(f"the pods of {group[0][2].ref} differ in labels ({', '.join(g[1] for g in group)}); "
+                             "every one of them gets this verdict")
+    src_ep, src_label, src_w = srcs[0]
+    dst_ep, dst_label, dst_w = dsts[0]
+    if len(srcs) > 1:
+        src_label = srcs[0][2].ref
+    if len(dsts) > 1:
+        dst_label = dsts[0][2].ref
     pairs = [(s, d) for s in _addresses(plan, src_ep, src_w, src_label)
              for d in _addresses(plan, dst_ep, dst_w, dst_label) if same_family(s, d)]
-    notes: list[str] = []
     if not pairs:
         notes.append(f"{src_label} and {dst_label} have no address of one family: no connection between them "
                      "can exist; the verdict shown is the policies' for these addresses")
@@ -79,11 +112,44 @@ def explain(
                      + (" (not in the manifests): unknown" if unknown else "") + "; shown for the first address")
     if isinstance(src_ep, ExternalEndpoint) and isinstance(dst_ep, ExternalEndpoint):
         notes.append("both ends are outside the cluster: no NetworkPolicy applies")
+    notes += unknown_value_notes(cluster, [e[2] for e in (*srcs, *dsts) if e[2] is not None])
     return Explanation(
         src=src_label, dst=dst_label, protocol=protocol, port=port, allowed=verdict.allowed,
         egress=verdict.egress, ingress=verdict.ingress, notes=tuple(notes),
         depends_on_address=depends, address_unknown=unknown,
+        unknown_reason=_label_dependence(cluster, verdicts, protocol, port, ipblock_matches_pods),
     )
+
+
+def _allowed_set(cluster: Cluster, plan: AddressPlan, s: tuple[Endpoint, str, Workload | None],
+                 d: tuple[Endpoint, str, Workload | None], protocol: Protocol, port: int,
+                 ipblock_matches_pods: bool) -> frozenset[bool]:
+    """The verdicts of one pair of pod groups over the addresses their pods may have."""
+    pairs = [(a, b) for a in _addresses(plan, s[0], s[2], s[1]) for b in _addresses(plan, d[0], d[2], d[1])
+             if same_family(a, b)]
+    return frozenset(evaluate(cluster, Flow(a, b, protocol, port), ipblock_matches_pods=ipblock_matches_pods).allowed
+                     for a, b in pairs or [(s[0], d[0])])
+
+
+@dataclass(frozen=True)
+class _Policies:
+    """What `unknown_value_variants` reads: the cluster whose selectors tell label values apart."""
+
+    cluster: Cluster
+
+
+def _label_dependence(cluster: Cluster, verdicts: list[tuple[Endpoint, Endpoint, Verdict]],
+                      protocol: Protocol, port: int, ipblock_matches_pods: bool) -> str | None:
+    """Why the verdict is unknown when it changes with the value of a label only the cluster knows."""
+    for s, d, verdict in verdicts:
+        flow = Flow(s, d, protocol, port)
+        for variant in unknown_value_variants(_Policies(cluster), flow, ("src", "dst")):
+            if evaluate(cluster, variant, ipblock_matches_pods=ipblock_matches_pods).allowed != verdict.allowed:
+                keys = sorted({f"{k} of {ep.workload.pod_ref}" for ep in (s, d) if isinstance(ep, PodEndpoint)
+                               and ep.workload is not None for k in ep.workload.unknown_labels})
+                return (f"the verdict depends on the value of label {'; '.join(keys)}, which the control plane sets "
+                        "and the manifests do not show; a dump of the pods (kubectl get pods -o yaml) settles it")
+    return None
 
 
 def _plan(cluster: Cluster, ipblock_matches_pods: bool, ends: tuple[Endpoint, Endpoint]) -> AddressPlan:

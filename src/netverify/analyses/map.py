@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from netverify.analyses.ipranges import IPRange, Partition, merge_adjacent
 from netverify.analyses.map_engine import ALL, MapEngine
+from netverify.analyses.label_notes import unknown_value_notes
 from netverify.analyses.map_variants import VariantTable
-from netverify.analyses.refs import find_workload
+from netverify.analyses.refs import find_workload_entries
 from netverify.errors import UsageError
 from netverify.eval.addresses import AddressPlan, families_in_use, same_family
 from netverify.eval.portset import PortSet
@@ -23,6 +24,10 @@ from netverify.model.cluster import Cluster, Workload
 HOST_NETWORK_NOTE = (
     "host-network pods are outside the model: {names} use the node's network, which NetworkPolicy does not "
     "govern; their rows show what policies would do for an ordinary pod with their labels"
+)
+
+DISTINCT_PODS_NOTE = (
+    "the pods of {ref} differ in labels: shown one by one ({names})"
 )
 
 NO_IP_NOTE = (
@@ -70,13 +75,13 @@ def _ip_rows(sides: list[dict[int, PortSet] | None], partition: Partition) -> li
     return rows
 
 
-def _resolve_focus(cluster: Cluster, focus: str | None) -> Workload | None:
+def _resolve_focus(cluster: Cluster, focus: str | None) -> tuple[Workload, ...] | None:
     if focus is None:
         return None
-    w = find_workload(cluster, focus, "--focus")
-    if w is None:
+    found = find_workload_entries(cluster, focus, "--focus")
+    if not found:
         raise UsageError(f"--focus {focus!r}: no such workload (use ns/name, ns/name[Kind] or ns/Kind/name)")
-    return w
+    return found
 
 
 def connectivity_map(
@@ -91,7 +96,7 @@ def connectivity_map(
     classes = engine.classes
 
     def keep(*workloads: Workload) -> bool:
-        return target is None or any(w is target for w in workloads)
+        return target is None or any(w is t for w in workloads for t in target)
 
     table = VariantTable(cluster, classes)
     for i, j, ports in engine.class_pairs():
@@ -114,11 +119,18 @@ def connectivity_map(
                         table.add(ip_end, (w, ip), ports) if direction == "ingress" else table.add((w, ip), ip_end, ports)
     connections, dependent = table.connections(variants, plan)
     notes = _notes(cluster, ipblock_matches_pods)
+    # Rows evaluate labels only the cluster knows as "a value no policy names": where a policy names values of
+    # such a label, the real value could change rows (label_notes), so the map is unknown (exit 3).
+    dependent_labels = unknown_value_notes(cluster, cluster.workloads)
     if dependent:
         shown = ", ".join(dependent[:_MAX_LISTED]) + (f" and {len(dependent) - _MAX_LISTED} more"
                                                        if len(dependent) > _MAX_LISTED else "")
         notes += (ADDRESS_DEPENDENT_NOTE.format(rows=shown),)
-    return ConnectivityMap(connections, notes)
+    reason = None
+    if dependent_labels:
+        reason = ("rows may depend on the value of labels the control plane sets and the manifests do not show: "
+                  + "; ".join(dependent_labels))
+    return ConnectivityMap(connections, notes, unknown_reason=reason)
 
 
 def _notes(cluster: Cluster, ipblock_matches_pods: bool) -> tuple[str, ...]:
@@ -126,6 +138,12 @@ def _notes(cluster: Cluster, ipblock_matches_pods: bool) -> tuple[str, ...]:
     host = [w.ref for w in cluster.workloads if w.host_network]
     if host:
         notes.append(HOST_NETWORK_NOTE.format(names=", ".join(host)))
+    split: dict[str, list[str]] = {}
+    for w in cluster.workloads:
+        if w.distinct:
+            split.setdefault(w.ref, []).append(w.display_name)
+    notes += [DISTINCT_PODS_NOTE.format(ref=ref, names=", ".join(names)) for ref, names in split.items()]
+    notes += unknown_value_notes(cluster, cluster.workloads)
     if ipblock_matches_pods:
         without_ip = sum(1 for w in cluster.workloads if not w.ips)
         if without_ip:

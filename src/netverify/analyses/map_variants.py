@@ -138,12 +138,13 @@ def _sort_key(end: End) -> tuple:
         r = end[1]
         return (1, r.version, r.first)  # type: ignore[union-attr]
     w, ip = end
-    return (0, w.namespace, w.name, w.kind, (ip.version, int(ip)) if ip is not None else (0, 0))
+    return (0, w.namespace, w.display_name, w.kind, (ip.version, int(ip)) if ip is not None else (0, 0))
 
 
 def _node(end: End) -> MapNode:
     if end[0] is None:
         return end[1].node()  # type: ignore[union-attr]
     w, ip = end
-    name = w.name if ip is None else f"{w.name}{VARIANT_SEPARATOR}{ip}"
+    # A workload whose pods differ shows each pod group (`name/pod`, map.DISTINCT_PODS_NOTE).
+    name = w.display_name if ip is None else f"{w.display_name}{VARIANT_SEPARATOR}{ip}"
     return WorkloadNode(w.namespace, name, w.kind)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from netverify.model.cluster import ContainerPort
+from netverify.model.cluster import UNKNOWN_LABEL_VALUE, ContainerPort
 from netverify.model.flow import Endpoint, PodEndpoint
 
 PAUSE_IMAGE = "registry.k8s.io/pause:3.9"
@@ -38,8 +38,10 @@ def _containers(ports: tuple[ContainerPort, ...]) -> list[dict]:
 
 def pod_manifest(pod: PodEndpoint, name: str) -> dict:
     metadata: dict = {"name": name, "namespace": pod.namespace}
-    if pod.labels:
-        metadata["labels"] = dict(pod.labels)
+    # A label only the control plane sets (a hash, a uid) has no value to write: the manifest leaves it out.
+    labels = {k: v for k, v in pod.labels.items() if v != UNKNOWN_LABEL_VALUE}
+    if labels:
+        metadata["labels"] = labels
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": {"containers": _containers(pod.ports)}}
 
 
@@ -55,6 +57,11 @@ def pod_manifests(src: Endpoint, dst: Endpoint, new_namespaces: set[str]) -> str
             seen.add(ep.namespace)
             docs.append(namespace_manifest(ep))
         docs.append(pod_manifest(ep, f"netverify-{role}"))
+        unset = sorted(k for k, v in ep.labels.items() if v == UNKNOWN_LABEL_VALUE)
+        if unset:
+            owner = ep.workload.ref if ep.workload else "a workload"
+            comments.append(f"# netverify-{role} stands for a pod of {owner}; the control plane sets its labels "
+                            f"{', '.join(unset)}")
         if ep.ip is not None:
             comments.append(f"# netverify-{role} needs the address {ep.ip} (assigned by the network plugin)")
     if not docs:

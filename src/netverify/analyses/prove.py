@@ -14,8 +14,9 @@ import time
 from dataclasses import dataclass
 
 from netverify.analyses.prove_addresses import MAX_ADDRESS_RETRIES, address_dependence, dependence_reason, plan_for
+from netverify.analyses.unknown_labels import fixed_roles, fresh_guard, settle
 from netverify.analyses.witness import Target, build_witness, minimise, recheck, verdict_reason
-from netverify.analyses.witness_fit import polish, two_pods
+from netverify.analyses.witness_fit import polish, two_pods, unknown_value_variants
 from netverify.errors import InputError, InputErrors
 from netverify.findings import ConnectionWitness, PropertyResult, ProveReport, Status
 from netverify.model.cluster import Cluster
@@ -121,6 +122,7 @@ class _PropertyProver:
             ipblock_matches_pods=ipblock_matches_pods,
         )
         self.example: CheckResult | None = None  # a model of `fits` alone, to explain a refuted `possible`
+        self.example_rests_on_unknown_values = False
 
     def _done(self, status: Status, **kw) -> PropertyResult:
         return _result(self.prop, status, int((time.monotonic() - self.started) * 1000), **kw)
@@ -150,10 +152,22 @@ class _PropertyProver:
             if self.prop.expect == "possible":
                 return self._done("violated", reason=self._why_none())
             return self._done("proven")
-        answer = self._not_hinging_on_an_address(answer, want_allowed)
-        if isinstance(answer, str):
-            return self._done("unknown", reason=answer)
+        settled = settle(self.problem, self._target(want_allowed=want_allowed), self._check)
+        if settled.unknown_reason is not None:
+            return self._done("unknown", reason=settled.unknown_reason)
+        if settled.answer is not None:
+            # A model on values no selector names: asking again (readable tiers, other pairs) would free them.
+            answer = settled.answer
+            refs = self._address_dependence(self._target(want_allowed=want_allowed), answer)
+            if refs:
+                return self._done("unknown", reason=dependence_reason(refs))
+        else:
+            answer = self._not_hinging_on_an_address(answer, want_allowed)
+            if isinstance(answer, str):
+                return self._done("unknown", reason=answer)
         witness, reason = self._witness(answer, want_allowed, readable=True)
+        if settled.note is not None:
+            reason = f"{reason}; {settled.note}"
         if self.prop.expect == "possible":
             return self._done("proven", witness=witness)
         return self._done("violated", counterexample=witness, reason=reason)
@@ -182,6 +196,12 @@ class _PropertyProver:
         answer = self._check(p.fits)
         if answer.verdict == "unknown":
             return self._done("unknown", reason=f"deciding whether any connection fits: {answer.reason}")
+        fresh = fresh_guard(p) if answer.sat else None
+        if fresh is not None:
+            # The example of a blocked connection shows existing pods only with values they surely may have.
+            settled = self._check(p.fits, fresh)
+            self.example_rests_on_unknown_values = not settled.sat
+            answer = settled if settled.sat else answer
         if answer.unsat:
             return "no connection fits the property: the ports cannot be used towards that destination, " \
                    "or the only pair is a pod with itself, or the two ends have no address of one family"
@@ -192,6 +212,8 @@ class _PropertyProver:
         assert self.example is not None and self.example.model is not None  # set by _vacuity when not vacuous
         flow = extract_flow(self.problem, self.example.model).flow
         target = self._target(want_allowed=False)
+        if self.example_rests_on_unknown_values and not target.holds(flow):
+            return "no connection that fits is allowed, whatever the values of labels only the cluster knows"
         recheck(target, flow, "example of a blocked connection")
         flow = minimise(target, two_pods(target, flow))
         return "no connection that fits is allowed; for example " + verdict_reason(flow, target.verdict(flow))
@@ -225,13 +247,13 @@ class _PropertyProver:
         plan = plan_for(self.cluster, self.item.src, self.item.dst, self.ipblock_matches_pods)
         target = self._target(want_allowed=want_allowed)
         for _ in range(MAX_ADDRESS_RETRIES):
-            refs = address_dependence(target, extract_flow(self.problem, answer.model).flow, plan)
+            refs = self._address_dependence(target, answer, plan)
             if not refs:
                 return answer
             if self.prop.scope == "any":
                 # A pod not created yet is no existing workload: its address is not a fact the manifests miss.
                 fresh = self._check(self.session.not_(self.problem.prefer_workloads), cap_ms=PREFERENCE_TIMEOUT_MS)
-                if fresh.sat and not address_dependence(target, extract_flow(self.problem, fresh.model).flow, plan):
+                if fresh.sat and not self._address_dependence(target, fresh, plan):
                     return fresh
             p, model = self.problem, answer.model
             pair = [ep.workload == model.eval(ep.workload, model_completion=True)
@@ -242,6 +264,19 @@ class _PropertyProver:
                 break
             answer = self._readable_model(retry)
         return dependence_reason(refs)
+
+
+    def _address_dependence(self, target: Target, answer: CheckResult, plan=None) -> tuple[str, ...]:
+        """The workloads without known IPs the model's verdict hinges on, whatever the values of the labels
+        only the cluster knows are (every combination of both must keep the verdict)."""
+        if plan is None:
+            plan = plan_for(self.cluster, self.item.src, self.item.dst, self.ipblock_matches_pods)
+        flow = extract_flow(self.problem, answer.model).flow
+        for variant in unknown_value_variants(target, flow, fixed_roles(self.problem)):
+            refs = address_dependence(target, variant, plan)
+            if refs:
+                return refs
+        return ()
 
     def _witness(self, first: CheckResult, want_allowed: bool, readable: bool = False) -> tuple[ConnectionWitness, str]:
         answer = first if readable else self._readable_model(first)

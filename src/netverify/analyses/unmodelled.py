@@ -176,7 +176,8 @@ def judge_map(cmap: ConnectivityMap, cluster: Cluster, ignored: Collection[KindK
     # Every row has a workload at one end at least: a namespace-bound kind elsewhere reaches no row.
     exp = exposure(cluster.unmodelled, ignored, (frozenset(w.namespace for w in cluster.workloads),))
     claims = bool(cmap.connections)
-    return dataclasses.replace(cmap, unknown_reason=exp.unknown_reason(claims), caveats=exp.caveats(claims),
+    return dataclasses.replace(cmap, unknown_reason=exp.unknown_reason(claims) or cmap.unknown_reason,
+                               caveats=exp.caveats(claims),
                                notes=(*cmap.notes, *kind_notes(cluster.unmodelled, ignored)))
 
 
@@ -197,7 +198,8 @@ def judge_explanation(e: Explanation, cluster: Cluster, src: str, dst: str,
         return e
     ends = (_explained_namespaces(cluster, src, "source"), _explained_namespaces(cluster, dst, "destination"))
     exp = exposure(cluster.unmodelled, ignored, ends)
-    return dataclasses.replace(e, unknown_reason=exp.unknown_reason(e.allowed), caveats=exp.caveats(e.allowed),
+    return dataclasses.replace(e, unknown_reason=exp.unknown_reason(e.allowed) or e.unknown_reason,
+                               caveats=exp.caveats(e.allowed),
                                notes=(*e.notes, *kind_notes(cluster.unmodelled, ignored)))
 
 

@@ -6,18 +6,22 @@ evaluator decides), so none of this can make a result wrong; it only chooses amo
   every label, its container ports and a known address), never a pod that merely looks alike;
 - the two ends are two pods: never a bare Pod (or one address) talking to itself;
 - the destination port is one the destination serves, when the property and the policies allow one;
-- an outside address is an ordinary one inside the blocks, not a network, broadcast or all-zero address.
+- an outside address is an ordinary one inside the blocks, not a network, broadcast or all-zero address;
+- an end names a workload with labels only the cluster knows (hashes, uids; UNKNOWN_LABEL_VALUE) only when the
+  flow holds whatever their values are (`holds_every_value`); else it is a new pod with a value no selector
+  names, never a concrete value the workload's pods may not have.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Protocol as TypingProtocol
 
 from netverify.eval.concrete import endpoint_of
-from netverify.model.cluster import Cluster, Workload
+from netverify.model.cluster import UNKNOWN_LABEL_VALUE, Cluster, Workload
 from netverify.model.flow import Endpoint, ExternalEndpoint, Flow, PodEndpoint
 from netverify.model.ipblock import IPAddress, IPBlock
 
@@ -40,6 +44,9 @@ def same_pod(a: Endpoint, b: Endpoint) -> bool:
     they share an address."""
     if isinstance(a, ExternalEndpoint) or isinstance(b, ExternalEndpoint):
         return False
+    host = any(ep.workload is not None and ep.workload.host_network for ep in (a, b))
+    if a.ip is not None and a.ip == b.ip and not host:
+        return True  # two pods never share an address (two pod groups of one workload included)
     if a.workload is None or b.workload is None or a.workload != b.workload:
         return False
     return a.workload.kind == "Pod" or (a.ip is not None and a.ip == b.ip)
@@ -58,6 +65,7 @@ def is_replica(ep: Endpoint) -> bool:
 
 def polish(target: WitnessTarget, flow: Flow) -> Flow:
     """Existing workloads in new pods' places, two distinct ends, a served port, ordinary addresses."""
+    flow = unsure_replicas_as_new_pods(target, flow)
     flow = fit_existing_workloads(target, flow)
     flow = two_pods(target, flow)
     flow = served_port(target, flow)
@@ -80,7 +88,7 @@ def fit_existing_workloads(target: WitnessTarget, flow: Flow) -> Flow:
     (destination first, also on the ports it serves): a witness made of real workloads is easier to act on."""
     for role in ("dst", "src"):
         for candidate in _bounded(_replacements(target.cluster, flow, role)):
-            if not same_pod(candidate.src, candidate.dst) and target.holds(candidate):
+            if not same_pod(candidate.src, candidate.dst) and holds_every_value(target, candidate, (role,)):
                 flow = candidate
                 break
     return flow
@@ -107,6 +115,82 @@ def _bounded(candidates: Iterator[Flow]) -> Iterator[Flow]:
         yield candidate
 
 
+# ---- labels only the cluster knows -------------------------------------------------------------
+
+
+def mentioned_values(target: WitnessTarget) -> dict[str, set[str]]:
+    """Per label key, the values the policies' pod selectors (and the property's, for prove) name."""
+    selectors = [s for role in ("src", "dst") if (spec := getattr(target, role, None)) is not None
+                 for s in spec.selectors()]
+    for p in target.cluster.policies:
+        selectors.append(p.pod_selector)
+        for rule in (*p.ingress, *p.egress):
+            selectors += [peer.pod_selector for peer in rule.peers if peer.pod_selector is not None]
+    out: dict[str, set[str]] = {}
+    for selector in selectors:
+        for key, values in selector.mentioned().items():
+            out.setdefault(key, set()).update(values)
+    return out
+
+
+def unknown_value_variants(target: WitnessTarget, flow: Flow, roles: tuple[str, ...]) -> Iterator[Flow]:
+    """The flow with the unknown-valued labels of the workloads its `roles` name set to every value a selector
+    tells apart (each value it names, and UNKNOWN_LABEL_VALUE for "any other"); one value per workload entry."""
+    workloads: list[Workload] = []
+    for role in roles:
+        w = getattr(getattr(flow, role), "workload", None)
+        if w is not None and w.unknown_labels and not any(w is seen for seen in workloads):
+            workloads.append(w)
+    mentioned = mentioned_values(target) if workloads else {}
+    slots = [(w, k) for w in workloads for k in sorted(w.unknown_labels) if k in mentioned]
+    choices = [sorted(mentioned[k]) + [UNKNOWN_LABEL_VALUE] for _, k in slots]
+    for combination in itertools.product(*choices):
+        chosen = {(id(w), k): value for (w, k), value in zip(slots, combination)}
+        changed = flow
+        for role in ("src", "dst"):
+            ep = getattr(flow, role)
+            if isinstance(ep, PodEndpoint) and ep.workload is not None and ep.workload in workloads:
+                labels = {k: chosen.get((id(ep.workload), k), v) for k, v in ep.labels.items()}
+                changed = replace(changed, **{role: replace(ep, labels=labels)})
+        yield changed
+
+
+def holds_every_value(target: WitnessTarget, flow: Flow, roles: tuple[str, ...] = ("src", "dst")) -> bool:
+    """The target holds for the flow whatever values the unknown-valued labels of its `roles`' workloads have."""
+    return all(target.holds(variant) for variant in unknown_value_variants(target, flow, roles))
+
+
+def as_new_pod(ep: PodEndpoint, mentioned: dict[str, set[str]]) -> PodEndpoint:
+    """A pod not created yet with the labels of `ep`, each unknown value a valid one no selector names."""
+    labels = {}
+    for k, v in ep.labels.items():
+        if v == UNKNOWN_LABEL_VALUE:
+            taken, i = mentioned.get(k, set()), 1
+            while f"value-{i}" in taken:
+                i += 1
+            v = f"value-{i}"
+        labels[k] = v
+    return replace(ep, labels=labels, workload=None)
+
+
+def unsure_replicas_as_new_pods(target: WitnessTarget, flow: Flow) -> Flow:
+    """An end named as a replica of a workload with unknown-valued labels whose verdict depends on their values
+    is a pod that may not exist: show a new pod with a value no selector names instead (a pod the property pins
+    to the workload is never one; prove settles those first, analyses/unknown_labels.py)."""
+    for role in ("src", "dst"):
+        ep = getattr(flow, role)
+        if not isinstance(ep, PodEndpoint) or ep.workload is None or not ep.workload.unknown_labels:
+            continue
+        if getattr(getattr(target, role, None), "workload", None) is not None:
+            continue
+        if holds_every_value(target, flow, (role,)):
+            continue
+        candidate = replace(flow, **{role: as_new_pod(ep, mentioned_values(target))})
+        if target.holds(candidate):
+            flow = candidate
+    return flow
+
+
 # ---- two pods ----------------------------------------------------------------------------------
 
 
@@ -118,15 +202,29 @@ def two_pods(target: WitnessTarget, flow: Flow) -> Flow:
     for role in ("dst", "src"):
         ep = getattr(flow, role)
         assert isinstance(ep, PodEndpoint)
+        if ep.workload is not None and not ep.workload.ips and ep.ip is not None:
+            # Its address is not known: another address of its family, where the verdict is the same.
+            for ip in _neighbours(ep.ip):
+                candidate = replace(flow, **{role: replace(ep, ip=ip)})
+                if not same_pod(candidate.src, candidate.dst) and target.holds(candidate):
+                    return candidate
         others = [pod for i in target.cluster.workload_indices_by_namespace.get(ep.namespace, ())
                   for pod in replicas(target.cluster, target.cluster.workloads[i])][:MAX_FIT_TRIES]
         # A new pod like it, without the address (two pods never share one), then with it as a last resort.
-        others += [replace(ep, workload=None, ip=None), replace(ep, workload=None)]
+        like = as_new_pod(ep, mentioned_values(target))
+        others += [replace(like, ip=None), like]
         for pod in others:
             candidate = replace(flow, **{role: pod})
-            if not same_pod(candidate.src, candidate.dst) and target.holds(candidate):
+            if not same_pod(candidate.src, candidate.dst) and holds_every_value(target, candidate, (role,)):
                 return candidate
     return flow
+
+
+def _neighbours(ip: IPAddress) -> Iterator[IPAddress]:
+    top = (1 << ip.max_prefixlen) - 1
+    for value in (int(ip) + 1, int(ip) - 1, int(ip) + 2, int(ip) - 2):
+        if 0 <= value <= top:
+            yield ipaddress.ip_address(value) if ip.version == 4 else ipaddress.IPv6Address(value)
 
 
 # ---- ports and addresses -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ from netverify.errors import InputError
 from netverify.load.documents import RawObject
 from netverify.load.k8s_schema import (
     ControllerModel,
+    ControllerSpec,
     CronJobModel,
     NamespaceModel,
     NetworkPolicyModel,
@@ -26,7 +27,7 @@ from netverify.load.policies import network_policy
 from netverify.load.services import service
 from netverify.load.site import Site
 from netverify.load.validation import validate
-from netverify.load.workloads import WorkloadSet, pod_owner, pod_workload, template_workload
+from netverify.load.workloads import WorkloadSet, pod_owner, pod_workload, template_workloads
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Namespace, Service
 from netverify.model.kinds import UnmodelledObject, group_of, lookup
 from netverify.model.policy import NetworkPolicy
@@ -77,12 +78,13 @@ class ClusterBuilder:
         elif kind in CONTROLLERS and _accepts(version, CONTROLLERS[kind]):
             ctl = self._read(ControllerModel, obj, site)
             template = ctl.spec.template if ctl.spec else None
-            self._controller(kind, ctl.metadata, template, site, site.at("spec", "template"))
+            self._controller(kind, ctl.metadata, template, site, site.at("spec", "template"), ctl.spec)
         elif kind == "CronJob" and _accepts(version, ("batch/",)):
             cron = self._read(CronJobModel, obj, site)
             job = cron.spec.jobTemplate if cron.spec else None
             template = job.spec.template if job and job.spec else None
-            self._controller(kind, cron.metadata, template, site, site.at("spec", "jobTemplate", "spec", "template"))
+            self._controller(kind, cron.metadata, template, site, site.at("spec", "jobTemplate", "spec", "template"),
+                             job.spec if job else None)
         elif kind == "Service" and _accepts(version, CORE):
             svc = self._read(ServiceModel, obj, site)
             namespace, name = self._identify("Service", svc.metadata, site)
@@ -103,18 +105,19 @@ class ClusterBuilder:
         return validate(model, obj.data, obj.file)
 
     def _controller(
-        self, kind: str, meta: ObjectMeta, template: PodTemplateModel | None, site: Site, template_site: Site
+        self, kind: str, meta: ObjectMeta, template: PodTemplateModel | None, site: Site, template_site: Site,
+        spec: ControllerSpec | None,
     ) -> None:
         namespace, name = self._identify(kind, meta, site)
         if template is not None and template.metadata is not None:
             check_labels(template.metadata.labels, template_site.at("metadata", "labels"))
-        workload = template_workload(
-            namespace, name, kind, template.metadata if template else None, template.spec if template else None,
-            template_site, site, self.warnings,
-        )
         owner = pod_owner(meta)
+        groups = template_workloads(
+            namespace, name, kind, template.metadata if template else None, template.spec if template else None,
+            template_site, site, self.warnings, spec, owner.kind if owner is not None else None,
+        )
         owner_ref = f"{namespace}/{owner.name}[{owner.kind}]" if owner is not None and owner.kind else None
-        self.workloads.add(workload, self.warnings, template=True, owner=owner_ref)
+        self.workloads.add_template(groups, owner=owner_ref)
 
     def _check_name(self, kind: str, name: str, site: Site) -> None:
         """A name the API server refuses is an error. With --lenient it is a warning: a workload's, Service's or

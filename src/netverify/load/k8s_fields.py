@@ -168,8 +168,11 @@ FIELDS: dict[str, dict[str, str]] = {
     'V1StatefulSet': {
         'apiVersion': '', 'kind': '', 'metadata': 'V1ObjectMeta', 'spec': 'V1StatefulSetSpec', 'status': '',
     },
+    'V1StatefulSetOrdinals': {
+        'start': '',
+    },
     'V1StatefulSetSpec': {
-        'minReadySeconds': '', 'ordinals': '', 'persistentVolumeClaimRetentionPolicy': '',
+        'minReadySeconds': '', 'ordinals': 'V1StatefulSetOrdinals', 'persistentVolumeClaimRetentionPolicy': '',
         'podManagementPolicy': '', 'replicas': '', 'revisionHistoryLimit': '', 'selector': 'V1LabelSelector',
         'serviceName': '', 'template': 'V1PodTemplateSpec', 'updateStrategy': '', 'volumeClaimTemplates': '',
     },

@@ -83,8 +83,18 @@ class PodTemplateModel(K8sModel):
     spec: PodSpecModel | None = None
 
 
+class StatefulSetOrdinals(K8sModel):
+    start: int | None = None
+
+
 class ControllerSpec(K8sModel):
     template: PodTemplateModel | None = None
+    # Read to model the labels the control plane adds per replica (docs/semantics.md, "Labels Kubernetes adds").
+    replicas: int | None = None  # StatefulSet
+    ordinals: StatefulSetOrdinals | None = None  # StatefulSet
+    completionMode: Literal["Indexed", "NonIndexed"] | None = None  # Job
+    completions: int | None = None  # Job
+    manualSelector: bool | None = None  # Job
 
 
 class ControllerModel(K8sModel):

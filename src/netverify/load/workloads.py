@@ -1,12 +1,12 @@
-"""Pod templates and Pods → model.Workload; Pods of one owner are one workload."""
+"""Pod templates and Pods → model.Workload; Pods of one owner are one workload, one entry per distinct pod."""
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from netverify.load.k8s_schema import ObjectMeta, OwnerReference, PodModel, PodSpecModel
+from netverify.load.k8s_schema import ControllerSpec, ObjectMeta, OwnerReference, PodModel, PodSpecModel
+from netverify.load.pod_labels import control_plane_groups
 from netverify.load.ports import check_iana_service_name
 from netverify.load.site import Site
 from netverify.model.cluster import ContainerPort, Workload
@@ -48,7 +48,9 @@ def pod_workload(namespace: str, pod: PodModel, site: Site, warnings: list[str])
     owner = pod_owner(meta)
     name, kind = (meta.name or "", "Pod") if owner is None else (owner.name, owner.kind or OWNER_KIND_UNKNOWN)
     workload = template_workload(namespace, name, kind, meta, pod.spec, site, site, warnings)
-    return replace(workload, ips=pod_ips(pod, site))
+    # A pod of a controller is one of its pods, by name; a bare Pod is a workload of its own.
+    names = (meta.name,) if owner is not None and meta.name else ()
+    return replace(workload, ips=pod_ips(pod, site), pods=names)
 
 
 def pod_ips(pod: PodModel, site: Site) -> tuple[IPAddress, ...]:
@@ -95,73 +97,102 @@ def container_ports(spec: PodSpecModel | None, site: Site, warnings: list[str]) 
     return tuple(ports)
 
 
-# Labels the controller sets differently on each replica by design: not a sign of replicas that differ.
-PER_REPLICA_LABELS = frozenset({
-    "statefulset.kubernetes.io/pod-name",
-    "apps.kubernetes.io/pod-index",
-    "batch.kubernetes.io/job-completion-index",
-})
+def template_workloads(
+    namespace: str, name: str, kind: str, meta: ObjectMeta | None, spec: PodSpecModel | None, site: Site,
+    object_site: Site, warnings: list[str], controller: ControllerSpec | None, owner_kind: str | None,
+) -> tuple[Workload, ...]:
+    """A controller's pods: its template plus the labels the control plane adds, one entry per distinct pod."""
+    base = template_workload(namespace, name, kind, meta, spec, site, object_site, warnings)
+    groups = control_plane_groups(kind, name, controller, base.labels, owner_kind)
+    return tuple(
+        replace(base, labels=g.labels, unknown_labels=g.unknown, pods=g.pods, distinct=len(groups) > 1)
+        for g in groups
+    )
 
 
-def _alike(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
-    return {k: v for k, v in a.items() if k not in PER_REPLICA_LABELS} == {
-        k: v for k, v in b.items() if k not in PER_REPLICA_LABELS
-    }
+def _covers(group: Workload, pod: Workload) -> bool:
+    """The dumped pod is one the template group stands for: the same labels, any value for unknown ones."""
+    if set(pod.labels) != set(group.labels):
+        return False
+    return all(pod.labels[k] == v for k, v in group.labels.items() if k not in group.unknown_labels)
 
 
 @dataclass(slots=True)
 class WorkloadSet:
-    """Workloads in reading order. Pods of a workload add their IPs to it; a controller owned by another
-    controller in the manifests (a Deployment's ReplicaSet, a CronJob's Job) is part of its owner."""
+    """Workloads in reading order. A controller owned by another controller in the manifests (a Deployment's
+    ReplicaSet, a CronJob's Job) is part of its owner. Pods read from a dump join their owner: a pod its
+    template's pods stand for adds its IPs to them; any other pod is a pod of its own, with the labels it
+    carries, and pods alike in labels and ports are one entry. A workload whose pods differ is several
+    entries, each `distinct` (never every replica with the first one's labels)."""
 
-    by_ref: dict[str, Workload] = field(default_factory=dict)
-    ips: dict[str, dict[IPAddress, None]] = field(default_factory=dict)  # ordered sets, per workload
-    from_template: set[str] = field(default_factory=set)
+    templates: dict[str, tuple[Workload, ...]] = field(default_factory=dict)
+    pods: dict[str, list[Workload]] = field(default_factory=dict)
+    order: dict[str, None] = field(default_factory=dict)  # refs, an ordered set
     owner_of: dict[str, str] = field(default_factory=dict)  # controller ref -> its owner's ref
-    warned: set[str] = field(default_factory=set)
 
     def add(self, workload: Workload, warnings: list[str], *, template: bool = False, owner: str | None = None) -> None:
-        """`template`: the workload comes from a controller's pod template (it wins over what its pods say);
-        `owner`: that controller's own controlling owner, as a ref."""
-        ref = workload.ref
+        """One dumped pod (or, with `template`, a controller's only pod group); `owner`: a controller's own
+        controlling owner, as a ref."""
+        if template:
+            self.add_template((workload,), owner=owner)
+            return
+        self.order.setdefault(workload.ref, None)
+        self.pods.setdefault(workload.ref, []).append(workload)
+
+    def add_template(self, groups: tuple[Workload, ...], *, owner: str | None = None) -> None:
+        ref = groups[0].ref
         if owner is not None:
             self.owner_of[ref] = owner
-        seen = self.by_ref.get(ref)
-        if seen is None:
-            self.by_ref[ref] = workload
-            self.ips[ref] = dict.fromkeys(workload.ips)
-            if template:
-                self.from_template.add(ref)
-            return
-        self.ips[ref].update(dict.fromkeys(workload.ips))
-        if template and ref not in self.from_template:
-            # Its pods came first (pods.yaml sorts before workloads.yaml): the template describes them all.
-            self.from_template.add(ref)
-            self.by_ref[ref] = workload
-            return
-        if template:
-            return
-        if not _alike(seen.labels, workload.labels) and ref not in self.warned:
-            self.warned.add(ref)
-            warnings.append(f"{workload.span}: {ref}: replicas have different labels; using those at {seen.span}")
+        self.order.setdefault(ref, None)
+        self.templates.setdefault(ref, groups)
 
     def workloads(self) -> tuple[Workload, ...]:
+        members: dict[str, list[str]] = {}
+        for ref in self.order:
+            members.setdefault(self._root(ref), []).append(ref)
         out: list[Workload] = []
-        ips = {ref: dict(found) for ref, found in self.ips.items()}
-        for ref in self.by_ref:
-            root = self._root(ref)
-            if root != ref:
-                ips[root].update(ips[ref])
-        for ref, w in self.by_ref.items():
-            if self._root(ref) != ref:
+        for root in self.order:  # in reading order of the workloads themselves
+            if root not in members:
                 continue
-            out.append(w if len(ips[ref]) == len(w.ips) else replace(w, ips=tuple(ips[ref])))
+            pods = [p for ref in members[root] for p in self.pods.get(ref, ())]
+            out += _entries(self.templates.get(root, ()), pods)
         return tuple(out)
 
     def _root(self, ref: str) -> str:
         """The top-most controller in the manifests that `ref` belongs to (itself when none)."""
         seen = {ref}
-        while (owner := self.owner_of.get(ref)) is not None and owner in self.from_template and owner not in seen:
+        while (owner := self.owner_of.get(ref)) is not None and owner in self.templates and owner not in seen:
             seen.add(owner)
             ref = owner
         return ref
+
+
+def _entries(groups: tuple[Workload, ...], pods: list[Workload]) -> list[Workload]:
+    """A workload's entries: its template's pod groups, each dumped pod joined to the group it is one of."""
+    entries = list(groups)
+    ips = [dict.fromkeys(g.ips) for g in entries]
+    shape = groups[0] if groups else (pods[0] if pods else None)
+    for pod in pods:
+        assert shape is not None
+        pod = replace(pod, name=shape.name, kind=shape.kind)
+        at = next((i for i, g in enumerate(entries) if i < len(groups) and pod.pods and g.pods == pod.pods), None)
+        if at is not None:
+            entries[at] = pod  # a dumped pod a StatefulSet names: the labels it carries are known
+            ips[at] = dict.fromkeys(pod.ips)
+            continue
+        at = next((i for i, g in enumerate(entries) if i < len(groups) and _covers(g, pod)), None)
+        if at is None:
+            at = next((i for i, g in enumerate(entries) if i >= len(groups) and (g.labels, g.ports, g.host_network)
+                       == (pod.labels, pod.ports, pod.host_network)), None)
+            if at is not None:
+                entries[at] = replace(entries[at], pods=entries[at].pods + pod.pods)
+        if at is None:
+            at = len(entries)
+            entries.append(pod)
+            ips.append({})
+        ips[at].update(dict.fromkeys(pod.ips))
+    distinct = len(entries) > 1
+    return [
+        replace(w, ips=tuple(found), distinct=distinct) if (w.distinct, w.ips) != (distinct, tuple(found)) else w
+        for w, found in zip(entries, ips)
+    ]

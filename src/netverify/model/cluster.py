@@ -13,6 +13,10 @@ from netverify.model.ports import Protocol
 from netverify.model.span import Span
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+# What `Workload.labels` holds for a key the control plane sets to a value the manifests do not show (a hash,
+# a uid, a generated name). Not a valid label value, so no valid selector names it; the concrete evaluator
+# therefore treats it as "some value no selector names", and the SMT keeps such keys' values free.
+UNKNOWN_LABEL_VALUE = "<unknown>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +35,14 @@ class ContainerPort:
 
 @dataclass(frozen=True, slots=True)
 class Workload:
-    """A controller's pod template (`ns/name[Kind]`) or a bare Pod; all its replicas are alike."""
+    """A controller's pod template (`ns/name[Kind]`) or a bare Pod, with the labels the control plane adds.
+
+    All the pods it stands for are alike. When a workload's pods differ (a StatefulSet's per-replica labels,
+    dumped pods of one owner with different labels), it is several entries of one `ref`, each `distinct`,
+    `pods` naming the pods each stands for (empty: the replicas its template describes).
+    `unknown_labels`: keys every pod carries whose value only the cluster knows (labels[key] is
+    UNKNOWN_LABEL_VALUE); a proof must hold for every value they can take.
+    """
 
     namespace: str
     name: str
@@ -41,6 +52,9 @@ class Workload:
     span: Span
     ips: tuple[IPAddress, ...] = ()
     host_network: bool = False
+    pods: tuple[str, ...] = ()
+    distinct: bool = False
+    unknown_labels: frozenset[str] = frozenset()
 
     @property
     def id(self) -> str:
@@ -49,6 +63,29 @@ class Workload:
     @property
     def ref(self) -> str:
         return f"{self.namespace}/{self.name}[{self.kind}]"
+
+    def has_pod_labels(self, labels: Mapping[str, str]) -> bool:
+        """Whether a pod with `labels` may be one of this workload's: the same keys, every known value equal
+        (a key in `unknown_labels` may have any value)."""
+        return set(labels) == set(self.labels) and all(
+            k in self.unknown_labels or labels[k] == v for k, v in self.labels.items()
+        )
+
+    @property
+    def display_name(self) -> str:
+        """The name to show: the workload's, or, for one of several distinct pod groups, with its pods."""
+        if not self.distinct:
+            return self.name
+        return f"{self.name}/{','.join(self.pods) if self.pods else 'template'}"
+
+    @property
+    def pod_ref(self) -> str:
+        """`ref`, or for one of several distinct pod groups, which pods of it."""
+        if not self.distinct:
+            return self.ref
+        what = f"pod {self.pods[0]}" if len(self.pods) == 1 else (
+            f"pods {', '.join(self.pods)}" if self.pods else "pods made from its template")
+        return f"{self.ref} ({what})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +140,12 @@ class Cluster:
         return {NAMESPACE_NAME_LABEL: namespace}
 
     def workloads_named(self, ref: str) -> tuple[Workload, ...]:
-        """Every workload `ref` names: `ns/name` (any kind), `ns/Kind/name` or `ns/name[Kind]`."""
-        return tuple(w for w in self.workloads if ref in (w.id, w.ref, f"{w.namespace}/{w.kind}/{w.name}"))
+        """Every workload `ref` names: `ns/name` (any kind), `ns/Kind/name` or `ns/name[Kind]`; or one pod of a
+        workload whose pods differ, by its name (`ns/pod-name`)."""
+        found = tuple(w for w in self.workloads if ref in (w.id, w.ref, f"{w.namespace}/{w.kind}/{w.name}"))
+        if found:
+            return found
+        return tuple(w for w in self.workloads if w.distinct and any(ref == f"{w.namespace}/{p}" for p in w.pods))
 
     def service(self, namespace: str, name: str) -> Service | None:
         for s in self.services:

@@ -38,7 +38,8 @@ class EndpointEncoder:
         assert isinstance(ep, SymbolicPod)
         parts = [self.in_allowed_namespace(ep)]
         if spec.workload is not None:
-            parts.append(self.is_replica(ep, spec.workload, None))
+            # A workload whose pods differ is several entries: the pod is one of any of them.
+            parts.append(self.session.or_(self.is_replica(ep, w, None) for w in spec.workload_entries))
         if spec.namespace_selector is not None:
             parts.append(self.selectors.namespace(spec.namespace_selector, ep))
         if spec.pod_selector is not None:
@@ -51,7 +52,7 @@ class EndpointEncoder:
         if index is None or workload.namespace not in pod.namespaces:
             return self.session.false()
         s = self.session
-        parts = [s.eq(pod.ns, index), pod.labels.equals(workload.labels)]
+        parts = [s.eq(pod.ns, index), pod.labels.equals(workload.labels, workload.unknown_labels)]
         for name, slots in pod.named_ports.items():
             # Exactly the workload's ports of that name, one per slot, the other slots empty.
             entries = named_entries(workload, name)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import z3
 
-from netverify.model.cluster import NAMESPACE_NAME_LABEL, ContainerPort
+from netverify.model.cluster import NAMESPACE_NAME_LABEL, ContainerPort, Workload
 from netverify.model.flow import Endpoint, ExternalEndpoint, Flow, PodEndpoint
 from netverify.model.ports import PROTOCOLS
 from netverify.smt.problem import ConnectionProblem
@@ -37,6 +37,21 @@ def extract_flow(problem: ConnectionProblem, model: z3.ModelRef) -> ExtractedFlo
     return ExtractedFlow(Flow(src, dst, protocol, _int(model, problem.conn.port)), src_exists, dst_exists)
 
 
+def picks_unknown_value(problem: ConnectionProblem, ep: SymbolicPod, w: Workload, model: z3.ModelRef) -> bool:
+    """The model gives a label whose value only the cluster knows a value some selector names: the pod it
+    describes may not be the workload's (which has the value it has), so it is shown as a pod of its own."""
+    for key in w.unknown_labels:
+        kv = problem.universe.keys.get(key)
+        if kv is not None and _int(model, ep.labels.val[key]) != kv.fresh_index:
+            return True
+    return False
+
+
+def _replica(problem, ep: SymbolicPod, w: Workload) -> z3.BoolRef:
+    encoder = getattr(problem, "endpoints", None)
+    return encoder.is_replica(ep, w, None) if encoder is not None else z3.BoolVal(False)
+
+
 def _endpoint(
     problem: ConnectionProblem, ep: SymbolicEndpoint, model: z3.ModelRef, taken: set[str]
 ) -> tuple[Endpoint, bool]:
@@ -49,8 +64,11 @@ def _endpoint(
     # A pod the property pins to a workload is that workload's replica, whatever the guards chose.
     spec = getattr(problem, f"{ep.role}_spec", None)  # other problems (diff) pin no workload
     pinned = getattr(spec, "workload", None)
-    if index >= 0 or pinned is not None:
-        w = pinned if pinned is not None else problem.cluster.workloads[index]
+    if pinned is not None and index < 0:
+        index = next((i for i, w in enumerate(problem.cluster.workloads) if any(w is e for e in spec.workload_entries)
+                      and z3.is_true(model.eval(_replica(problem, ep, w), model_completion=True))), -1)
+    if index >= 0 and not picks_unknown_value(problem, ep, problem.cluster.workloads[index], model):
+        w = problem.cluster.workloads[index]
         return PodEndpoint(
             w.namespace, dict(problem.cluster.namespace_labels(w.namespace)), dict(w.labels), tuple(w.ports),
             ip, w,

@@ -209,7 +209,9 @@ class ConnectionProblem:
         for i, w in candidates.items:
             ports = tuple((n, named_entries(w, n)) for n in self.port_names)  # every port of each name
             ips = w.ips if ip_matters else _families(w) if self.ipblock_matches_pods else ()
-            key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, ips)
+            # A label whose value only the cluster knows is one free value per workload entry: never shared.
+            own = i if any(k in self.universe.keys for k in w.unknown_labels) else None
+            key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, ips, own)
             groups.setdefault(key, []).append((i, w))
         # A controller's replicas can talk to each other; a bare Pod is alone: prefer showing a controller.
         return [(*min(members, key=lambda m: m[1].kind == "Pod"), len(members)) for members in groups.values()]
@@ -219,6 +221,7 @@ class ConnectionProblem:
         ip_matters = self._pod_ip_matters()
         pods = [ep for ep in (self.src, self.dst) if isinstance(ep, SymbolicPod)]
         classes = {pod.role: self._classes(self.candidates[pod.role], ip_matters) for pod in pods}
+        self.classes = classes
         if self.scope == "any" and any(len(c) > MAX_PREFERRED_GROUPS for c in classes.values()):
             # Preferring existing workloads only makes counterexamples readable; on a big cluster it would
             # cost more than the question itself. The witness code still names a workload that fits.
@@ -248,6 +251,7 @@ class ConnectionProblem:
                 for i, w, _ in classes["dst"] if w.ports)))
         self.distinct_pods = s.true()
         if len(pods) == 2:
+            self._same_unknown_values(classes)
             # A bare Pod is one pod: it talking to itself is not a connection. Replicas of a controller are.
             dst_lonely_pods = {i for i, w, size in classes["dst"] if w.kind == "Pod" and size == 1}
             self.distinct_pods = s.and_(
@@ -255,6 +259,16 @@ class ConnectionProblem:
                 for i, w, size in classes["src"]
                 if w.kind == "Pod" and size == 1 and i in dst_lonely_pods
             )
+
+    def _same_unknown_values(self, classes: dict[str, list[tuple[int, Workload, int]]]) -> None:
+        """Two pods of one workload entry carry the same value for a label only the cluster knows (the hash
+        of their template, their Job's uid): one value per entry, as docs/semantics.md says."""
+        dst = {i for i, _, _ in classes["dst"]}
+        for i, w, _ in classes["src"]:
+            keys = [k for k in sorted(w.unknown_labels) if k in self.universe.keys]
+            if i in dst and keys:
+                same = [self.src.labels.val[k] == self.dst.labels.val[k] for k in keys]
+                self.session.add(z3.Implies(z3.And(self.src.workload == i, self.dst.workload == i), z3.And(same)))
 
     def _add_ordinary_ips(self) -> None:
         """Prefer an outside address a reader takes for a host: not 0.0.0.0/8, loopback, link-local, multicast

@@ -30,8 +30,13 @@ class ResolvedEndpoint:
     namespace_selector: LabelSelector | None = None
     pod_selector: LabelSelector | None = None
     workload: Workload | None = None  # the pods of this existing workload (labels, ports, namespace fixed)
+    workload_entries: tuple[Workload, ...] = ()  # every entry of that workload (several when its pods differ)
     service: Service | None = None
     empty_reason: str | None = None  # set when it can match nothing by construction
+
+    def __post_init__(self) -> None:
+        if self.workload is not None and not self.workload_entries:
+            object.__setattr__(self, "workload_entries", (self.workload,))
 
     @property
     def is_external(self) -> bool:
@@ -49,10 +54,15 @@ class ResolvedEndpoint:
         if self.is_external or self.empty_reason is not None:
             return False
         if self.workload is not None:
-            return workload == self.workload
+            return workload in self.workload_entries
         if not self.fits_namespace(workload.namespace, cluster.namespace_labels(workload.namespace)):
             return False
-        return self.pod_selector is None or self.pod_selector.matches(workload.labels)
+        if self.pod_selector is None:
+            return True
+        if self.pod_selector.matches(workload.labels):
+            return True
+        # A label whose value only the cluster knows may have the value the selector asks for: the SMT decides.
+        return any(r.key in workload.unknown_labels for r in self.pod_selector.requirements)
 
     def fits(self, endpoint: Endpoint) -> bool:
         if isinstance(endpoint, ExternalEndpoint) or self.is_external:
@@ -63,10 +73,10 @@ class ResolvedEndpoint:
         if self.empty_reason is not None:
             return False
         if self.workload is not None:
-            w = self.workload
-            return (
-                endpoint.namespace == w.namespace and dict(endpoint.labels) == dict(w.labels)
+            return any(
+                endpoint.namespace == w.namespace and w.has_pod_labels(endpoint.labels)
                 and set(endpoint.ports) == set(w.ports)
+                for w in self.workload_entries
             )
         if not self.fits_namespace(endpoint.namespace, endpoint.namespace_labels):
             return False
@@ -123,15 +133,16 @@ def resolve_endpoint(spec: EndpointSpec, role: str, cluster: Cluster) -> Resolve
                                 pod_selector=selector_from_match_labels(service.selector))
     if spec.workload is not None:
         namespace = spec.namespace or DEFAULT_NAMESPACE
-        workload = _find_workload(cluster, namespace, spec.workload, spec.span, role)
-        return ResolvedEndpoint(role, spec.span, namespace=namespace, workload=workload)
+        entries = _find_workload(cluster, namespace, spec.workload, spec.span, role)
+        return ResolvedEndpoint(role, spec.span, namespace=namespace, workload=entries[0], workload_entries=entries)
     return ResolvedEndpoint(
         role, spec.span, namespace=spec.namespace, namespace_selector=spec.namespace_selector,
         pod_selector=spec.pod_selector,
     )
 
 
-def _find_workload(cluster: Cluster, namespace: str, ref: str, span: Span, role: str) -> Workload:
+def _find_workload(cluster: Cluster, namespace: str, ref: str, span: Span, role: str) -> tuple[Workload, ...]:
+    """Every entry of the one workload `ref` names (several when its pods differ)."""
     kind, _, name = ref.rpartition("/")
     found = [
         w for w in cluster.workloads
@@ -140,11 +151,11 @@ def _find_workload(cluster: Cluster, namespace: str, ref: str, span: Span, role:
     if not found:
         raise InputError(span.file, span.line or None, f"{role}.workload",
                          f"no workload {ref!r} in namespace {namespace!r}")
-    if len(found) > 1:
-        kinds = ", ".join(sorted(w.kind for w in found))
+    kinds = sorted({w.kind for w in found})
+    if len(kinds) > 1:
         raise InputError(span.file, span.line or None, f"{role}.workload",
-                         f"{ref!r} in namespace {namespace!r} is ambiguous ({kinds}): write KIND/NAME")
-    return found[0]
+                         f"{ref!r} in namespace {namespace!r} is ambiguous ({', '.join(kinds)}): write KIND/NAME")
+    return tuple(found)
 
 
 def resolve_ports(prop: Property, dst: ResolvedEndpoint) -> PortSpec:

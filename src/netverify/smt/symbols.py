@@ -74,11 +74,14 @@ class SymbolicLabels:
             out += [self.val[key] != i for i, v in enumerate(kv.values) if not is_label_value(v) and v not in allowed]
         return out
 
-    def equals(self, labels: Mapping[str, str]) -> z3.BoolRef:
+    def equals(self, labels: Mapping[str, str], free: frozenset[str] = frozenset()) -> z3.BoolRef:
+        """Exactly `labels` (on the universe); a key in `free` is present with any value (one the cluster knows)."""
         s = self.session
         parts = []
         for key, index in self.universe.project(labels).items():
-            if index is None:
+            if key in free and index is not None:
+                parts.append(self.has[key])
+            elif index is None:
                 parts.append(s.not_(self.has[key]))
             else:
                 parts += [self.has[key], s.eq(self.val[key], index)]
@@ -252,6 +255,8 @@ def carried_invalid_labels(universe: LabelUniverse, workloads: Iterable[Workload
     for w in workloads:
         for key, values in invalid.items():
             value = w.labels.get(key)
+            if key in w.unknown_labels:
+                continue  # UNKNOWN_LABEL_VALUE stands for a valid value the cluster knows, never an invalid one
             if value is not None and (value in values or not is_label_key(key)):
                 found.setdefault(key, set()).add(value)
     return {k: frozenset(vs) for k, vs in found.items()}
