@@ -47,6 +47,18 @@ M = TypeVar("M", bound=BaseModel)
 _READ_KINDS = frozenset({"Namespace", "Pod", "CronJob", "Service", "NetworkPolicy", *CONTROLLERS})
 
 
+def _read_versions(kind: str) -> tuple[str, ...]:
+    if kind == "NetworkPolicy":
+        return NETWORK_POLICY_VERSIONS
+    if kind == "CronJob":
+        return ("batch/*",)
+    return tuple(p + "*" if p.endswith("/") else p for p in CONTROLLERS.get(kind, CORE))
+
+
+def _read_groups(kind: str) -> frozenset[str]:
+    return frozenset(group_of(v) or "" for v in _read_versions(kind))  # `apps/*` -> apps, `v1` -> the core group
+
+
 def _accepts(api_version: str | None, prefixes: tuple[str, ...]) -> bool:
     # No apiVersion at all (hand-written snippets, some List items): trust the kind.
     return api_version is None or any(api_version == p or (p.endswith("/") and api_version.startswith(p)) for p in prefixes)
@@ -95,6 +107,12 @@ class ClusterBuilder:
             self.policies.append(network_policy(pol, namespace, name, site, self.warnings))
         elif (info := lookup(group_of(version), kind)) is not None:
             self.unmodelled.append(unmodelled_object(info.group, kind, info.namespaced, obj, self.default_namespace))
+        elif kind in _READ_KINDS and group_of(version) in _read_groups(kind):
+            # A kind netverify reads, in its own API group, at a version it does not know: skipping it could drop
+            # a policy that decides traffic or a workload a verdict is about, so it is bad input, not a note.
+            raise site.at("apiVersion").error(
+                f"{kind} {version} is not a version netverify reads (it reads {', '.join(_read_versions(kind))})"
+            )
         else:
             label = kind if kind not in _READ_KINDS else f"{kind} ({version})"
             self.skipped[label] = self.skipped.get(label, 0) + 1

@@ -12,26 +12,17 @@ Rules (https://kubernetes.io/docs/concepts/overview/working-with-objects/names/)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from netverify.load.labels import check_label_key, check_label_value
 from netverify.load.site import Site
+from netverify.model.k8s_names import DNS_LABEL_MAX as LABEL_MAX
+from netverify.model.k8s_names import DNS_SUBDOMAIN_MAX as SUBDOMAIN_MAX
+from netverify.model.k8s_names import is_dns_label, is_dns_subdomain
 
-_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-LABEL_MAX, SUBDOMAIN_MAX = 63, 253
 # Kinds whose name is an RFC 1123 label rather than a subdomain; other limits on length, per kind.
 _LABEL_NAMED = frozenset({"Namespace", "Service"})
 _MAX_NAME = {"CronJob": 52}
-
-
-def is_dns_label(text: str) -> bool:
-    return len(text) <= LABEL_MAX and _LABEL.match(text) is not None
-
-
-def is_dns_subdomain(text: str) -> bool:
-    return len(text) <= SUBDOMAIN_MAX and _SUBDOMAIN.match(text) is not None
 
 
 def check_object_name(kind: str, name: str, site: Site) -> None:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from netverify.load.k8s_schema import PolicyPortSpec
 from netverify.load.site import Site
+from netverify.model.k8s_names import is_port_name
 from netverify.model.policy import PortMatch
 from netverify.model.ports import MAX_PORT, MIN_PORT, Protocol
-
-# IANA service names, as the API server checks them (validation.IsValidPortName).
-_PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-
 
 def port_match(spec: PolicyPortSpec, site: Site) -> PortMatch:
     protocol = Protocol(spec.protocol or "TCP")
@@ -46,12 +41,7 @@ def check_port_name(name: str, site: Site) -> None:
 
 def check_iana_service_name(name: str, site: Site) -> None:
     """A port name (IANA_SVC_NAME): what containers' ports and named ports in policies must be."""
-    if (
-        len(name) > 15
-        or not _PORT_NAME.match(name)
-        or "--" in name
-        or not any(c.isalpha() for c in name)
-    ):
+    if not is_port_name(name):
         raise site.error(
             f"{name!r} is not a valid port name: at most 15 lowercase letters, digits and '-', with a letter, "
             "no '--', not starting or ending with '-'"
