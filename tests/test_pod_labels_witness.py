@@ -12,7 +12,7 @@ import textwrap
 import yaml
 from typer.testing import CliRunner
 
-from builders import cluster, namespace, workload
+from builders import cluster, namespace, policy, workload
 from netverify.analyses.explain import explain
 from netverify.analyses.map import connectivity_map
 from netverify.analyses.prove import prove
@@ -22,6 +22,7 @@ from netverify.eval.concrete import endpoint_of
 from netverify.load.manifests import load_cluster_from_texts
 from netverify.model.cluster import UNKNOWN_LABEL_VALUE
 from netverify.model.k8s_names import is_label_value
+from netverify.model.labels import LabelSelector, Requirement
 from netverify.model.ports import Protocol
 from prove_helpers import pods, prop, props, workload_ep
 
@@ -118,3 +119,21 @@ def test_two_pod_ends_at_one_address_are_one_pod():
     ip = ipaddress.ip_address("10.0.0.7")
     assert same_pod(dataclasses.replace(ea, ip=ip), dataclasses.replace(eb, ip=ip))
     assert not same_pod(ea, eb)
+
+
+def test_a_violation_whatever_the_hash_is_not_made_unknown_by_pod_addresses():
+    # Found by the slow differential run: a source selector `pod-template-hash NotIn [h1]` fits w1's pods only
+    # if their hash is not h1, but the two replicas of StatefulSet w0 (no hash label) fit whatever it is. Pod IPs
+    # are unknown (--ipblock-matches-pods): a value for which w1's pod is no source is no address dependence.
+    w0 = workload("w0", "n0", {}, [], kind="StatefulSet")
+    replicas = [dataclasses.replace(w0, labels={"apps.kubernetes.io/pod-index": str(i)}, pods=(f"w0-{i}",),
+                                    distinct=True) for i in range(2)]
+    w1 = workload("w1", "n0", {}, [], kind="Deployment")
+    w1 = dataclasses.replace(w1, labels={"pod-template-hash": UNKNOWN_LABEL_VALUE},
+                             unknown_labels=frozenset({"pod-template-hash"}))
+    c = cluster(namespace("n0"), *replicas, w1,
+                policy("isolate-0", "n0", {"apps.kubernetes.io/pod-index": "0"}, types=["Ingress"]))
+    not_h1 = LabelSelector((Requirement("pod-template-hash", "NotIn", frozenset({"h1"})),))
+    p = prop(pods(selector=not_h1), workload_ep("StatefulSet/w0", "n0"), "unreachable", "existing")
+    [result] = prove(c, props(p), ipblock_matches_pods=True).results
+    assert result.status == "violated", result.reason

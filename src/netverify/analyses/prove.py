@@ -158,9 +158,12 @@ class _PropertyProver:
         if settled.answer is not None:
             # A model on values no selector names: asking again (readable tiers, other pairs) would free them.
             answer = settled.answer
-            refs = self._address_dependence(self._target(want_allowed=want_allowed), answer)
-            if refs:
-                return self._done("unknown", reason=dependence_reason(refs))
+            target = self._target(want_allowed=want_allowed)
+            # The model shown, and the one for each combination of values when none holds for all.
+            for each in (answer, *settled.each):
+                refs = self._address_dependence(target, each)
+                if refs:
+                    return self._done("unknown", reason=dependence_reason(refs))
         else:
             answer = self._not_hinging_on_an_address(answer, want_allowed)
             if isinstance(answer, str):
@@ -273,6 +276,8 @@ class _PropertyProver:
             plan = plan_for(self.cluster, self.item.src, self.item.dst, self.ipblock_matches_pods)
         flow = extract_flow(self.problem, answer.model).flow
         for variant in unknown_value_variants(target, flow, fixed_roles(self.problem)):
+            if not target.holds(variant):
+                continue  # not a counterexample for these values (settle found one for each): no address claim
             refs = address_dependence(target, variant, plan)
             if refs:
                 return refs

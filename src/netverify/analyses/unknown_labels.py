@@ -32,6 +32,7 @@ class Settled:
     answer: CheckResult | None = None  # the model to report (None: keep the one there is)
     unknown_reason: str | None = None
     note: str | None = None  # appended to the result's reason
+    each: tuple[CheckResult, ...] = ()  # one model per combination of values (when no one model holds for all)
 
 
 def fixed_roles(problem: ConnectionProblem) -> tuple[str, ...]:
@@ -80,14 +81,16 @@ def settle(problem: ConnectionProblem, target: Target, check: Callable[..., Chec
         combinations *= v.choices
     if combinations > MAX_COMBINATIONS:
         return Settled(unknown_reason=_depends(values) + f" ({combinations} combinations of values: too many to try)")
+    models = []
     for combination in itertools.product(*(range(v.choices) for v in values)):
         each = check(assignment_guard(problem, roles, {(v.index, v.key): c for v, c in zip(values, combination)}))
         if each.verdict == "unknown":
             return Settled(unknown_reason=each.reason)
         if each.unsat:
             return Settled(unknown_reason=_depends(values))
+        models.append(each)
     names = _names(values)
-    return Settled(answer=answer, note=(
+    return Settled(answer=answer, each=tuple(models), note=(
         f"whatever the values of {names} (set by the control plane, not in the manifests), some such connection "
         "exists; this one is for a value no policy names"
     ))
