@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from netverify.model.anp import AdminPolicy, Node
 from netverify.model.ipblock import IPAddress
 from netverify.model.kinds import UnmodelledObject
 from netverify.model.policy import NetworkPolicy
@@ -55,6 +56,7 @@ class Workload:
     pods: tuple[str, ...] = ()
     distinct: bool = False
     unknown_labels: frozenset[str] = frozenset()
+    node_name: str | None = None  # spec.nodeName, when the manifests give it (host-network pods take its IPs)
 
     @property
     def id(self) -> str:
@@ -114,6 +116,8 @@ class Cluster:
     skipped_kinds: Mapping[str, int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     unmodelled: tuple[UnmodelledObject, ...] = ()  # objects of policy kinds in model/kinds.py's table
+    admin_policies: tuple[AdminPolicy, ...] = ()  # ANPs, the BANP and CNPs (cluster-scoped)
+    nodes: tuple[Node, ...] = ()
 
     @cached_property
     def policies_by_namespace(self) -> Mapping[str, tuple[NetworkPolicy, ...]]:

@@ -1,0 +1,26 @@
+"""Which network plugin enforces the policies, and the choices that follow from it.
+
+The layers a connection passes and their order are the CNI's choice (docs/semantics.md, "Layers"). `generic`
+is the order the policy.networking.k8s.io API defines (admin tier, NetworkPolicy, baseline tier, allow), which
+OVN-Kubernetes, Antrea, kube-network-policies and Calico's kube-admin/kube-baseline tiers follow for these kinds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Cni = Literal["generic", "calico", "cilium"]
+CNIS: tuple[Cni, ...] = ("generic", "calico", "cilium")
+
+
+@dataclass(frozen=True, slots=True)
+class Semantics:
+    """What a run assumes of the cluster's data plane.
+
+    ipblock_matches_pods: whether NetworkPolicy ipBlocks match pod addresses too (CNI-dependent; the API
+    intends them for addresses outside the cluster). AdminNetworkPolicy `networks` always match pod addresses
+    (the API says so), whatever this flag says."""
+
+    cni: Cni = "generic"
+    ipblock_matches_pods: bool = False
