@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from netverify.errors import UsageError
-from netverify.findings import ConnectivityMap, DiffReport, Explanation, ProveReport
-from netverify.report import csv, dot, json, junit, markdown, sarif, text
+from netverify.findings import ConnectivityMap, DiffReport, Explanation, FailedRun, ProveReport
+from netverify.report import csv, dot, failed, json, junit, markdown, sarif, text
+from netverify.report.sarif_paths import SourceRoot
 
 Result = ProveReport | ConnectivityMap | Explanation | DiffReport
 Renderer = Callable[..., str]
@@ -50,17 +51,25 @@ def check_format(command: str, fmt: str) -> None:
         raise UsageError(f"--format {fmt} does not fit `netverify {command}`; choose one of: {', '.join(allowed)}")
 
 
-def render(result: Result | Any, fmt: str, *, color: bool = False) -> str:
-    entry = _RENDERERS.get(type(result))
-    if entry is None:
-        raise TypeError(f"no renderer for {type(result).__name__}")
-    command, renderers = entry
-    check_format(command, fmt)
-    return renderers[fmt](result, color=color)
+def render(result: Result | Any, fmt: str, *, color: bool = False, sarif_root: SourceRoot | None = None) -> str:
+    """`sarif_root`: the repository root SARIF URIs are relative to (default: the current directory)."""
+    if isinstance(result, FailedRun):  # a run that stopped on an error: every format can say so
+        check_format(result.command, fmt)
+        renderer = failed.RENDERERS[fmt]
+    else:
+        entry = _RENDERERS.get(type(result))
+        if entry is None:
+            raise TypeError(f"no renderer for {type(result).__name__}")
+        command, renderers = entry
+        check_format(command, fmt)
+        renderer = renderers[fmt]
+    if fmt == "sarif":
+        return renderer(result, color=color, root=sarif_root)
+    return renderer(result, color=color)
 
 
 def notes_of(result: Result) -> tuple[str, ...]:
     return tuple(getattr(result, "notes", ()))
 
 
-__all__ = ["FORMATS_WITH_NOTES", "COMMAND_FORMATS", "check_format", "formats_for", "notes_of", "render"]
+__all__ = ["FORMATS_WITH_NOTES", "COMMAND_FORMATS", "SourceRoot", "check_format", "formats_for", "notes_of", "render"]
