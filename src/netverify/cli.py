@@ -32,6 +32,7 @@ from netverify.cli_outcome import (
 )
 from netverify.cli_output import emit, emit_notes, use_color
 from netverify.cli_reports import ReportOption, Reports, SarifRootOption, with_failure_reports
+from netverify.cli_schema import schema_app
 from netverify.errors import InputError, UsageError
 from netverify.report import check_format, formats_for, notes_of, render
 
@@ -45,6 +46,9 @@ app = typer.Typer(
     epilog="Exit codes: 0 all proven / nothing to report; 1 a property violated or vacuous, or a --fail-on gate "
     "met; 2 bad usage or bad input; 3 some result unknown (fail closed) or an internal error.",
 )
+
+
+app.add_typer(schema_app, name="schema")
 
 
 class FailOn(str, Enum):
