@@ -11,7 +11,7 @@ from typing import Any
 
 from netverify.errors import UsageError
 from netverify.findings import ConnectivityMap, DiffReport, Explanation, FailedRun, ProveReport
-from netverify.report import csv, dot, failed, json, junit, markdown, sarif, text
+from netverify.report import csv, dot, failed, html, json, junit, markdown, sarif, text
 from netverify.report.sarif_paths import SourceRoot
 
 Result = ProveReport | ConnectivityMap | Explanation | DiffReport
@@ -21,21 +21,21 @@ Renderer = Callable[..., str]
 _RENDERERS: dict[type, tuple[str, dict[str, Renderer]]] = {
     ProveReport: ("prove", {
         "text": text.render_prove, "json": json.render_prove, "markdown": markdown.render_prove,
-        "sarif": sarif.render_prove, "junit": junit.render_prove,
+        "sarif": sarif.render_prove, "junit": junit.render_prove, "html": html.render_prove,
     }),
     ConnectivityMap: ("map", {
         "text": text.render_map, "json": json.render_map, "csv": csv.render_map,
-        "markdown": markdown.render_map, "dot": dot.render_map,
+        "markdown": markdown.render_map, "dot": dot.render_map, "html": html.render_map,
     }),
     Explanation: ("explain", {"text": text.render_explain, "json": json.render_explain}),
     DiffReport: ("diff", {
         "text": text.render_diff, "json": json.render_diff, "markdown": markdown.render_diff,
-        "sarif": sarif.render_diff, "junit": junit.render_diff,
+        "sarif": sarif.render_diff, "junit": junit.render_diff, "html": html.render_diff,
     }),
 }
 
 # Formats whose output has a place for notes; for the others the CLI writes notes to stderr.
-FORMATS_WITH_NOTES = frozenset({"json", "markdown", "sarif"})
+FORMATS_WITH_NOTES = frozenset({"json", "markdown", "sarif", "html"})
 
 COMMAND_FORMATS: dict[str, tuple[str, ...]] = {cmd: tuple(fmts) for cmd, fmts in _RENDERERS.values()}
 
