@@ -172,3 +172,10 @@ def test_a_report_folder_is_made_but_a_report_that_cannot_be_written_is_bad_usag
     (shop / "file").write_text("")
     result = run("map", "-f", "head", "--report", "markdown=file/m.md")
     assert result.exit_code == 2 and "--report file/m.md: cannot write" in result.stderr
+
+
+def test_explain_writes_reports_too(shop):
+    result = run("explain", "shop/frontend", "shop/db", "--port", "3306/TCP", "-f", "head", "--report", "json=e.json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((shop / "e.json").read_text())["allowed"] is True
+    assert "allowed" in result.stdout

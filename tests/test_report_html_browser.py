@@ -157,3 +157,21 @@ def test_screenshots_at_two_window_sizes_look_right(browser, tmp_path, shop_map,
     assert shot.stat().st_size > 10_000
     assert problems == []
     page.close()
+
+
+def test_a_large_map_opens_grouped_by_namespace_and_ungroups_on_a_click(browser, tmp_path):
+    from netverify.findings import Connection, ConnectivityMap, WorkloadNode
+    from netverify.model.ports import PortRanges, Protocol
+    from netverify.report.html_graph import GROUP_ABOVE
+
+    nodes = [WorkloadNode(f"ns{i % 5}", f"app{i}", "Deployment") for i in range(GROUP_ABOVE + 1)]
+    tcp = {Protocol.TCP: PortRanges.of([(80, 80)])}
+    cmap = ConnectivityMap(tuple(Connection(a, b, tcp) for a, b in zip(nodes, nodes[1:])))
+    page, problems = open_page(browser, tmp_path, "big", render(cmap, "html"))
+    assert page.is_checked("#nv-group")
+    assert page.evaluate("netverifyReport.cy.nodes().length") == 5  # one node per namespace
+    page.uncheck("#nv-group")
+    nodes_shown, edges = shown(page)
+    assert len(nodes_shown) == len(nodes) and len(edges) == len(nodes) - 1
+    assert problems == []
+    page.close()
