@@ -63,19 +63,21 @@ def test_action_shell_script_is_valid_bash() -> None:
 STUB_NETVERIFY = r"""#!/usr/bin/env bash
 echo "$*" >> "$STUB_LOG"
 code_var="STUB_EXIT_$1"
-out=""; fmt=""
+out=""; fmt=""; reports=()
+write() {  # FORMAT PATH
+  if [ "$1" = sarif ]; then
+    echo '{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "netverify", "rules": [{"id": "x"}]}},
+          "results": [{"ruleId": "x", "ruleIndex": 0}]}]}' > "$2"
+  else
+    echo "report $1" > "$2"
+  fi
+}
 while [ $# -gt 0 ]; do
-  case "$1" in --output) out="$2"; shift ;; --format) fmt="$2"; shift ;; esac
+  case "$1" in --output) out="$2"; shift ;; --format) fmt="$2"; shift ;; --report) reports+=("$2"); shift ;; esac
   shift
 done
-if [ -n "$out" ]; then
-  if [ "$fmt" = sarif ]; then
-    echo '{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "netverify", "rules": [{"id": "x"}]}},
-          "results": [{"ruleId": "x", "ruleIndex": 0}]}]}' > "$out"
-  else
-    echo "report $fmt" > "$out"
-  fi
-fi
+[ -n "$out" ] && write "$fmt" "$out"
+for r in "${reports[@]}"; do write "${r%%=*}" "${r#*=}"; done
 exit "${!code_var:-0}"
 """
 
@@ -119,8 +121,9 @@ def test_action_runs_prove_and_a_diff_per_manifest_path_and_keeps_the_exit_code(
     assert out["exit-code"] == "1"
     prove_calls = [c for c in calls if c.startswith("prove ")]
     # The properties file names its own manifests; diff's paths are not added (they would be read twice).
-    assert prove_calls and all(c.startswith("prove props.yaml -f crds --format ") for c in prove_calls)
+    assert prove_calls and all(c.startswith("prove props.yaml -f crds --report ") for c in prove_calls)
     diff_calls = [c for c in calls if c.startswith("diff ")]
+    assert len(prove_calls) == 1 and len(diff_calls) == 2  # one load per job and path, every report from it
     assert any(c.startswith("diff git:abc123:k8s k8s --fail-on added ") for c in diff_calls)
     assert any(c.startswith("diff git:abc123:base/extra base/extra --fail-on added ") for c in diff_calls)
     assert summary.count("report markdown") == 3

@@ -31,6 +31,8 @@ from netverify.cli_outcome import (
     with_allow_vacuous,
 )
 from netverify.cli_output import emit, emit_notes, use_color
+from netverify.cli_reports import ReportOption, Reports, SarifRootOption, with_failure_reports
+from netverify.cli_schema import schema_app
 from netverify.errors import InputError, UsageError
 from netverify.report import check_format, formats_for, notes_of, render
 
@@ -44,6 +46,9 @@ app = typer.Typer(
     epilog="Exit codes: 0 all proven / nothing to report; 1 a property violated or vacuous, or a --fail-on gate "
     "met; 2 bad usage or bad input; 3 some result unknown (fail closed) or an internal error.",
 )
+
+
+app.add_typer(schema_app, name="schema")
 
 
 class FailOn(str, Enum):
@@ -103,13 +108,15 @@ def _root(
     pass
 
 
-def _finish(result, fmt: str, output: Optional[Path], code: int) -> int:
-    rendered = render(result, fmt, color=use_color(fmt, output))
+def _finish(result, fmt: str, output: Optional[Path], code: int, reports: Reports) -> int:
+    rendered = render(result, fmt, color=use_color(fmt, output), sarif_root=reports.sarif_root_for(fmt))
+    reports_rendered = reports.render_all(result)  # everything rendered before anything is written
     notes = notes_of(result)
     if fmt in ("csv", "dot"):  # tables with no place for trust lines: say them beside, like the notes
         reason, caveats = getattr(result, "unknown_reason", None), getattr(result, "caveats", ())
         notes = (*([f"UNKNOWN: this result may be wrong: {reason}"] if reason else []),
                  *(f"caveat: {c}" for c in caveats), *notes)
+    Reports.write(reports_rendered)
     emit_notes(notes, fmt)
     emit(rendered, output)
     return code
@@ -136,8 +143,8 @@ def _blame_properties_for_missing(listed: tuple[str, ...], properties: str):
         raise
 
 
-def _run(work) -> None:
-    code = guarded(work)
+def _run(work, reports: Reports) -> None:
+    code = guarded(with_failure_reports(work, reports))
     if code != EXIT_OK:
         raise typer.Exit(code)
 
@@ -170,6 +177,8 @@ def prove(
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
     lenient: Lenient = False,
     ignore_kind: IgnoreKind = [],  # noqa: B006
+    report_to: ReportOption = [],  # noqa: B006
+    sarif_root: SarifRootOption = None,
 ) -> None:
     """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
 
@@ -195,9 +204,10 @@ def prove(
         report = _judge("judge_prove")(report, cluster, props, ignored)
         report = add_notes(with_allow_vacuous(report, props), cluster_notes(cluster))
         report = lazy("netverify.analyses.property_lint", "with_property_warnings")(report, cluster, props)
-        return _finish(report, fmt, output, strict_exit_code(prove_exit_code(report), report, strict))
+        return _finish(report, fmt, output, strict_exit_code(prove_exit_code(report), report, strict), reports)
 
-    _run(work)
+    reports = Reports("prove", report_to, sarif_root, output)
+    _run(work, reports)
 
 
 @app.command("map")
@@ -217,6 +227,7 @@ def map_(
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
     lenient: Lenient = False,
     ignore_kind: IgnoreKind = [],  # noqa: B006
+    report_to: ReportOption = [],  # noqa: B006
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
 
@@ -228,9 +239,10 @@ def map_(
         cluster = _load_cluster(files, namespace, limits)
         cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus)
         cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), cluster_notes(cluster))
-        return _finish(cmap, fmt, output, result_exit_code(cmap))
+        return _finish(cmap, fmt, output, result_exit_code(cmap), reports)
 
-    _run(work)
+    reports = Reports("map", report_to, None, output)
+    _run(work, reports)
 
 
 @app.command()
@@ -254,6 +266,7 @@ def explain(
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
     lenient: Lenient = False,
     ignore_kind: IgnoreKind = [],  # noqa: B006
+    report_to: ReportOption = [],  # noqa: B006
 ) -> None:
     """Why one connection is allowed or blocked, rule by rule."""
 
@@ -270,9 +283,10 @@ def explain(
         explanation = add_notes(explanation, cluster_notes(cluster))
         # A verdict that depends on an address the manifests do not give is not decided: fail closed.
         code = EXIT_UNKNOWN if explanation.address_unknown else result_exit_code(explanation)
-        return _finish(explanation, fmt, output, code)
+        return _finish(explanation, fmt, output, code, reports)
 
-    _run(work)
+    reports = Reports("explain", report_to, None, output)
+    _run(work, reports)
 
 
 @app.command()
@@ -305,6 +319,8 @@ def diff(
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
     lenient: Lenient = False,
     ignore_kind: IgnoreKind = [],  # noqa: B006
+    report_to: ReportOption = [],  # noqa: B006
+    sarif_root: SarifRootOption = None,
 ) -> None:
     """What HEAD newly allows or blocks compared with BASE, each with a witness."""
 
@@ -327,9 +343,10 @@ def diff(
         report = dataclasses.replace(report, base=base, head=head)
         report = _judge("judge_diff")(report, base_cluster, head_cluster, ignored)
         report = add_notes(report, cluster_notes(head_cluster))
-        return _finish(report, fmt, output, diff_exit_code(report, fail_on.value))
+        return _finish(report, fmt, output, diff_exit_code(report, fail_on.value), reports)
 
-    _run(work)
+    reports = Reports("diff", report_to, sarif_root, output)
+    _run(work, reports)
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ def use_color(fmt: str, output: Path | None) -> bool:
     return sys.stdout.isatty()
 
 
-def emit(rendered: str, output: Path | None) -> None:
+def emit(rendered: str, output: Path | None, option: str | None = None) -> None:
     """The report is already a complete string; a file is replaced atomically, so a reader never sees half."""
     if output is None:
         sys.stdout.write(rendered)
@@ -34,7 +34,7 @@ def emit(rendered: str, output: Path | None) -> None:
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise UsageError(f"--output {output}: cannot write: {exc.strerror or exc}") from exc
+        raise UsageError(f"{option or f'--output {output}'}: cannot write: {exc.strerror or exc}") from exc
 
 
 def emit_notes(notes: tuple[str, ...], fmt: str) -> None:

@@ -207,3 +207,28 @@ class DiffReport:
     @property
     def has_changed(self) -> bool:
         return bool(self.changes) or bool(self.added_classes)
+
+
+# ---- a run that stopped before it had a result -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RunProblem:
+    """One thing that stopped the run: a bad input (file, line, field) or a usage or internal error (no file)."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    field: str | None = None
+    text: str = ""  # the line netverify prints for it on stderr (`file:line: error: field: message`)
+
+
+@dataclass(frozen=True, slots=True)
+class FailedRun:
+    """What the requested reports (`--report FORMAT=PATH`) say when the run has no result to show: CI shows
+    the error where people look for the result. Never a pass: exit 2 (bad input or usage) or 3 (our fault)."""
+
+    command: str  # prove, map, explain or diff
+    problems: tuple[RunProblem, ...]
+    exit_code: int
+    kind: Literal["input", "internal"] = "input"

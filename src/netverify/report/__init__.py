@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from netverify.errors import UsageError
-from netverify.findings import ConnectivityMap, DiffReport, Explanation, ProveReport
-from netverify.report import csv, dot, json, junit, markdown, sarif, text
+from netverify.findings import ConnectivityMap, DiffReport, Explanation, FailedRun, ProveReport
+from netverify.report import csv, dot, failed, html, json, junit, markdown, sarif, text
+from netverify.report.sarif_paths import SourceRoot
 
 Result = ProveReport | ConnectivityMap | Explanation | DiffReport
 Renderer = Callable[..., str]
@@ -20,21 +21,21 @@ Renderer = Callable[..., str]
 _RENDERERS: dict[type, tuple[str, dict[str, Renderer]]] = {
     ProveReport: ("prove", {
         "text": text.render_prove, "json": json.render_prove, "markdown": markdown.render_prove,
-        "sarif": sarif.render_prove, "junit": junit.render_prove,
+        "sarif": sarif.render_prove, "junit": junit.render_prove, "html": html.render_prove,
     }),
     ConnectivityMap: ("map", {
         "text": text.render_map, "json": json.render_map, "csv": csv.render_map,
-        "markdown": markdown.render_map, "dot": dot.render_map,
+        "markdown": markdown.render_map, "dot": dot.render_map, "html": html.render_map,
     }),
     Explanation: ("explain", {"text": text.render_explain, "json": json.render_explain}),
     DiffReport: ("diff", {
         "text": text.render_diff, "json": json.render_diff, "markdown": markdown.render_diff,
-        "sarif": sarif.render_diff, "junit": junit.render_diff,
+        "sarif": sarif.render_diff, "junit": junit.render_diff, "html": html.render_diff,
     }),
 }
 
 # Formats whose output has a place for notes; for the others the CLI writes notes to stderr.
-FORMATS_WITH_NOTES = frozenset({"json", "markdown", "sarif"})
+FORMATS_WITH_NOTES = frozenset({"json", "markdown", "sarif", "html"})
 
 COMMAND_FORMATS: dict[str, tuple[str, ...]] = {cmd: tuple(fmts) for cmd, fmts in _RENDERERS.values()}
 
@@ -50,17 +51,25 @@ def check_format(command: str, fmt: str) -> None:
         raise UsageError(f"--format {fmt} does not fit `netverify {command}`; choose one of: {', '.join(allowed)}")
 
 
-def render(result: Result | Any, fmt: str, *, color: bool = False) -> str:
-    entry = _RENDERERS.get(type(result))
-    if entry is None:
-        raise TypeError(f"no renderer for {type(result).__name__}")
-    command, renderers = entry
-    check_format(command, fmt)
-    return renderers[fmt](result, color=color)
+def render(result: Result | Any, fmt: str, *, color: bool = False, sarif_root: SourceRoot | None = None) -> str:
+    """`sarif_root`: the repository root SARIF URIs are relative to (default: the current directory)."""
+    if isinstance(result, FailedRun):  # a run that stopped on an error: every format can say so
+        check_format(result.command, fmt)
+        renderer = failed.RENDERERS[fmt]
+    else:
+        entry = _RENDERERS.get(type(result))
+        if entry is None:
+            raise TypeError(f"no renderer for {type(result).__name__}")
+        command, renderers = entry
+        check_format(command, fmt)
+        renderer = renderers[fmt]
+    if fmt == "sarif":
+        return renderer(result, color=color, root=sarif_root)
+    return renderer(result, color=color)
 
 
 def notes_of(result: Result) -> tuple[str, ...]:
     return tuple(getattr(result, "notes", ()))
 
 
-__all__ = ["FORMATS_WITH_NOTES", "COMMAND_FORMATS", "check_format", "formats_for", "notes_of", "render"]
+__all__ = ["FORMATS_WITH_NOTES", "COMMAND_FORMATS", "SourceRoot", "check_format", "formats_for", "notes_of", "render"]

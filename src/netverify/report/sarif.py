@@ -2,23 +2,21 @@
 located at the policy rule responsible (falling back to where the property is written).
 
 Rule ids are part of the contract (users suppress by them): never renumber, only add.
-Artifact URIs are relative where the file is (absolute paths under the working directory are made
-relative to it) so a code-scanning upload can match them to the repository.
+Artifact URIs are relative to the repository root with `uriBaseId` %SRCROOT% (report/sarif_paths.py), so a
+code-scanning upload can place every result.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import PurePath, PurePosixPath
 from typing import Any
-from urllib.parse import quote
 
 from netverify import __version__
 from netverify.findings import AddedClass, DiffReport, PairChange, PropertyResult, ProveReport
 from netverify.model.span import Span
 from netverify.model.verdict import RuleRef
 from netverify.report import words
+from netverify.report.sarif_paths import SourceRoot, artifact_location
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -35,6 +33,8 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
      "carries or mentions (probably a typo); the verdict is about what is written.", "warning"),
     ("NV004", "result-unknown", "A policy kind netverify does not model could change this result; treat as failed.",
      "error"),
+    ("NV005", "input-error", "netverify could not read its input (or failed): nothing was proven or refuted.",
+     "error"),
 )
 _RULE_INDEX = {rule_id: i for i, (rule_id, *_rest) in enumerate(RULES)}
 _STATUS_RULE = {"violated": "NV001", "vacuous": "NV002", "unknown": "NV003"}
@@ -42,39 +42,29 @@ _STATUS_RULE = {"violated": "NV001", "vacuous": "NV002", "unknown": "NV003"}
 Json = dict[str, Any]
 
 
-def artifact_uri(file: str) -> str | None:
-    """A relative URI for a manifest path; None for things that are not files (stdin, generated)."""
-    if not file or file.startswith("<") or file == "-":
-        return None
-    path = PurePath(file)
-    if path.is_absolute():
-        try:
-            rel = os.path.relpath(file)
-        except ValueError:  # another drive on Windows
-            rel = ""
-        if not rel or rel.startswith(".."):
-            return PurePosixPath(path.as_posix()).as_uri() if isinstance(path, PurePosixPath) else path.as_uri()
-        path = PurePath(rel)
-    return quote(path.as_posix())
+def artifact_uri(file: str, where: SourceRoot | None = None) -> str | None:
+    """The URI of a manifest path (see sarif_paths); None for things that are not files (stdin, generated)."""
+    location = artifact_location(file, where)
+    return None if location is None else location["uri"]
 
 
-def _location(span: Span) -> Json | None:
-    uri = artifact_uri(span.file)
-    if uri is None:
+def _location(span: Span, where: SourceRoot | None) -> Json | None:
+    artifact = artifact_location(span.file, where)
+    if artifact is None:
         return None
-    physical: Json = {"artifactLocation": {"uri": uri}}
+    physical: Json = {"artifactLocation": artifact}
     if span.line > 0:
         physical["region"] = {"startLine": span.line}
     return {"physicalLocation": physical}
 
 
-def _locations(spans: list[Span]) -> tuple[list[Json], list[Json]]:
+def _locations(spans: list[Span], where: SourceRoot | None) -> tuple[list[Json], list[Json]]:
     """Primary location (first span that is a file) and the rest as related locations, deduplicated."""
     seen: set[tuple[str, int]] = set()
     located: list[Json] = []
     for span in spans:
         key = (span.file, span.line)
-        loc = _location(span)
+        loc = _location(span, where)
         if loc is None or key in seen:
             continue
         seen.add(key)
@@ -94,8 +84,8 @@ def _responsible(r: PropertyResult) -> list[RuleRef]:
     return [ref for s in blocking for ref in s.isolated_by]
 
 
-def _result(rule_id: str, message: str, spans: list[Span], fingerprint: str) -> Json:
-    primary, related = _locations(spans)
+def _result(rule_id: str, message: str, spans: list[Span], fingerprint: str, where: SourceRoot | None) -> Json:
+    primary, related = _locations(spans, where)
     out: Json = {
         "ruleId": rule_id,
         "ruleIndex": _RULE_INDEX[rule_id],
@@ -110,7 +100,7 @@ def _result(rule_id: str, message: str, spans: list[Span], fingerprint: str) -> 
     return out
 
 
-def _property_result(r: PropertyResult) -> Json:
+def _property_result(r: PropertyResult, where: SourceRoot | None) -> Json:
     rule_id = _STATUS_RULE[r.status]
     text = f"{r.name}: {r.status} (expect {r.expect}, scope {r.scope})"
     if r.counterexample is not None:
@@ -118,7 +108,7 @@ def _property_result(r: PropertyResult) -> Json:
     elif r.reason:
         text += f". {r.reason}"
     spans = [ref.span for ref in _responsible(r)] + [r.span]
-    out = _result(rule_id, text, spans, f"property:{r.name}")
+    out = _result(rule_id, text, spans, f"property:{r.name}", where)
     if r.caveats:
         out["properties"] = {"caveats": list(r.caveats)}
     if r.status == "vacuous" and r.allow_vacuous:
@@ -126,31 +116,32 @@ def _property_result(r: PropertyResult) -> Json:
     return out
 
 
-def _warning_results(r: PropertyResult) -> list[Json]:
+def _warning_results(r: PropertyResult, where: SourceRoot | None) -> list[Json]:
     """One NV201 result per probable typo, at the endpoint where the property writes it."""
-    return [_result("NV201", f"{r.name}: {w.message}", [w.span, r.span], f"warning:{r.name}:{w.field}:{w.name}")
-            for w in r.warnings]
+    return [_result("NV201", f"{r.name}: {w.message}", [w.span, r.span], f"warning:{r.name}:{w.field}:{w.name}",
+                    where) for w in r.warnings]
 
 
-def _change_results(c: PairChange) -> list[Json]:
+def _change_results(c: PairChange, where: SourceRoot | None) -> list[Json]:
     out = []
     title = words.change_title(c)
     if c.added:
         text = f"Newly allowed {title}: {words.ports_text(c.added)}"
-        out.append(_result("NV101", text, [r.span for r in c.added_by], f"added:{title}"))
+        out.append(_result("NV101", text, [r.span for r in c.added_by], f"added:{title}", where))
     if c.removed:
         text = f"Newly blocked {title}: {words.ports_text(c.removed)}"
-        out.append(_result("NV102", text, [r.span for r in c.removed_by], f"removed:{title}"))
+        out.append(_result("NV102", text, [r.span for r in c.removed_by], f"removed:{title}", where))
     return out
 
 
-def _class_result(a: AddedClass) -> Json:
+def _class_result(a: AddedClass, where: SourceRoot | None) -> Json:
     text = (f"Newly allowed for pods that may not exist yet: {a.summary}. "
             f"Witness: {words.connection_headline(a.witness)}")
-    return _result("NV101", text, [r.span for r in a.opened_by], f"class:{a.summary}")
+    return _result("NV101", text, [r.span for r in a.opened_by], f"class:{a.summary}", where)
 
 
-def _log(results: list[Json], notes: tuple[str, ...], caveats: tuple[str, ...] = ()) -> Json:
+def _log(results: list[Json], notes: tuple[str, ...], caveats: tuple[str, ...] = (),
+         where: SourceRoot | None = None) -> Json:
     driver: Json = {
         "name": "netverify",
         "version": __version__,
@@ -169,7 +160,9 @@ def _log(results: list[Json], notes: tuple[str, ...], caveats: tuple[str, ...] =
     notifications += [{"message": {"text": n}, "level": "note"} for n in notes]
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
-    run = {"tool": {"driver": driver}, "invocations": [invocation], "results": results}
+    run: Json = {"tool": {"driver": driver}, "invocations": [invocation], "results": results}
+    if where is not None:
+        run["originalUriBaseIds"] = where.original_uri_base_ids()
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
@@ -177,19 +170,19 @@ def _dump(log: Json) -> str:
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
-def render_prove(report: ProveReport, *, color: bool = False) -> str:
-    results = [_property_result(r) for r in report.results if r.status in _STATUS_RULE]
-    results += [res for r in report.results for res in _warning_results(r)]
+def render_prove(report: ProveReport, *, color: bool = False, root: SourceRoot | None = None) -> str:
+    results = [_property_result(r, root) for r in report.results if r.status in _STATUS_RULE]
+    results += [res for r in report.results for res in _warning_results(r, root)]
     caveats = tuple(f"{r.name}: caveat: {c}" for r in report.results for c in r.caveats)
-    return _dump(_log(results, report.notes, caveats))
+    return _dump(_log(results, report.notes, caveats, root))
 
 
-def render_diff(d: DiffReport, *, color: bool = False) -> str:
-    results = [res for c in d.changes for res in _change_results(c)]
-    results += [_class_result(a) for a in d.added_classes]
+def render_diff(d: DiffReport, *, color: bool = False, root: SourceRoot | None = None) -> str:
+    results = [res for c in d.changes for res in _change_results(c, root)]
+    results += [_class_result(a, root) for a in d.added_classes]
     if d.unknown_reason:
-        results.append(_result("NV004", f"Diff result unknown: {d.unknown_reason}", [], "diff:unknown"))
+        results.append(_result("NV004", f"Diff result unknown: {d.unknown_reason}", [], "diff:unknown", root))
     notes = d.notes
     if d.symbolic_status in words.SYMBOLIC_NOTE:
         notes = (*notes, words.SYMBOLIC_NOTE[d.symbolic_status])
-    return _dump(_log(results, notes, tuple(f"caveat: {c}" for c in d.caveats)))
+    return _dump(_log(results, notes, tuple(f"caveat: {c}" for c in d.caveats), root))
