@@ -8,6 +8,7 @@ from functools import cached_property
 
 from netverify.model.ipblock import IPAddress
 from netverify.model.kinds import UnmodelledObject
+from netverify.model.listing import UnlistedKind
 from netverify.model.policy import NetworkPolicy
 from netverify.model.ports import Protocol
 from netverify.model.span import Span
@@ -114,6 +115,7 @@ class Cluster:
     skipped_kinds: Mapping[str, int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     unmodelled: tuple[UnmodelledObject, ...] = ()  # objects of policy kinds in model/kinds.py's table
+    unlisted: tuple[UnlistedKind, ...] = ()  # kinds a live cluster refused to list (load/live.py)
 
     @cached_property
     def policies_by_namespace(self) -> Mapping[str, tuple[NetworkPolicy, ...]]:
