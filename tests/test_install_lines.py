@@ -26,6 +26,7 @@ DOCS = [ROOT / "README.md", ROOT / "docs" / "ci.md", ROOT / "docs" / "live-clust
 HOSTED = "https://github.com/YOUR-ORG/netverify"
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 TAG = f"v{VERSION}"
+ACTION_PATH = "$GITHUB_ACTION_PATH"
 _PIP = re.compile(r"\bpip install\b[^\n`#]*")
 _GIT_SPEC = re.compile(r"(?:(?P<name>[A-Za-z0-9_.-]+(?:\[[a-z,]+\])?) @ )?git\+(?P<url>[^@\s\"']+)@(?P<ref>[^\s\"'#]+)")
 
@@ -52,6 +53,8 @@ def test_no_doc_tells_users_to_install_from_an_index_netverify_is_not_on() -> No
         specs = [s for s in shlex.split(line)[2:] if not s.startswith("-")]
         assert specs, f"{where}: {line}"
         for spec in specs:
+            if spec == ACTION_PATH:
+                continue  # the Action's own checkout: installed from the clone below
             m = _GIT_SPEC.fullmatch(spec)
             assert m, f"{where}: `{line}` installs {spec!r}, not netverify from its git repository at a ref"
             assert m.group("url") == HOSTED and m.group("ref") == TAG, f"{where}: {line}"
@@ -106,18 +109,30 @@ def test_the_action_and_the_hook_resolve_in_a_clone(clone: Path) -> None:
     assert {h["id"] for h in repo["hooks"]} <= {h["id"] for h in hooks}
 
 
-def test_every_pip_line_installs_from_a_clone_at_the_tag(clone: Path, tmp_path: Path) -> None:
-    """One real install of the (single) spec the lines share, from git at the tag; the lines differ only in
-    pip options and extras, which the form test above pins."""
-    specs = {s for _, line in pip_lines() for s in shlex.split(line)[2:] if s.startswith(("git+", "netverify"))}
-    urls = {_GIT_SPEC.fullmatch(s).group("url") + "@" + _GIT_SPEC.fullmatch(s).group("ref") for s in specs}
-    assert urls == {f"{HOSTED}@{TAG}"}
-    target = tmp_path / "site"
-    spec = f"netverify[live] @ git+file://{clone}@{TAG}"
-    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+def _installed(spec: str, target: Path, env: dict[str, str]) -> None:
     proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
                            spec], capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("how", ["git-url", "action-checkout"])
+def test_every_pip_line_installs_from_a_clone_at_the_tag(clone: Path, tmp_path: Path, how: str) -> None:
+    """A real install of the (single) spec the lines share, from git at the tag (the lines differ only in pip
+    options and extras, which the form test above pins), and of the Action's checkout at that tag."""
+    specs = {s for _, line in pip_lines() for s in shlex.split(line)[2:] if s.startswith(("git+", "netverify"))}
+    urls = {_GIT_SPEC.fullmatch(s).group("url") + "@" + _GIT_SPEC.fullmatch(s).group("ref") for s in specs}
+    assert urls == {f"{HOSTED}@{TAG}"}
+    assert any(ACTION_PATH in line for _, line in pip_lines())
+    target = tmp_path / "site"
+    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    if how == "git-url":
+        # pip's URL parser wants a host in a git+file URL: localhost is this machine.
+        _installed(f"netverify[live] @ git+file://localhost{clone}@{TAG}", target, env)
+    else:
+        checkout = tmp_path / "action"  # what the runner puts at $GITHUB_ACTION_PATH for `uses: ...@TAG`
+        subprocess.run(["git", "clone", "--quiet", "--branch", TAG, str(clone), str(checkout)], check=True,
+                       capture_output=True)
+        _installed(str(checkout), target, env)
     check = ("import importlib.metadata as m, netverify; d = m.distribution('netverify'); "
              "print(netverify.__version__, d.version, sorted(e.name for e in d.entry_points), "
              "sorted(d.metadata.get_all('Provides-Extra') or []))")
