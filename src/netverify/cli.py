@@ -20,6 +20,7 @@ from netverify import __version__
 from netverify.cli_args import default_port, parse_port
 from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
+from netverify.cli_probe import ProbeScript, write_probe_script
 from netverify.cli_live import Context, Kubeconfig, RequestTimeout, live_target, with_implied_cluster
 from netverify.cli_limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
 from netverify.cli_outcome import (
@@ -177,6 +178,7 @@ def prove(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     request_timeout: RequestTimeout = 30.0,
+    probe_script: ProbeScript = None,
 ) -> None:
     """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
 
@@ -203,6 +205,7 @@ def prove(
         report = _judge("judge_prove")(report, cluster, props, ignored)
         report = add_notes(with_allow_vacuous(report, props), cluster_notes(cluster))
         report = lazy("netverify.analyses.property_lint", "with_property_warnings")(report, cluster, props)
+        write_probe_script(report, probe_script)
         return _finish(report, fmt, output, strict_exit_code(prove_exit_code(report), report, strict))
 
     _run(work)
@@ -322,6 +325,7 @@ def diff(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     request_timeout: RequestTimeout = 30.0,
+    probe_script: ProbeScript = None,
 ) -> None:
     """What HEAD newly allows or blocks compared with BASE, each with a witness."""
 
@@ -345,6 +349,7 @@ def diff(
         report = dataclasses.replace(report, base=base, head=head)
         report = _judge("judge_diff")(report, base_cluster, head_cluster, ignored)
         report = add_notes(report, cluster_notes(head_cluster))
+        write_probe_script(report, probe_script)
         return _finish(report, fmt, output, diff_exit_code(report, fail_on.value))
 
     _run(work)
