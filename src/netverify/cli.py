@@ -294,8 +294,8 @@ def explain(
 
 @app.command()
 def diff(
-    base: Annotated[str, typer.Argument(help="Old manifests: a path or git:REF[:PATH].")],
-    head: Annotated[str, typer.Argument(help="New manifests: a path or git:REF[:PATH].")],
+    base: Annotated[str, typer.Argument(help="Old manifests: a path, git:REF[:PATH] or cluster:[CONTEXT].")],
+    head: Annotated[str, typer.Argument(help="New manifests: a path, git:REF[:PATH] or cluster:[CONTEXT].")],
     fmt: Annotated[str, typer.Option("--format", help=_format_help("diff"))] = "text",
     output: Output = None,
     fail_on: Annotated[
