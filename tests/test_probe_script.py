@@ -89,7 +89,9 @@ def test_each_counterexample_is_replayed_and_matches_when_the_cluster_agrees(pro
                                "labels": {"role": "backend"}}
     assert dst["metadata"]["labels"]["app"] == "postgres" and "controller-revision-hash" not in dst["metadata"]["labels"]
     assert {c["image"] for p in pods.values() for c in p["spec"]["containers"]} == {AGNHOST_IMAGE}
-    assert dst["spec"]["containers"][0]["args"] == ["serve-hostname", "--tcp", "--http=false", "--port", "5432"]
+    assert dst["spec"]["containers"][0]["command"] == ["/agnhost", "serve-hostname", "--tcp", "--http=false",
+                                                       "--port", "5432"]
+    assert [c["command"] for c in src["spec"]["containers"]] == [["/agnhost", "pause"]]
     # Everything it made is deleted again; namespaces that existed are left alone.
     assert "delete pod --namespace kube-system netverify-probe-1-src --ignore-not-found --wait=false" in calls
     assert "delete pod --namespace data netverify-probe-1-dst --ignore-not-found --wait=false" in calls
@@ -145,6 +147,24 @@ def test_diff_writes_a_probe_per_new_connection_class(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count("match     diff: ") >= 1
     assert any("/agnhost connect 10.244.0.7:" in c for c in calls)
+
+
+@pytest.mark.parametrize(("protocol", "server"), [
+    ("UDP", {"command": ["/agnhost", "serve-hostname", "--udp", "--http=false", "--port", "53"]}),
+    ("SCTP", {"command": ["/agnhost", "porter"], "env": [{"name": "SERVE_SCTP_PORT_53", "value": "foo"}]}),
+])
+def test_the_destination_serves_the_cases_protocol(tmp_path: Path, protocol: str, server: dict) -> None:
+    import dataclasses
+
+    from netverify.model.ports import Protocol
+
+    witness = dataclasses.replace(fx.ALLOWED_TO_DB, protocol=Protocol(protocol), port=53)
+    script = tmp_path / "probe.sh"
+    script.write_text(probe_script(ProveReport(fx.PROPS, (fx.prop("p", "violated", counterexample=witness),))))
+    _, calls = run_script(script, tmp_path, FAKE_NAMESPACES="shop")
+    (dst,) = [p for p in applied(tmp_path) if p["metadata"]["name"].endswith("-dst")]
+    assert {k: dst["spec"]["containers"][0][k] for k in server} == server
+    assert any(f"/agnhost connect 10.244.0.7:53 --timeout=5s --protocol={protocol.lower()}" in c for c in calls)
 
 
 def test_an_ipv6_destination_is_bracketed(prove_script: Path, tmp_path: Path) -> None:

@@ -22,7 +22,15 @@ from netverify.findings import ConnectionWitness, DiffReport, EndpointWitness, P
 from netverify.model.cluster import UNKNOWN_LABEL_VALUE
 
 AGNHOST_IMAGE = "registry.k8s.io/e2e-test-images/agnhost:2.53"
-_SERVE_FLAG = {"TCP": "--tcp", "UDP": "--udp", "SCTP": "--sctp"}
+
+
+def _server(protocol: str, port: int) -> dict:
+    """What serves the port, as the Kubernetes network policy e2e tests do: serve-hostname for TCP and UDP,
+    porter (SERVE_SCTP_PORT_N) for SCTP."""
+    if protocol == "SCTP":
+        return {"command": ["/agnhost", "porter"], "env": [{"name": f"SERVE_SCTP_PORT_{port}", "value": "foo"}]}
+    flag = "--udp" if protocol == "UDP" else "--tcp"
+    return {"command": ["/agnhost", "serve-hostname", flag, "--http=false", "--port", str(port)]}
 # The here-documents are quoted (nothing in them is expanded); the image is put in by sed at run time, so
 # AGNHOST_IMAGE can point at a mirror.
 _IMAGE_SLOT = "__AGNHOST_IMAGE__"
@@ -72,11 +80,10 @@ def _pods(case_no: int, w: ConnectionWitness) -> tuple[list[dict], str, str]:
         containers = spec.get("containers") or [{"name": "main"}]
         for i, container in enumerate(containers):
             container["image"] = _IMAGE_SLOT
-            container["args"] = ["pause"]
+            container["command"] = ["/agnhost", "pause"]
             if role == "dst" and i == 0:
                 # A pod's containers share one network: any of them may serve the port.
-                container["args"] = ["serve-hostname", _SERVE_FLAG[str(w.protocol)], "--http=false",
-                                     "--port", str(w.port)]
+                container.update(_server(str(w.protocol), w.port))
         spec.update(containers=containers, restartPolicy="Never", terminationGracePeriodSeconds=0)
         pods.append(pod)
     return pods, names["src"], names["dst"]
