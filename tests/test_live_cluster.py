@@ -121,6 +121,30 @@ def test_policy_kinds_the_cluster_serves_are_read_with_no_code_per_kind(tmp_path
     assert str(obj.span) == "cluster:kind-test:CiliumNetworkPolicy/web/l7"
 
 
+def test_an_object_served_by_two_groups_is_read_once(tmp_path: Path) -> None:
+    """Old clusters serve NetworkPolicies as extensions/v1beta1 too: the same objects (same uid), not duplicates."""
+    cluster = FakeCluster()
+    cluster.resources.append(Served("extensions", "v1beta1", "NetworkPolicy", "networkpolicies", True))
+    policy = {"metadata": {"name": "deny", "namespace": "a", "uid": "u-1"}, "spec": {"podSelector": {}}}
+    cluster.add({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", **policy})
+    cluster.add({"apiVersion": "extensions/v1beta1", "kind": "NetworkPolicy", **policy})
+    with FakeApiServer(cluster) as server:
+        live = load_cluster(["cluster:"], live=LiveTarget(kubeconfig=str(server.kubeconfig(tmp_path))))
+    assert [p.name for p in live.policies] == ["deny"]
+    assert cluster.list_requests("NetworkPolicy")  # both were asked for
+
+
+def test_a_refused_discovery_of_a_policy_group_fails_closed(tmp_path: Path) -> None:
+    cluster = shop_cluster()
+    cluster.resources.append(Served("cilium.io", "v2", "CiliumNetworkPolicy", "ciliumnetworkpolicies", True))
+    cluster.failures["/apis/cilium.io/v2"] = 403
+    with FakeApiServer(cluster) as server:
+        report, live = _prove_live(server, server.kubeconfig(tmp_path), tmp_path)
+    assert {(u.kind, u.verb, u.resource_name) for u in live.unlisted} >= {
+        ("CiliumNetworkPolicy", "get", "ciliumnetworkpolicies.cilium.io")}
+    assert all(r.status == "unknown" for r in report.results if r.status != "vacuous")
+
+
 def test_cluster_and_files_combine_and_a_context_is_chosen_by_name(shop_server, tmp_path: Path) -> None:
     server, _ = shop_server
     kubeconfig = server.kubeconfig(tmp_path, context="prod", extra_contexts=("staging",))

@@ -40,6 +40,23 @@ def wanted_kinds() -> tuple[KindKey, ...]:
     return tuple(dict.fromkeys((*CORE_KINDS, *sorted(MODELLED), *sorted(KINDS))))
 
 
+# Plurals that do not follow the rule below (lowercase kind; -y -> -ies; -s -> -ses; else +s).
+_PLURALS = {("k8s.cni.cncf.io", "MultiNetworkPolicy"): "multi-networkpolicies"}
+
+
+def plural(group: str, kind: str) -> str:
+    """The resource name RBAC rules use for a kind (the ClusterRole, messages); lists use the name discovery
+    gives."""
+    if (group, kind) in _PLURALS:
+        return _PLURALS[(group, kind)]
+    lower = kind.lower()
+    if lower.endswith("y"):
+        return lower[:-1] + "ies"
+    if lower.endswith("s"):
+        return lower + "es"
+    return lower + "s"
+
+
 def is_cluster_spec(spec: str) -> bool:
     return spec.startswith(CLUSTER_PREFIX)
 
@@ -121,7 +138,8 @@ def discover(session: ApiSession, wanted: tuple[KindKey, ...]) -> tuple[list[Res
                 if refused.status == 404:
                     continue
                 # Discovery refused: whether these kinds hold objects cannot be known.
-                unlisted += [UnlistedKind(session.name, group, k, k.lower(), "get", refused.status, refused.message)
+                unlisted += [UnlistedKind(session.name, group, k, plural(group, k), "get", refused.status,
+                                          refused.message)
                              for k in sorted(missing)]
                 missing = set()
                 break

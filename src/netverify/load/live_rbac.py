@@ -3,22 +3,9 @@ the two equal): `get` and `list` on every kind load/live.py lists, and nothing e
 
 from __future__ import annotations
 
-from netverify.load.live import wanted_kinds
+from netverify.load.live import plural, wanted_kinds
 
-# Plurals that do not follow the rule below (lowercase kind; -y -> -ies; -s -> -ses; else +s).
-_PLURALS = {("k8s.cni.cncf.io", "MultiNetworkPolicy"): "multi-networkpolicies"}
 VERBS = ("get", "list")
-
-
-def plural(group: str, kind: str) -> str:
-    if (group, kind) in _PLURALS:
-        return _PLURALS[(group, kind)]
-    lower = kind.lower()
-    if lower.endswith("y"):
-        return lower[:-1] + "ies"
-    if lower.endswith("s"):
-        return lower + "es"
-    return lower + "s"
 
 
 def cluster_role(name: str = "netverify-reader") -> dict:
