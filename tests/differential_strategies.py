@@ -243,8 +243,8 @@ def unmodelled_objects(draw):
 def unlisted_kinds(draw):
     """Kinds a live cluster refused to list (HTTP 403): core kinds, modelled and table policy kinds alike
     (issue 14 item 1: a policy kind must fail closed, any other kind is a note)."""
-    from netverify.load.live import wanted_kinds  # the kinds a live read lists
+    from netverify.load.live import effect_of, wanted_kinds  # the kinds a live read lists, as it judges them
     from netverify.model.listing import UnlistedKind
 
     kinds = draw(st.lists(st.sampled_from(wanted_kinds()), max_size=3, unique=True))
-    return [UnlistedKind("cluster:test", g, k, k.lower() + "s", "list", 403) for g, k in kinds]
+    return [UnlistedKind("cluster:test", g, k, k.lower() + "s", "list", 403, "", effect_of(g, k)) for g, k in kinds]

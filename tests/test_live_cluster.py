@@ -272,3 +272,23 @@ def test_load_source_reads_a_cluster_spec(shop_server) -> None:
     _, kubeconfig = shop_server
     cluster = load_source("cluster:kind-test", live=LiveTarget(kubeconfig=str(kubeconfig)))
     assert cluster.policies and cluster.unlisted == ()
+
+
+def test_a_refused_admin_network_policy_list_fails_closed_whether_or_not_it_is_modelled(monkeypatch,
+                                                                                         tmp_path: Path) -> None:
+    """ANP, BANP and ClusterNetworkPolicy are read by the loader: refused, they decide, even once they leave the
+    table of kinds not modelled."""
+    import netverify.load.live as live
+
+    monkeypatch.setattr(live, "KINDS", {k: v for k, v in live.KINDS.items() if k[0] != "policy.networking.k8s.io"})
+    cluster = shop_cluster()
+    cluster.resources.append(Served("policy.networking.k8s.io", "v1alpha1", "AdminNetworkPolicy",
+                                    "adminnetworkpolicies", False))
+    cluster.failures["/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies"] = 403
+    with FakeApiServer(cluster) as server:
+        report, live_cluster = _prove_live(server, server.kubeconfig(tmp_path), tmp_path)
+    (refused,) = live_cluster.unlisted
+    assert (refused.kind, refused.effect) == ("AdminNetworkPolicy", "decides")
+    judged = [r for r in report.results if r.status != "vacuous"]
+    assert judged and all(r.status == "unknown" and "adminnetworkpolicies.policy.networking.k8s.io" in r.reason
+                          for r in judged)

@@ -16,28 +16,20 @@ from collections.abc import Collection, Sequence
 
 from netverify.findings import ConnectivityMap, DiffReport, Explanation, PropertyResult, ProveReport
 from netverify.model.cluster import Cluster
-from netverify.model.kinds import KINDS, MODELLED, KindKey
+from netverify.model.kinds import KINDS, KindKey
 from netverify.model.listing import UnlistedKind
 from netverify.model.properties import PropertiesFile
 
 GRANT_HINT = "grant it (docs/live-cluster.md has the read-only ClusterRole) and rerun"
 
 
-def _effect(u: UnlistedKind) -> str | None:
-    key = (u.group, u.kind)
-    if key in MODELLED:
-        return "decides"
-    info = KINDS.get(key)
-    return info.effect if info is not None else None
-
-
 def _split(unlisted: Sequence[UnlistedKind], ignored: Collection[KindKey]):
     deciding, narrowing, accepted, other = [], [], [], []
     for u in unlisted:
-        effect = _effect(u)
+        effect = u.effect
         if effect is None or effect == "none":
             other.append(u)
-        elif (u.group, u.kind) in ignored and (u.group, u.kind) not in MODELLED:
+        elif (u.group, u.kind) in ignored and (u.group, u.kind) in KINDS:  # --ignore-kind names table kinds only
             accepted.append(u)
         elif effect == "decides":
             deciding.append(u)

@@ -26,10 +26,15 @@ from netverify.model.kinds import KINDS, MODELLED, KindKey
 from netverify.model.listing import UnlistedKind
 
 CLUSTER_PREFIX = "cluster:"
+# Policy kinds the loader reads (whether or not model/kinds.py still lists them as not modelled).
+POLICY_KINDS: tuple[KindKey, ...] = (
+    ("networking.k8s.io", "NetworkPolicy"), ("policy.networking.k8s.io", "AdminNetworkPolicy"),
+    ("policy.networking.k8s.io", "BaselineAdminNetworkPolicy"), ("policy.networking.k8s.io", "ClusterNetworkPolicy"),
+)
 CORE_KINDS: tuple[KindKey, ...] = (
     ("", "Namespace"), ("", "Pod"), ("", "Service"), ("", "Node"), ("", "ReplicationController"),
     ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet"), ("apps", "DaemonSet"),
-    ("batch", "Job"), ("batch", "CronJob"), ("networking.k8s.io", "NetworkPolicy"),
+    ("batch", "Job"), ("batch", "CronJob"), *POLICY_KINDS,
 )
 # Server bookkeeping with no meaning for a verdict (and free-form: not checked against a type).
 _DROPPED_METADATA = ("managedFields",)
@@ -55,6 +60,14 @@ def plural(group: str, kind: str) -> str:
     if lower.endswith("s"):
         return lower + "es"
     return lower + "s"
+
+
+def effect_of(group: str, kind: str) -> str | None:
+    """What objects of a kind could do to a verdict (UnlistedKind.effect): policy kinds read decide it."""
+    if (group, kind) in MODELLED or (group, kind) in POLICY_KINDS:
+        return "decides"
+    info = KINDS.get((group, kind))
+    return info.effect if info is not None else None
 
 
 def is_cluster_spec(spec: str) -> bool:
@@ -114,7 +127,7 @@ def read_cluster(spec: str, target: LiveTarget | None, limits: LoadLimits) -> Li
             if refused.status == 404:
                 continue  # served a moment ago, gone now (a CRD deleted): no objects
             unlisted.append(UnlistedKind(session.name, resource.group, resource.kind, resource.plural, "list",
-                                         refused.status, refused.message))
+                                         refused.status, refused.message, effect_of(resource.group, resource.kind)))
     return LiveRead(session.name, objects, unlisted)
 
 
@@ -139,7 +152,7 @@ def discover(session: ApiSession, wanted: tuple[KindKey, ...]) -> tuple[list[Res
                     continue
                 # Discovery refused: whether these kinds hold objects cannot be known.
                 unlisted += [UnlistedKind(session.name, group, k, plural(group, k), "get", refused.status,
-                                          refused.message)
+                                          refused.message, effect_of(group, k))
                              for k in sorted(missing)]
                 missing = set()
                 break

@@ -18,6 +18,10 @@ class UnlistedKind:
     verb: str  # the RBAC verb that was refused, e.g. `list`
     status: int  # the HTTP status, e.g. 403
     message: str = ""  # what the API server said, if anything
+    # What its objects could do to a verdict (model/kinds.py's effects): `decides` for every policy kind netverify
+    # reads (NetworkPolicy, AdminNetworkPolicy, ...), the table's effect for a kind it judges, None for a kind
+    # that is not a policy (Pod, Node, ...). Set by the loader, which knows which kinds it reads.
+    effect: str | None = None
 
     @property
     def resource_name(self) -> str:
