@@ -237,3 +237,14 @@ def unmodelled_objects(draw):
         ns = draw(st.sampled_from(NAMESPACES + ["elsewhere"])) if row.namespaced else None
         out.append(UnmodelledObject(row.kind, row.group, ns, f"u{i}", SPAN))
     return out
+
+
+@st.composite
+def unlisted_kinds(draw):
+    """Kinds a live cluster refused to list (HTTP 403): core kinds, modelled and table policy kinds alike
+    (issue 14 item 1: a policy kind must fail closed, any other kind is a note)."""
+    from netverify.load.live import effect_of, wanted_kinds  # the kinds a live read lists, as it judges them
+    from netverify.model.listing import UnlistedKind
+
+    kinds = draw(st.lists(st.sampled_from(wanted_kinds()), max_size=3, unique=True))
+    return [UnlistedKind("cluster:test", g, k, k.lower() + "s", "list", 403, "", effect_of(g, k)) for g, k in kinds]

@@ -59,14 +59,14 @@ class Fakes:
         self.calls["limits"] = limits
         return self.props
 
-    def load_cluster(self, paths, *, default_namespace, stdin, limits):
+    def load_cluster(self, paths, *, default_namespace, stdin, limits, live=None):
         self.calls["load_cluster"] = (list(paths), default_namespace)
         self.calls["limits"] = limits
         if self.load_error:
             raise self.load_error
         return CLUSTER
 
-    def load_source(self, spec, *, default_namespace, limits):
+    def load_source(self, spec, *, default_namespace, limits, live=None):
         self.calls["limits"] = limits
         self.calls.setdefault("load_source", ())
         self.calls["load_source"] += (spec,)

@@ -20,6 +20,8 @@ from netverify import __version__
 from netverify.cli_args import default_port, parse_port
 from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
+from netverify.cli_probe import ProbeScript, write_probe_script
+from netverify.cli_live import Context, Kubeconfig, RequestTimeout, live_target, with_implied_cluster
 from netverify.cli_limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
 from netverify.cli_outcome import (
     add_notes,
@@ -68,7 +70,7 @@ def _format_help(command: str) -> str:
 
 Files = Annotated[
     list[str],
-    typer.Option("-f", "--file", help="Manifest file, directory (searched recursively) or - for stdin; repeatable."),
+    typer.Option("-f", "--file", help="Manifest file, directory (searched recursively), - for stdin, or cluster:[CONTEXT] for a live cluster; repeatable."),
 ]
 Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")]
 Namespace = Annotated[str, typer.Option("--namespace", "-n", help="Namespace of objects that name none.")]
@@ -90,7 +92,9 @@ def _ignored_kinds(values: list[str]):
 
 
 def _judge(name: str):
-    return lazy("netverify.analyses.unmodelled", name)
+    """Kinds not modelled (unmodelled), then kinds a live cluster would not list (unlisted): both fail closed."""
+    unmodelled, unlisted = lazy("netverify.analyses.unmodelled", name), lazy("netverify.analyses.unlisted", name)
+    return lambda result, *args: unlisted(unmodelled(result, *args), *args)
 
 
 def _version(value: bool) -> None:
@@ -122,14 +126,15 @@ def _finish(result, fmt: str, output: Optional[Path], code: int, reports: Report
     return code
 
 
-def _load_cluster(paths: list[str], namespace: str, limits, properties: str | None = None):
+def _load_cluster(paths: list[str], namespace: str, limits, properties: str | None = None, live=None):
+    paths = with_implied_cluster(paths, live)
     if not paths and properties is not None:
         raise InputError(properties, None, "manifests",
                          "none listed, and no -f PATH given (a file, a directory, or - for stdin)")
     if not paths:
         raise UsageError("no manifests: pass -f PATH (a file, a directory, or - for stdin)")
     load_cluster = lazy("netverify.load.manifests", "load_cluster")
-    return load_cluster(paths, default_namespace=namespace, stdin=sys.stdin, limits=limits)
+    return load_cluster(paths, default_namespace=namespace, stdin=sys.stdin, limits=limits, live=live)
 
 
 @contextmanager
@@ -179,6 +184,10 @@ def prove(
     ignore_kind: IgnoreKind = [],  # noqa: B006
     report_to: ReportOption = [],  # noqa: B006
     sarif_root: SarifRootOption = None,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    request_timeout: RequestTimeout = 30.0,
+    probe_script: ProbeScript = None,
 ) -> None:
     """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
 
@@ -192,7 +201,8 @@ def prove(
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         props = load_properties(properties, limits=limits)
         with _blame_properties_for_missing(props.manifests, properties):
-            cluster = _load_cluster([*props.manifests, *files], namespace, limits, properties)
+            cluster = _load_cluster([*props.manifests, *files], namespace, limits, properties,
+                                    live_target(kubeconfig, context, request_timeout))
         report = run_prove(
             cluster,
             props,
@@ -204,6 +214,7 @@ def prove(
         report = _judge("judge_prove")(report, cluster, props, ignored)
         report = add_notes(with_allow_vacuous(report, props), cluster_notes(cluster))
         report = lazy("netverify.analyses.property_lint", "with_property_warnings")(report, cluster, props)
+        write_probe_script(report, probe_script)
         return _finish(report, fmt, output, strict_exit_code(prove_exit_code(report), report, strict), reports)
 
     reports = Reports("prove", report_to, sarif_root, output)
@@ -228,6 +239,9 @@ def map_(
     lenient: Lenient = False,
     ignore_kind: IgnoreKind = [],  # noqa: B006
     report_to: ReportOption = [],  # noqa: B006
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    request_timeout: RequestTimeout = 30.0,
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
 
@@ -236,7 +250,7 @@ def map_(
         ignored = _ignored_kinds(ignore_kind)
         connectivity_map = lazy("netverify.analyses.map", "connectivity_map")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
-        cluster = _load_cluster(files, namespace, limits)
+        cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
         cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus)
         cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), cluster_notes(cluster))
         return _finish(cmap, fmt, output, result_exit_code(cmap), reports)
@@ -267,6 +281,9 @@ def explain(
     lenient: Lenient = False,
     ignore_kind: IgnoreKind = [],  # noqa: B006
     report_to: ReportOption = [],  # noqa: B006
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    request_timeout: RequestTimeout = 30.0,
 ) -> None:
     """Why one connection is allowed or blocked, rule by rule."""
 
@@ -276,7 +293,7 @@ def explain(
         parsed = parse_port(port) if port is not None else None
         run_explain = lazy("netverify.analyses.explain", "explain")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
-        cluster = _load_cluster(files, namespace, limits)
+        cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
         protocol, number = parsed or default_port(cluster, dst)
         explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
         explanation = _judge("judge_explanation")(explanation, cluster, src, dst, ignored)
@@ -291,8 +308,8 @@ def explain(
 
 @app.command()
 def diff(
-    base: Annotated[str, typer.Argument(help="Old manifests: a path or git:REF[:PATH].")],
-    head: Annotated[str, typer.Argument(help="New manifests: a path or git:REF[:PATH].")],
+    base: Annotated[str, typer.Argument(help="Old manifests: a path, git:REF[:PATH] or cluster:[CONTEXT].")],
+    head: Annotated[str, typer.Argument(help="New manifests: a path, git:REF[:PATH] or cluster:[CONTEXT].")],
     fmt: Annotated[str, typer.Option("--format", help=_format_help("diff"))] = "text",
     output: Output = None,
     fail_on: Annotated[
@@ -321,6 +338,10 @@ def diff(
     ignore_kind: IgnoreKind = [],  # noqa: B006
     report_to: ReportOption = [],  # noqa: B006
     sarif_root: SarifRootOption = None,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    request_timeout: RequestTimeout = 30.0,
+    probe_script: ProbeScript = None,
 ) -> None:
     """What HEAD newly allows or blocks compared with BASE, each with a witness."""
 
@@ -330,8 +351,9 @@ def diff(
         load_source = lazy("netverify.load.sources", "load_source")
         run_diff = lazy("netverify.analyses.diff", "diff")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
-        base_cluster = load_source(base, default_namespace=namespace, limits=limits)
-        head_cluster = load_source(head, default_namespace=namespace, limits=limits)
+        live = live_target(kubeconfig, context, request_timeout)
+        base_cluster = load_source(base, default_namespace=namespace, limits=limits, live=live)
+        head_cluster = load_source(head, default_namespace=namespace, limits=limits, live=live)
         report = run_diff(
             base_cluster,
             head_cluster,
@@ -343,6 +365,7 @@ def diff(
         report = dataclasses.replace(report, base=base, head=head)
         report = _judge("judge_diff")(report, base_cluster, head_cluster, ignored)
         report = add_notes(report, cluster_notes(head_cluster))
+        write_probe_script(report, probe_script)
         return _finish(report, fmt, output, diff_exit_code(report, fail_on.value), reports)
 
     reports = Reports("diff", report_to, sarif_root, output)

@@ -14,6 +14,7 @@ from netverify.load.files import read_text
 from netverify.load.ipblocks import ip_block
 from netverify.load.labels import label_selector
 from netverify.load.limits import DEFAULT_LIMITS, LoadLimits
+from netverify.load.live import is_cluster_spec
 from netverify.load.ports import port_match
 from netverify.load.properties_errors import validate_all
 from netverify.load.properties_schema import EndpointSchema, PropertiesSchema, PropertySchema, StrictPort
@@ -100,7 +101,8 @@ def _valid(model: type[M], value: Any) -> M | None:
 def _manifests(path: str, written: list[str] | str | None) -> tuple[str, ...]:
     entries = [written] if isinstance(written, str) else list(written or ())
     base = os.path.dirname(path)
-    return tuple(os.path.normpath(os.path.join(base, m)) for m in entries)
+    # `cluster:[CONTEXT]` names a live cluster, not a path.
+    return tuple(m if is_cluster_spec(m) else os.path.normpath(os.path.join(base, m)) for m in entries)
 
 
 def _property(prop: PropertySchema, site: Site, errors: list[InputError]) -> Property | None:

@@ -19,6 +19,8 @@ from pathlib import Path
 from netverify.errors import InputError, UsageError
 from netverify.load.files import MANIFEST_SUFFIXES, decode
 from netverify.load.limits import DEFAULT_LIMITS, LoadLimits
+from netverify.load.live import is_cluster_spec
+from netverify.load.live_client import LiveTarget
 from netverify.load.manifests import load_cluster, load_cluster_from_texts
 from netverify.model.cluster import Cluster
 
@@ -53,9 +55,9 @@ class ManifestText:
 
 def load_source(
     spec: str, *, default_namespace: str = "default", repo: str | os.PathLike[str] | None = None,
-    limits: LoadLimits | None = None,
+    limits: LoadLimits | None = None, live: LiveTarget | None = None,
 ) -> Cluster:
-    """Load one version of the manifests: a file, a directory, `-` (stdin) or `git:REF[:PATH]`.
+    """Load one version of the manifests: a file, a directory, `-` (stdin), `git:REF[:PATH]` or `cluster:[CONTEXT]`.
 
     `repo` is the directory whose git repository `git:` specs read (default: the current directory).
     """
@@ -64,6 +66,8 @@ def load_source(
                                    limits=limits)
         return load_cluster_from_texts([(t.name, t.text) for t in texts], default_namespace=default_namespace,
                                        limits=limits)
+    if is_cluster_spec(spec):
+        return load_cluster([spec], default_namespace=default_namespace, limits=limits, live=live)
     if spec != "-" and not Path(spec).exists():
         raise UsageError(f"{spec}: no such file or directory (for a git revision write git:REF[:PATH])")
     return load_cluster([spec], default_namespace=default_namespace, stdin=sys.stdin, limits=limits)

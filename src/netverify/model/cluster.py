@@ -9,6 +9,7 @@ from functools import cached_property
 from netverify.model.anp import AdminPolicy, Node
 from netverify.model.ipblock import IPAddress
 from netverify.model.kinds import UnmodelledObject
+from netverify.model.listing import UnlistedKind
 from netverify.model.policy import NetworkPolicy
 from netverify.model.ports import Protocol
 from netverify.model.span import Span
@@ -118,6 +119,7 @@ class Cluster:
     unmodelled: tuple[UnmodelledObject, ...] = ()  # objects of policy kinds in model/kinds.py's table
     admin_policies: tuple[AdminPolicy, ...] = ()  # ANPs, the BANP and CNPs (cluster-scoped)
     nodes: tuple[Node, ...] = ()
+    unlisted: tuple[UnlistedKind, ...] = ()  # kinds a live cluster refused to list (load/live.py)
 
     @cached_property
     def policies_by_namespace(self) -> Mapping[str, tuple[NetworkPolicy, ...]]:
