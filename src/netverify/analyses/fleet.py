@@ -80,6 +80,12 @@ def prove_chunk(loaded: LoadedCluster, indices: Sequence[int], options: Mapping[
         return error_fields(exc)
 
 
+def check_properties(loaded: LoadedCluster) -> None:
+    """Raise the properties' input errors (a Service or workload they name that is not there) without solving:
+    prove resolves every property before its first check, and with no time budget it makes none."""
+    prove(loaded.cluster, loaded.properties, max_time_s=0)
+
+
 def unknown_results(props: PropertiesFile, indices: Iterable[int], reason: str) -> tuple[PropertyResult, ...]:
     """Fail closed: these properties were not decided, and the report says why."""
     return tuple(_unknown(props.properties[i], reason) for i in indices)

@@ -1,13 +1,13 @@
 """`fleet --engine local`: the clusters one after another on this machine, each proven by `prove_parallel`
 with `--jobs N` processes (forked workers share the loaded cluster; nothing is pickled but results).
 
-Every cluster is loaded before any is proven, so bad input anywhere in the fleet is reported, all of it,
-before minutes are spent on the clusters that are fine.
+One cluster is in memory at a time (a fleet of medium clusters would not fit at once). Bad input in any
+cluster is collected and raised, all of it, once every cluster has been read: nothing is reported then.
 """
 
 from __future__ import annotations
 
-from netverify.analyses.fleet import FleetWork, error_fields, fleet_report, raise_errors, section
+from netverify.analyses.fleet import FleetWork, check_properties, error_fields, fleet_report, raise_errors, section
 from netverify.analyses.parallel import prove_parallel
 from netverify.errors import InputError
 from netverify.findings import FleetReport
@@ -15,22 +15,19 @@ from netverify.model.fleet import Fleet
 
 
 def run_local(fleet: Fleet, work: FleetWork, *, jobs: int = 1) -> FleetReport:
-    loaded, errors = [], []
+    sections, errors = [], []
     for spec in fleet.clusters:
         try:
-            loaded.append(work.load(spec))
-        except InputError as exc:
-            errors.append(error_fields(exc))
-    raise_errors(errors)
-    sections = []
-    for spec, cluster in zip(fleet.clusters, loaded, strict=True):
-        try:
-            # The budget left is what prove's own --max-time accounting gets: past it, results are unknown.
-            report = prove_parallel(cluster.cluster, cluster.properties, jobs=jobs, **work.options,
+            loaded = work.load(spec)
+            if errors:  # the run will report bad input only: find the rest of it, prove nothing more
+                check_properties(loaded)
+                continue
+            # What is left of the budget is what prove's own --max-time accounting gets: past it, unknown.
+            report = prove_parallel(loaded.cluster, loaded.properties, jobs=jobs, **work.options,
                                     max_time_s=work.remaining_s())
         except InputError as exc:
             errors.append(error_fields(exc))
             continue
-        sections.append(section(spec, work.finish(report, cluster)))
+        sections.append(section(spec, work.finish(report, loaded)))
     raise_errors(errors)
     return fleet_report(fleet, "local", sections)
