@@ -99,3 +99,14 @@ def test_bad_input_in_several_clusters_is_reported_all_at_once(tmp_path):
         drive(FakeRay(random.Random(0)), fleet, fleet_work(fleet))
     errors = caught.value.errors if isinstance(caught.value, InputErrors) else (caught.value,)
     assert sorted({e.file.split("/")[-2] for e in errors}) == ["c00", "c01", "c02"]
+
+
+def test_the_ray_engine_without_ray_installed_says_how_to_get_it(fleet5, monkeypatch):
+    from typer.testing import CliRunner
+
+    from netverify.cli import app
+
+    fleet, _ = fleet5
+    monkeypatch.setitem(__import__("sys").modules, "ray", None)  # as if the extra were not installed
+    result = CliRunner().invoke(app, ["fleet", fleet.path, "--engine", "ray"])
+    assert result.exit_code == 2 and "pip install 'netverify[ray]'" in result.output
