@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import signal
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -75,3 +76,14 @@ def test_a_killed_worker_is_retried_and_a_task_that_always_dies_is_unknown(ray_i
     assert [r.status for r in lost[2:]] == [r.status for r in local.sections[1].report.results[2:]]
     assert len(lost) == len(local.sections[1].report.results)  # nothing lost
     assert fleet_exit_code(report, strict=False) == 3
+
+
+def test_time_limits_travel_with_the_tasks(ray_instance, fleet20):
+    fleet = load(fleet20)
+    fleet = type(fleet)(fleet.path, fleet.repo, fleet.clusters[:2])
+    late = run_ray(fleet, fleet_work(fleet, deadline=time.time() - 1))  # the fleet's --max-time is over
+    results = [r for s in late.sections for r in s.report.results]
+    assert {r.status for r in results} <= {"unknown", "vacuous"}
+    assert all("time budget" in r.reason for r in results if r.status == "unknown") and results
+    hurried = run_ray(fleet, fleet_work(fleet, timeout_ms=1))  # 1 ms per solver check, on the workers too
+    assert any("timeout" in (r.reason or "") for s in hurried.sections for r in s.report.results)
