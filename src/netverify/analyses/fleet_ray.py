@@ -151,10 +151,17 @@ class _RayRun:
     def run(self) -> FleetReport:
         clusters = self.fleet.clusters
         self._start_more()
+        handlers = {"info": self._loaded, "chunk": self._chunk_done, "finish": self._finished}
         while self.pending:
-            (ready, *_), _ = self.ray.wait(list(self.pending), num_returns=1)
-            index, what, chunk = self.pending.pop(ready)
-            {"info": self._loaded, "chunk": self._chunk_done, "finish": self._finished}[what](index, ready, chunk)
+            refs = list(self.pending)
+            # Everything done by now in one call (thousands of tasks in flight: one wait per task would be slow),
+            # else block for the next one.
+            ready, _ = self.ray.wait(refs, num_returns=len(refs), timeout=0)
+            if not ready:
+                ready, _ = self.ray.wait(refs, num_returns=1)
+            for ref in ready:
+                index, what, chunk = self.pending.pop(ref)
+                handlers[what](index, ref, chunk)
             self._start_more()
         raise_errors(self.errors[i] for i in sorted(self.errors))
         return fleet_report(self.fleet, "ray", [self.sections[i] for i in range(len(clusters))])

@@ -18,13 +18,21 @@ from netverify.report.fleet import section_title
 _COUNTS = ("tests", "failures", "errors", "skipped")
 
 
+# A fleet's own rule, beside prove's (rule ids are a contract: never renumbered, only added).
+CLUSTER_UNKNOWN = ("NV005", "cluster-unknown", "A cluster of a fleet could not be proven at all (its loading "
+                   "failed on every try); treat as failed.", "error")
+
+
 def _run(s: FleetSection) -> sarif.Json:
     (run,) = json.loads(sarif.render_prove(s.report))["runs"]
     run["automationDetails"] = {"id": f"netverify/fleet/{s.name}/", "description": {"text": section_title(s)}}
+    rules = run["tool"]["driver"]["rules"]
+    rule_id, name, short, level = CLUSTER_UNKNOWN
+    rules.append({"id": rule_id, "name": name, "shortDescription": {"text": short},
+                  "defaultConfiguration": {"level": level}})
     if s.unknown_reason is not None:
-        index = next(i for i, rule in enumerate(sarif.RULES) if rule[0] == "NV005")
         run["results"].insert(0, {
-            "ruleId": "NV005", "ruleIndex": index, "level": sarif.RULES[index][3],
+            "ruleId": rule_id, "ruleIndex": len(rules) - 1, "level": level,
             "message": {"text": f"cluster {s.name}: not proven: {s.unknown_reason}"},
             "partialFingerprints": {"netverify/v1": f"cluster:{s.name}"},
         })

@@ -35,8 +35,6 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
      "carries or mentions (probably a typo); the verdict is about what is written.", "warning"),
     ("NV004", "result-unknown", "A policy kind netverify does not model could change this result; treat as failed.",
      "error"),
-    ("NV005", "cluster-unknown", "A cluster of a fleet could not be proven at all (its loading failed on every "
-     "try); treat as failed.", "error"),
 )
 _RULE_INDEX = {rule_id: i for i, (rule_id, *_rest) in enumerate(RULES)}
 _STATUS_RULE = {"violated": "NV001", "vacuous": "NV002", "unknown": "NV003"}
