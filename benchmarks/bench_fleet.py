@@ -29,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 GENERATED = HERE / "generated"
 MIB = 1024 * 1024
-ENGINES = ("local1", "local2", "ray")
+ENGINES = ("local1", "ray", "local2")  # the estimate needs the first two: they run first
 RAY_STORE_BYTES = 1024 * MIB  # small: the machine is shared; Ray spills to disk past it
 
 
@@ -203,20 +203,25 @@ def main(argv=None) -> int:
         runs.append(measure(engine, fleet))
         r = runs[-1]
         print(f"  {engine}: wall {r['wall_s']:.1f} s, cpu {r['children_cpu_s']:.1f} s, peak {r['peak_rss_mib']:.0f}"
-              f" MiB, exit {r['exit_code']}", file=sys.stderr, flush=True)
+              f" MiB, exit {r['exit_code']}, load average {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+        result = _result(args, fleet, runs)
+        if args.json:  # after each engine: a long run that is stopped keeps what it measured
+            args.json.write_text(json.dumps(result, indent=1) + "\n")
     _check(fleet, runs)
-    by = {r["engine"]: r for r in runs}
-    result = {"fleet": str(fleet), "size": args.size, "properties": args.properties, "load_average": os.getloadavg(),
-              "runs": [{k: v for k, v in r.items() if k != "report_without_durations"} for r in runs]}
-    if "local1" in by:
-        result["estimate"] = estimate(by["local1"], by.get("ray"))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=2))
     for r in runs:
         print(f"{r['engine']:8} wall {r['wall_s']:8.1f} s   cpu {r['children_cpu_s']:8.1f} s   "
               f"peak {r['peak_rss_mib']:6.0f} MiB")
     return 0
+
+
+def _result(args, fleet: Path, runs: list[dict]) -> dict:
+    by = {r["engine"]: r for r in runs}
+    result = {"fleet": str(fleet), "size": args.size, "properties": args.properties, "load_average": os.getloadavg(),
+              "runs": [{k: v for k, v in r.items() if k != "report_without_durations"} for r in runs]}
+    if "local1" in by:
+        result["estimate"] = estimate(by["local1"], by.get("ray"))
+    return result
 
 
 def _check(fleet: Path, runs: list[dict]) -> None:
