@@ -170,13 +170,22 @@ def estimate(local1: dict, ray_run: dict | None, *, clusters: int = 1000, nodes:
     transfer = stored * 8 / (gbit_per_s * 1e9)  # one copy of the cluster to each node that runs a chunk of it
     per_cluster = load + prove + finish + tasks_per_cluster * per_task_overhead + min(nodes, tasks_per_cluster) * transfer
     workers = nodes * cpus_per_node
-    wall = clusters * per_cluster / workers + (load + prove + finish)  # + the last cluster's chain (the tail)
-    return {
+    work = load + prove + finish
+    wall = clusters * per_cluster / workers + work  # + the last cluster's chain (the tail)
+    out = {
         "clusters": clusters, "nodes": nodes, "cpus_per_node": cpus_per_node, "workers": workers,
         "per_cluster_s": {"load": load, "prove": prove, "finish": finish, "tasks": tasks_per_cluster,
                           "overhead_per_task": per_task_overhead, "transfer_per_copy": transfer},
         "stored_cluster_mib": stored / MIB, "estimated_wall_s": wall,
     }
+    if local1.get("driver_cpu_s"):
+        # The same with the tasks' CPU time instead of their wall time here (a shared machine stretches wall
+        # time; a dedicated worker CPU runs a task in about its CPU time).
+        share = min(1.0, local1["driver_cpu_s"] / (n * work))
+        out["cpu_share_measured"] = share
+        out["estimated_wall_s_at_cpu_time"] = (clusters * (per_cluster - work * (1 - share)) / workers
+                                               + work * share)
+    return out
 
 
 def main(argv=None) -> int:

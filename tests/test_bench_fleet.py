@@ -28,6 +28,14 @@ def test_the_estimate_spreads_the_per_cluster_work_over_the_workers():
     assert est["estimated_wall_s"] == pytest.approx(1000 * work / 512 + 16.5)
 
 
+def test_with_the_cpu_time_measured_the_tasks_take_their_cpu_share_of_the_wall_time():
+    est = bench.estimate({**LOCAL1, "driver_cpu_s": 16.5}, None, clusters=1000, nodes=32, cpus_per_node=16)
+    assert est["cpu_share_measured"] == 0.5
+    per = est["per_cluster_s"]
+    work = 0.5 * 16.5 + 4 * per["overhead_per_task"] + 4 * per["transfer_per_copy"]
+    assert est["estimated_wall_s_at_cpu_time"] == pytest.approx(1000 * work / 512 + 0.5 * 16.5)
+
+
 def test_rays_measured_overhead_is_what_its_wall_time_has_beyond_the_tasks_work():
     ray_run = {"wall_s": 40.0, "ray_start_s": 10.0}
     est = bench.estimate(LOCAL1, ray_run, chunk_size=8)
