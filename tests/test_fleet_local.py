@@ -15,6 +15,7 @@ from fleet_fixtures import fleet_work, load, without_durations, write_fleet
 from netverify.analyses.fleet_local import run_local
 from netverify.cli import app
 from netverify.errors import InputError, InputErrors
+from netverify.report import render
 
 runner = CliRunner()
 
@@ -48,8 +49,12 @@ def test_each_section_is_prove_for_that_cluster_alone(fleet4, tmp_path):
 
 def test_two_processes_give_the_same_report(fleet4):
     one = json.loads(_run(str(fleet4.path), "--format", "json").output)
-    two = json.loads(_run(str(fleet4.path), "--format", "json", "--jobs", "2").output)
+    two = json.loads(_run(str(fleet4.path), "--format", "json", "--jobs", "2").output)  # a worker per cluster
     assert without_durations(one) == without_durations(two)
+    fleet = load(fleet4)
+    few = type(fleet)(fleet.path, fleet.repo, fleet.clusters[:1])  # fewer clusters than processes
+    spread = json.loads(render(run_local(few, fleet_work(few), jobs=3), "json"))  # its properties spread
+    assert without_durations(spread["clusters"]) == without_durations(one["clusters"][:1])
 
 
 def test_exit_code_is_proves_over_the_fleet(tmp_path):
@@ -69,7 +74,8 @@ def test_a_run_past_its_budget_is_unknown_never_proven(fleet4):
     assert statuses <= {"unknown", "vacuous"} and "unknown" in statuses
 
 
-def test_bad_input_in_several_clusters_is_reported_all_at_once(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_bad_input_in_several_clusters_is_reported_all_at_once(tmp_path, jobs):
     written = write_fleet(tmp_path, 3)
     for name in ("c00", "c02"):
         props = tmp_path / "clusters" / name / "properties.yaml"
@@ -77,8 +83,8 @@ def test_bad_input_in_several_clusters_is_reported_all_at_once(tmp_path):
         doc["properties"][0]["to"] = {"namespace": "kube-system", "service": "no-such-service"}
         props.write_text(yaml.safe_dump(doc, sort_keys=False))
     fleet = load(written)
-    with pytest.raises(InputError) as caught:
-        run_local(fleet, fleet_work(fleet))
+    with pytest.raises(InputError) as caught:  # jobs 2: a worker per cluster, the errors of both come back
+        run_local(fleet, fleet_work(fleet), jobs=jobs)
     errors = caught.value.errors if isinstance(caught.value, InputErrors) else (caught.value,)
     files = sorted(Path(e.file).parent.name for e in errors)
     assert files == ["c00", "c02"]
