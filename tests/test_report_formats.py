@@ -13,11 +13,12 @@ from hypothesis import strategies as st
 
 import report_fixtures as fx
 from netverify.errors import UsageError
-from netverify.findings import Connection, ConnectivityMap, WorkloadNode
+from netverify.findings import Connection, ConnectivityMap, FleetReport, FleetSection, WorkloadNode
 from netverify.model.ports import PortRanges, Protocol
 from netverify.report import COMMAND_FORMATS, FORMATS_WITH_NOTES, check_format, render
 
 RESULTS = {"prove": fx.PROVE, "map": fx.MAP, "explain": fx.EXPLAIN_BLOCKED, "diff": fx.DIFF}
+RESULTS["fleet"] = FleetReport("fleet.yaml", "local", (FleetSection("prod", "clusters/prod", fx.PROVE),))
 
 
 @pytest.mark.parametrize(("command", "fmt"), [(c, f) for c, fs in COMMAND_FORMATS.items() for f in fs])

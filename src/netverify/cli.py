@@ -372,6 +372,10 @@ def diff(
     _run(work, reports)
 
 
+# `fleet` lives in its own module (cli_fleet.py); it imports nothing from this one.
+app.command("fleet")(lazy("netverify.cli_fleet", "fleet_command"))
+
+
 def main() -> None:
     app(prog_name="netverify")
 

@@ -232,3 +232,31 @@ class FailedRun:
     problems: tuple[RunProblem, ...]
     exit_code: int
     kind: Literal["input", "internal"] = "input"
+
+
+# ---- fleet -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FleetSection:
+    """One cluster of a fleet: its prove report, as `prove` would give it for that cluster alone."""
+
+    name: str
+    source: str  # what the cluster was read from, in words
+    report: ProveReport
+    unknown_reason: str | None = None  # set: the cluster could not be proven at all (e.g. its loader died)
+
+    @property
+    def unknown(self) -> bool:
+        return self.unknown_reason is not None or any(r.status == "unknown" for r in self.report.results)
+
+
+@dataclass(frozen=True, slots=True)
+class FleetReport:
+    fleet_file: str
+    engine: str  # "local" or "ray"
+    sections: tuple[FleetSection, ...]  # in the fleet file's order
+    notes: tuple[str, ...] = ()
+
+    def count(self, status: Status) -> int:
+        return sum(s.report.count(status) for s in self.sections)

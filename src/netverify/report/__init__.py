@@ -10,11 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 from netverify.errors import UsageError
-from netverify.findings import ConnectivityMap, DiffReport, Explanation, FailedRun, ProveReport
-from netverify.report import csv, dot, failed, html, json, junit, markdown, sarif, text
+from netverify.findings import ConnectivityMap, DiffReport, Explanation, FailedRun, FleetReport, ProveReport
+from netverify.report import csv, dot, failed, fleet, fleet_ci, html, json, junit, markdown, sarif, text
 from netverify.report.sarif_paths import SourceRoot
 
-Result = ProveReport | ConnectivityMap | Explanation | DiffReport
+Result = ProveReport | ConnectivityMap | Explanation | DiffReport | FleetReport
 Renderer = Callable[..., str]
 
 # (command name, result type) -> {format: renderer}; dict order is the order shown in help and errors.
@@ -31,6 +31,10 @@ _RENDERERS: dict[type, tuple[str, dict[str, Renderer]]] = {
     DiffReport: ("diff", {
         "text": text.render_diff, "json": json.render_diff, "markdown": markdown.render_diff,
         "sarif": sarif.render_diff, "junit": junit.render_diff, "html": html.render_diff,
+    }),
+    FleetReport: ("fleet", {
+        "text": fleet.render_text, "json": fleet.render_json, "markdown": fleet.render_markdown,
+        "sarif": fleet_ci.render_sarif, "junit": fleet_ci.render_junit,
     }),
 }
 
