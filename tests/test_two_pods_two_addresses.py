@@ -81,3 +81,18 @@ def test_host_network_pods_on_one_node_share_its_address_and_still_connect():
     result = _prove(c, workload_ep("Deployment/agent", "n"), workload_ep("Deployment/db", "n"), "unreachable")
     assert result.status == "violated", result.reason
     assert result.counterexample.src.ip == result.counterexample.dst.ip == X
+
+
+def test_diff_lists_no_class_of_one_pod_at_both_ends():
+    # Between two pods of n, opening egress to X/32 and ingress from X/32 only lets a pod at X talk to itself:
+    # no class. Before, the symbolic diff drew both ends at X and failed with an internal error on the witness.
+    from netverify.analyses.diff_classes import added_classes
+
+    db = workload("db", "n", {"app": "db"})
+    iso = policy("iso", "n", {}, ingress=[], egress=[], types=["Ingress", "Egress"])
+    opened = policy("x-only", "n", {}, ingress=[rule(ipblock(f"{X}/32"))], egress=[rule(ipblock(f"{X}/32"))])
+    base, head = cluster(db, iso), cluster(db, iso, opened)
+    search = added_classes(base, head, ipblock_matches_pods=True)
+    assert search.classes  # from X outside the cluster, or from a new namespace's pod at X, into db
+    for found in search.classes:
+        assert_witness_is_truthful(head, found.witness)  # never one pod-network address at both ends
