@@ -96,3 +96,14 @@ def test_diff_lists_no_class_of_one_pod_at_both_ends():
     assert search.classes  # from X outside the cluster, or from a new namespace's pod at X, into db
     for found in search.classes:
         assert_witness_is_truthful(head, found.witness)  # never one pod-network address at both ends
+
+
+def test_explain_never_puts_a_pod_at_another_pods_address():
+    # As prove: web's pod (no known IP) cannot be at X, db's address, so only-x never admits it. Before, explain
+    # tried web at X and said the verdict depends on web's unknown address.
+    from netverify.analyses.explain import explain
+    from netverify.model.ports import Protocol
+
+    c = _only_from_x(workload("web", "n", {"app": "web"}))
+    e = explain(c, "n/web", "n/db", Protocol.TCP, 80, ipblock_matches_pods=True)
+    assert not e.allowed and not e.depends_on_address and not e.address_unknown
