@@ -78,9 +78,12 @@ def test_two_workloads_that_look_alike_where_no_ipblock_reads_addresses_still_re
 def test_host_network_pods_on_one_node_share_its_address_and_still_connect():
     # hostNetwork pods have their node's address: two of them at one address are two pods.
     c = _only_from_x(workload("agent", "n", {"app": "agent"}, ips=[X], host_network=True))
-    result = _prove(c, workload_ep("Deployment/agent", "n"), workload_ep("Deployment/db", "n"), "unreachable")
-    assert result.status == "violated", result.reason
-    assert result.counterexample.src.ip == result.counterexample.dst.ip == X
+    for scope in ("existing", "any"):
+        for src, dst in ((pods("n", {"app": "agent"}), pods("n", {"app": "db"})),
+                         (workload_ep("Deployment/agent", "n"), workload_ep("Deployment/db", "n"))):
+            result = _prove(c, src, dst, "unreachable", scope)
+            assert result.status == "violated", (scope, result.reason)
+            assert result.counterexample.src.ip == result.counterexample.dst.ip == X
 
 
 def test_diff_lists_no_class_of_one_pod_at_both_ends():

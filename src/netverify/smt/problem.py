@@ -256,7 +256,13 @@ class ConnectionProblem:
                 for i, w, size in classes["src"]
                 if w.kind == "Pod" and size == 1 and i in dst_lonely_pods
             )
-            if self.addresses is not None:
+            # hostNetwork pods are told apart by `workload` index; where an existing pod may stand as
+            # `workload == -1` (a pinned end without the preference, or too many groups to index), a
+            # hostNetwork workload there leaves the addresses free.
+            unindexed = self.scope == "any" and any(len(c) > MAX_PREFERRED_GROUPS for c in classes.values())
+            loose_host = any(w.host_network for spec in (self.src_spec, self.dst_spec) for w in spec.workload_entries)
+            loose_host |= unindexed and any(w.host_network for c in self.candidates.values() for _, w in c.items)
+            if self.addresses is not None and not loose_host:
                 host = [i for role in ("src", "dst") for i, w, _ in classes[role] if w.host_network]
                 self.distinct_pods = s.and_([self.distinct_pods, self.addresses.two_pods(self.src, self.dst, host)])
 
