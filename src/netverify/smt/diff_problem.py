@@ -154,7 +154,11 @@ class DiffProblem:
             for i, w in candidates:
                 if w.kind == "Pod":
                     s.add(z3.Not(z3.And(self.src.workload == i, self.dst.workload == i)))
-            if self.addresses is not None:  # two pods never share a pod-network address (hostNetwork aside)
+            # Two pods never share a pod-network address; hostNetwork pods are told apart by index, so without
+            # candidates (too many workloads) a hostNetwork workload leaves the addresses free.
+            unindexed_host = not candidates and any(w.host_network for w in (*self.base_workloads,
+                                                                               *self.cluster.workloads))
+            if self.addresses is not None and not unindexed_host:
                 s.add(self.addresses.two_pods(self.src, self.dst, [i for i, w in candidates if w.host_network]))
 
     def _workload_candidates(self) -> list[tuple[int, Workload]]:
