@@ -46,3 +46,23 @@ def replicas(c, w, flag, clusters=None, extra=()):
 
 def same_family(a, b):
     return a.ip is None or b.ip is None or a.ip.version == b.ip.version
+
+
+def one_pod_address(a, b):
+    """Both ends are pods on the pod network at one address: two pods never are (the CNI gives each its own)."""
+    pods = all(getattr(e, "namespace", None) is not None for e in (a, b))
+    host = any(getattr(getattr(e, "workload", None), "host_network", False) for e in (a, b))
+    return pods and not host and a.ip is not None and a.ip == b.ip
+
+
+def stand_in(ip, clusters, extra=()):
+    """Another address of ip's family that every ipBlock matches as it matches ip, or None: a pod there gets
+    the verdicts a pod at ip would (found by probing, not by netverify's ranges)."""
+    blocks = [*extra, *(b for c in clusters for b in _blocks(c))]
+    top = (1 << ip.max_prefixlen) - 1
+    near = [type(ip)(v) for v in (int(ip) + 1, int(ip) - 1) if 0 <= v <= top]
+    probes = [a for a in probe_addresses(clusters, extra) if a.version == ip.version]
+    for a in near + probes:
+        if a != ip and all(b.contains(a) == b.contains(ip) for b in blocks):
+            return a
+    return None

@@ -56,7 +56,7 @@ ns_selectors = selectors(NS_KEYS, VALUES + NAMESPACES + ["new", "m" * 63] + IMPO
 
 networks4 = st.builds(
     lambda a, plen: ipaddress.ip_network((a << 24 | (a * 7 % 256) << 16, plen), strict=False),
-    st.integers(8, 12), st.integers(8, 20),
+    st.integers(8, 12), st.one_of(st.integers(8, 20), st.integers(30, 32)),  # /32: a range of one address
 )
 V6_BASE = int(ipaddress.IPv6Address("2001:db8::"))
 networks6 = st.builds(  # 2001:db8:a::/plen, near the pod addresses below
@@ -123,10 +123,16 @@ ns_labels = st.dictionaries(st.sampled_from(["team", "env", "other"]), st.sample
 addresses4 = st.builds(lambda a, rest: ipaddress.IPv4Address(a << 24 | rest), st.integers(8, 12), st.integers(0, 2**24 - 1))
 addresses6 = st.builds(lambda a, rest: ipaddress.IPv6Address(V6_BASE | a << 80 | rest), st.integers(0, 3),
                        st.integers(0, 2**80 - 1))
-addresses = st.one_of(addresses4, addresses4, addresses6)
+# At a block's first addresses: a pod alone in a /32 (or /31) range, where two pods at one address would differ.
+near_blocks4 = st.builds(lambda a, k: ipaddress.IPv4Address(a << 24 | (a * 7 % 256) << 16 | k), st.integers(8, 12),
+                         st.integers(0, 2))
+addresses = st.one_of(addresses4, addresses4, addresses6, near_blocks4)
+# hostNetwork pods have their node's address: two of them may share one (pod-network pods never do).
+NODE_IPS = ["10.200.0.1", "10.200.0.2"]
 # A workload's pod IPs: none known (no status), one pod, several pods, a dual-stack pod, IPv6 only.
 pod_ips = st.one_of(
     st.just([]), st.lists(addresses4, min_size=1, max_size=1), st.lists(addresses4, min_size=2, max_size=2),
+    st.lists(near_blocks4, min_size=1, max_size=1),
     st.tuples(addresses4, addresses6).map(list), st.lists(addresses6, min_size=1, max_size=1),
 )
 
@@ -145,11 +151,15 @@ def clusters(draw):
 @st.composite
 def workload_entries(draw, name: str):
     """One workload: a bare Pod, a Deployment (its pod-template-hash unknown, or known as in a pod dump),
-    a Job (job-name known) or a StatefulSet whose two pods differ in their index label."""
+    a Job (job-name known) or a StatefulSet whose two pods differ in their index label; now and then a hostNetwork
+    Deployment or Pod at a node's address (two may share one)."""
     kind = draw(st.sampled_from(["Deployment", "Deployment", "Pod", "Job", "StatefulSet"]))
+    host = kind in ("Deployment", "Pod") and draw(st.integers(0, 7)) == 0
+    ips = [draw(st.sampled_from(NODE_IPS))] if host else [str(a) for a in draw(pod_ips)]
     w = workload(
         name, draw(st.sampled_from(NAMESPACES)), draw(pod_labels), draw(container_ports), kind=kind,
-        ips=[str(a) for a in draw(pod_ips)],  # none known, one or several pods, dual stack, IPv6 only
+        ips=ips,  # none known, one or several pods, dual stack, IPv6 only; a node's for hostNetwork
+        host_network=host,
     )
     labels = dict(w.labels)
     if kind == "Deployment" and draw(st.integers(0, 2)) > 0:

@@ -72,8 +72,9 @@ class Fakes:
         self.calls["load_source"] += (spec,)
         return CLUSTER
 
-    def prove(self, cluster, properties, *, timeout_ms, rlimit, ipblock_matches_pods, max_time_s):
+    def prove(self, cluster, properties, *, timeout_ms, rlimit, ipblock_matches_pods, max_time_s, ignore_kinds):
         self.calls["prove"] = (timeout_ms, rlimit, ipblock_matches_pods, max_time_s)
+        self.calls["ignore_kinds"] = ignore_kinds
         if isinstance(self.prove_report, Exception):
             raise self.prove_report
         return self.prove_report

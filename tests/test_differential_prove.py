@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from address_oracle import families, replicas, same_family
+from address_oracle import families, one_pod_address, replicas, same_family, stand_in
 from differential_strategies import clusters, concrete_flows, endpoint_specs, property_ports
 from netverify.analyses.prove import prove
 from netverify.eval.concrete import endpoint_of, evaluate
@@ -140,6 +140,22 @@ def oracle(c: Cluster, p, *, ipblock_matches_pods: bool) -> set[str]:
     return allowed
 
 
+def _pairs(c, s_alts, d_alts, s_unknown: bool, d_unknown: bool, extra) -> list[tuple]:
+    """The address pairs a connection between the two ends may use: of one family, and two pods never at one
+    address (a pair there stands for the unknown end at another address matched alike, or for none)."""
+    out = []
+    for s, d in itertools.product(s_alts, d_alts):
+        if not same_family(s, d):
+            continue
+        if one_pod_address(s, d):
+            moved = stand_in(s.ip, [c], extra) if s_unknown or d_unknown else None
+            if moved is None:
+                continue
+            s, d = (s, dataclasses.replace(d, ip=moved)) if d_unknown else (dataclasses.replace(s, ip=moved), d)
+        out.append((s, d))
+    return out
+
+
 def _oracle_once(c: Cluster, p, src, dst, known, *, ipblock_matches_pods: bool):
     """(certain, dependent): some connection has the sought verdict at every address of its pair, some only at
     some of them; or 'vacuous', for label values `known`."""
@@ -151,11 +167,11 @@ def _oracle_once(c: Cluster, p, src, dst, known, *, ipblock_matches_pods: bool):
         return "vacuous"
     want_allowed = p.expect != "reachable"
     fits = certain = dependent = False
-    for (_, s_alts), (_, d_alts) in itertools.product(srcs, dsts):
+    for (s_unknown, s_alts), (d_unknown, d_alts) in itertools.product(srcs, dsts):
         sw, dw = getattr(s_alts[0], "workload", None), getattr(d_alts[0], "workload", None)
         if sw is not None and sw is dw and sw.kind == "Pod":
             continue  # a bare pod with itself is not a connection
-        pairs = [(s, d) for s in s_alts for d in d_alts if same_family(s, d)]
+        pairs = _pairs(c, s_alts, d_alts, s_unknown, d_unknown, extra)
         if not pairs:
             continue  # no address of one family: no connection
         for proto in PROTOCOLS:
@@ -250,6 +266,8 @@ def _check_any(data) -> None:
             continue
         if ipm and not {flow.src.ip.version, flow.dst.ip.version} <= in_use:
             continue
+        if ipm and one_pod_address(flow.src, flow.dst):
+            continue  # two pods never share an address: no such connection
         allowed = evaluate(c, flow, ipblock_matches_pods=ipm).allowed
         refuted = "unreachable" if allowed else "reachable"
         assert results[(refuted, "any")].status == "violated", (flow, results[(refuted, "any")])

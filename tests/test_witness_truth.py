@@ -12,7 +12,6 @@ import ipaddress
 import json
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -149,11 +148,10 @@ def test_every_diff_class_endpoint_that_names_a_workload_is_one_of_its_pods(data
         assert_witness_is_truthful(head, found.witness)
 
 
-@pytest.mark.xfail(strict=True, reason="known open bug (slow differential run): two ends drawn at one address; "
-                   "two_pods' fallback turns the pinned workload end into a new pod")
 def test_a_pinned_workload_end_stays_that_workload_when_two_ends_seem_to_share_an_address():
     # Found by the slow differential run: src w1 (address unknown) drawn at w0's 8.0.0.0 looked like one pod
-    # with dst w0; the fallback made dst a new pod, though the property pins dst to w0 (scope existing).
+    # with dst w0; the fallback made dst a new pod, though the property pins dst to w0 (scope existing). Two
+    # pods never share an address (the encoding says so now: smt/addresses.py, ReplicaAddresses.two_pods).
     import ipaddress
 
     from builders import cport

@@ -9,7 +9,7 @@ from netverify.analyses.label_notes import unknown_value_notes
 from netverify.analyses.refs import find_workload, find_workload_entries
 from netverify.analyses.witness_fit import unknown_value_variants
 from netverify.errors import UsageError
-from netverify.eval.addresses import AddressPlan, same_family
+from netverify.eval.addresses import AddressPlan, same_family, share_a_pod_address
 from netverify.eval.concrete import endpoint_of, evaluate
 from netverify.findings import Explanation
 from netverify.model.cluster import Cluster, Workload
@@ -75,24 +75,28 @@ def explain(
         src_label = srcs[0][2].ref
     if len(dsts) > 1:
         dst_label = dsts[0][2].ref
-    pairs = [(s, d) for s in _addresses(plan, src_ep, src_w, src_label)
-             for d in _addresses(plan, dst_ep, dst_w, dst_label) if same_family(s, d)]
-    if not pairs:
-        notes.append(f"{src_label} and {dst_label} have no address of one family: no connection between them "
-                     "can exist; the verdict shown is the policies' for these addresses")
-        pairs = [(src_ep, dst_ep)]
-    verdicts = [(s, d, evaluate(cluster, Flow(s, d, protocol, port), ipblock_matches_pods=ipblock_matches_pods))
-                for s, d in pairs]
+    # Every pair of pod groups (one pair unless a workload's pods differ), at every address their pods may have:
+    # an address or label-value dependence in any group makes the verdict depend, not the first group's only.
+    groups = [(s, d) for s in srcs for d in dsts if len(srcs) == len(dsts) == 1 or s[2] is None or s[2] is not d[2]]
+    verdicts: list[tuple[Endpoint, Endpoint, Verdict]] = []
+    lines: list[str] = []
+    for s, d in groups:
+        pairs = _pairs(plan, s, d)
+        if not pairs:
+            notes.append(f"{s[1]} and {d[1]} have no address of one family: no connection between them "
+                         "can exist; the verdict shown is the policies' for these addresses")
+            pairs = [(s[0], d[0])]
+        for a, b in pairs:
+            v = evaluate(cluster, Flow(a, b, protocol, port), ipblock_matches_pods=ipblock_matches_pods)
+            verdicts.append((a, b, v))
+            lines.append(f"{'allowed' if v.allowed else 'blocked'}: {_at(s[1], a, s[2])} -> {_at(d[1], b, d[2])}")
     first_s, first_d, verdict = verdicts[0]
     depends: tuple[str, ...] = ()
     unknown = False
     if len({v.allowed for _, _, v in verdicts}) > 1:
         # Not one verdict: say which addresses are allowed and which not, and show the first pair's sides.
-        depends = tuple(
-            f"{'allowed' if v.allowed else 'blocked'}: {_at(src_label, s, src_w)} -> {_at(dst_label, d, dst_w)}"
-            for s, d, v in verdicts
-        )
-        unknown = any(w is not None and not w.ips for w in (src_w, dst_w))
+        depends = tuple(lines)
+        unknown = any(g[2] is not None and not g[2].ips for pair in groups for g in pair)
         src_label, dst_label = _at(src_label, first_s, src_w), _at(dst_label, first_d, dst_w)
     if src_w is not None and src_w is dst_w:
         notes.append(
@@ -102,10 +106,10 @@ def explain(
         if w is not None and w.host_network and not any(w.ref in n for n in notes):
             notes.append(f"{w.ref} uses the host network, which NetworkPolicy does not govern: outside the model")
     if plan.enabled:
-        for w in (src_w, dst_w):
-            if w is not None and not w.ips and not any(f"{w.ref} has no known pod IP" in n for n in notes):
+        for w in (e[2] for e in (*srcs, *dsts)):  # every pod group
+            if w is not None and not w.ips and not any(f"{w.pod_ref} has no known pod IP" in n for n in notes):
                 families = " or ".join(f"IPv{v}" for v in plan.families)
-                notes.append(f"{w.ref} has no known pod IP: every address its pods may get ({families}) was "
+                notes.append(f"{w.pod_ref} has no known pod IP: every address its pods may get ({families}) was "
                              "tried, one per range the ipBlocks cut")
     if depends:
         notes.append("the verdict depends on the pods' addresses"
@@ -121,12 +125,33 @@ def explain(
     )
 
 
-def _allowed_set(cluster: Cluster, plan: AddressPlan, s: tuple[Endpoint, str, Workload | None],
-                 d: tuple[Endpoint, str, Workload | None], protocol: Protocol, port: int,
-                 ipblock_matches_pods: bool) -> frozenset[bool]:
-    """The verdicts of one pair of pod groups over the addresses their pods may have."""
+_Group = tuple[Endpoint, str, Workload | None]
+
+
+def _pairs(plan: AddressPlan, s: _Group, d: _Group) -> list[tuple[Endpoint, Endpoint]]:
+    """The address pairs a connection between two pod groups may use: one family, and two pods at two addresses
+    (a pod without a known IP moves to another address every ipBlock sees alike; one pod with itself is kept
+    only when it is all there is: the note says a pod may always reach itself)."""
     pairs = [(a, b) for a in _addresses(plan, s[0], s[2], s[1]) for b in _addresses(plan, d[0], d[2], d[1])
              if same_family(a, b)]
+    two = []
+    for a, b in pairs:
+        if share_a_pod_address(a, b):
+            moved = plan.neighbour(b.ip)
+            if d[2] is not None and not d[2].ips and moved is not None:
+                b = replace(b, ip=moved)
+            elif s[2] is not None and not s[2].ips and moved is not None:
+                a = replace(a, ip=moved)
+            else:
+                continue
+        two.append((a, b))
+    return two or pairs
+
+
+def _allowed_set(cluster: Cluster, plan: AddressPlan, s: _Group, d: _Group, protocol: Protocol, port: int,
+                 ipblock_matches_pods: bool) -> frozenset[bool]:
+    """The verdicts of one pair of pod groups over the addresses their pods may have."""
+    pairs = _pairs(plan, s, d)
     return frozenset(evaluate(cluster, Flow(a, b, protocol, port), ipblock_matches_pods=ipblock_matches_pods).allowed
                      for a, b in pairs or [(s[0], d[0])])
 

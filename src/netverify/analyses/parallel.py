@@ -13,7 +13,8 @@ import dataclasses
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
-from netverify.analyses.prove import prove
+from netverify.analyses.prove import prove, prove_network_policies
+from netverify.analyses.unmodelled import judge_prove
 from netverify.errors import InputError, InputErrors
 from netverify.findings import ProveReport, PropertyResult
 from netverify.model.cluster import Cluster
@@ -24,11 +25,13 @@ _SHARED: tuple[Cluster, PropertiesFile, dict] | None = None
 
 
 def prove_parallel(cluster: Cluster, properties: PropertiesFile, *, jobs: int = 1, **options) -> ProveReport:
-    """Like `prove` (same options), with the properties spread over `jobs` processes."""
+    """Like `prove` (same options), with the properties spread over `jobs` processes; judged for policy kinds
+    netverify does not model once, on the whole report, as `prove` does."""
     count = len(properties.properties)
     jobs = min(jobs, count)
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return prove(cluster, properties, **options)
+    ignore_kinds = options.pop("ignore_kinds", frozenset())
     global _SHARED
     _SHARED = (cluster, properties, options)
     try:
@@ -45,7 +48,7 @@ def prove_parallel(cluster: Cluster, properties: PropertiesFile, *, jobs: int = 
         assert not isinstance(outcome, list)
         for index, result in zip(share, outcome):
             results[index] = result
-    return ProveReport(properties.path, tuple(results))
+    return judge_prove(ProveReport(properties.path, tuple(results)), cluster, properties, ignore_kinds)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +66,7 @@ def _prove_share(indices: list[int]) -> tuple[PropertyResult, ...] | list[InputE
     cluster, properties, options = _SHARED
     share = dataclasses.replace(properties, properties=tuple(properties.properties[i] for i in indices))
     try:
-        return prove(cluster, share, **options).results
+        return prove_network_policies(cluster, share, **options).results
     except InputError as exc:
         every = exc.errors if isinstance(exc, InputErrors) else (exc,)
         return [InputErrorFields(e.file, e.line, e.field, e.message) for e in every]

@@ -11,15 +11,18 @@ unknown, never proven. Every model is re-checked with the concrete evaluator bef
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from netverify.analyses.prove_addresses import MAX_ADDRESS_RETRIES, address_dependence, dependence_reason, plan_for
 from netverify.analyses.unknown_labels import fixed_roles, fresh_guard, settle
+from netverify.analyses.unmodelled import judge_prove
 from netverify.analyses.witness import Target, build_witness, minimise, recheck, verdict_reason
 from netverify.analyses.witness_fit import polish, two_pods, unknown_value_variants
 from netverify.errors import InputError, InputErrors
 from netverify.findings import ConnectionWitness, PropertyResult, ProveReport, Status
 from netverify.model.cluster import Cluster
+from netverify.model.kinds import KindKey
 from netverify.model.properties import PropertiesFile, Property
 from netverify.smt.extract import extract_flow
 from netverify.smt.problem import ConnectionProblem
@@ -65,7 +68,27 @@ def prove(
     rlimit: int | None = DEFAULT_RLIMIT,
     ipblock_matches_pods: bool = False,
     max_time_s: float | None = None,
+    ignore_kinds: Collection[KindKey] = frozenset(),
 ) -> ProveReport:
+    """Every property's result, fail-closed: one that an object of a policy kind netverify does not model
+    could change is unknown unless `ignore_kinds` accepts that kind's risk (then it carries a caveat); see
+    analyses/unmodelled.py. The library and the CLI judge alike: no caller gets a bare NetworkPolicy proof."""
+    report = prove_network_policies(cluster, properties, timeout_ms=timeout_ms, rlimit=rlimit,
+                                    ipblock_matches_pods=ipblock_matches_pods, max_time_s=max_time_s)
+    return judge_prove(report, cluster, properties, ignore_kinds)
+
+
+def prove_network_policies(
+    cluster: Cluster,
+    properties: PropertiesFile,
+    *,
+    timeout_ms: int = 30000,
+    rlimit: int | None = DEFAULT_RLIMIT,
+    ipblock_matches_pods: bool = False,
+    max_time_s: float | None = None,
+) -> ProveReport:
+    """The verdicts of the NetworkPolicies alone, as if no other policy kind existed: not a result to show
+    (`prove` judges these); parts of one run (prove_parallel's workers) and tests use it."""
     # Resolve everything first: a property naming a missing Service/workload is bad input, reported
     # before anything is solved (nothing half-reported).
     resolved = _resolve_all(cluster, properties.properties)

@@ -13,7 +13,7 @@ from dataclasses import replace
 from itertools import product
 
 from netverify.analyses.witness import Target
-from netverify.eval.addresses import AddressPlan, same_family
+from netverify.eval.addresses import AddressPlan, same_family, share_a_pod_address
 from netverify.model.cluster import Cluster
 from netverify.model.flow import Flow, PodEndpoint
 from netverify.smt.resolve import ResolvedEndpoint
@@ -43,6 +43,16 @@ def address_dependence(target: Target, flow: Flow, plan: AddressPlan) -> tuple[s
         for role in ("src", "dst")
     }
     for src, dst in product(choices["src"], choices["dst"]):
+        if share_a_pod_address(src, dst):
+            # No two pods share an address: the pair stands for one with the unknown end elsewhere in its
+            # range (matched alike), or for none when the range is that address alone.
+            moved = plan.neighbour(src.ip)
+            if moved is None:
+                continue
+            if unknown[-1] == "dst":
+                dst = replace(dst, ip=moved)
+            else:
+                src = replace(src, ip=moved)
         if same_family(src, dst) and not target.holds(replace(flow, src=src, dst=dst)):
             return tuple(getattr(flow, role).workload.ref for role in unknown)
     return ()

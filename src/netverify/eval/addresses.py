@@ -87,6 +87,17 @@ class AddressPlan:
         """`base` (a replica of `workload`) once per address it may have."""
         return [replace(base, ip=ip) for ip in self.addresses(workload)]
 
+    def neighbour(self, ip: IPAddress) -> IPAddress | None:
+        """Another address of `ip`'s family that every ipBlock of the plan matches as it matches `ip` (a pod
+        there gets the same verdicts), or None when there is none."""
+        def seen(a: IPAddress) -> tuple[bool, ...]:
+            return tuple(b.contains(a) for b in self.blocks)
+
+        near = [_address(ip.version, v) for v in (int(ip) + 1, int(ip) - 1) if 0 <= v <= _TOP[ip.version]]
+        # One of the two is in ip's range unless that range is ip alone; then another range may be seen alike.
+        return next((a for a in (*near, *range_starts(self.blocks, (ip.version,))) if a != ip and seen(a) == seen(ip)),
+                    None)
+
 
 def same_family(src: Endpoint, dst: Endpoint) -> bool:
     """Whether a connection between the two can exist: both addresses of one family (an end without a modelled
@@ -94,3 +105,11 @@ def same_family(src: Endpoint, dst: Endpoint) -> bool:
     a = src.ip if isinstance(src, (PodEndpoint, ExternalEndpoint)) else None
     b = dst.ip if isinstance(dst, (PodEndpoint, ExternalEndpoint)) else None
     return a is None or b is None or a.version == b.version
+
+
+def share_a_pod_address(src: Endpoint, dst: Endpoint) -> bool:
+    """Whether both ends are pods on the pod network at one address: no pair of pods is that (the CNI gives each
+    running pod its own address; two at one are one pod talking to itself), unless one uses its node's network."""
+    if not (isinstance(src, PodEndpoint) and isinstance(dst, PodEndpoint)) or src.ip is None or src.ip != dst.ip:
+        return False
+    return not any(ep.workload is not None and ep.workload.host_network for ep in (src, dst))

@@ -154,6 +154,12 @@ class DiffProblem:
             for i, w in candidates:
                 if w.kind == "Pod":
                     s.add(z3.Not(z3.And(self.src.workload == i, self.dst.workload == i)))
+            # Two pods never share a pod-network address; hostNetwork pods are told apart by index, so without
+            # candidates (too many workloads) a hostNetwork workload leaves the addresses free.
+            unindexed_host = not candidates and any(w.host_network for w in (*self.base_workloads,
+                                                                               *self.cluster.workloads))
+            if self.addresses is not None and not unindexed_host:
+                s.add(self.addresses.two_pods(self.src, self.dst, [i for i, w in candidates if w.host_network]))
 
     def _workload_candidates(self) -> list[tuple[int, Workload]]:
         """One workload per distinct (namespace, labels as selectors see them, named ports, IPs), or none when
@@ -163,7 +169,7 @@ class DiffProblem:
         for i, w in enumerate(self.cluster.workloads):
             ports = tuple(sorted((c.name, c.port, str(c.protocol)) for c in w.ports if c.name))
             signature = (w.namespace, tuple(sorted(self.universe.project(w.labels).items())), ports,
-                         w.ips if self.addresses is not None else ())
+                         (w.ips, w.host_network) if self.addresses is not None else ())
             seen.setdefault(signature, (i, w))
         return list(seen.values()) if len(seen) <= MAX_WORKLOAD_CANDIDATES else []
 

@@ -55,11 +55,6 @@ def _in_network(bits: z3.BitVecRef, net: ipaddress.IPv4Network | ipaddress.IPv6N
 MAX_PREFERRED_GROUPS = 200  # beyond this many distinct existing workloads, scope any does not prefer them
 
 
-def _families(w: Workload) -> tuple[int, ...]:
-    """What of a workload's IPs matters when no ipBlock can match its pods: the families (a connection needs one)."""
-    return tuple(sorted({ip.version for ip in w.ips}))
-
-
 @dataclass(frozen=True)
 class Candidates:
     """Existing workloads an endpoint may be a replica of (index into cluster.workloads)."""
@@ -204,11 +199,13 @@ class ConnectionProblem:
 
     def _classes(self, candidates: Candidates, ip_matters: bool) -> list[tuple[int, Workload, int]]:
         """One representative per group of workloads the encoding cannot tell apart (same namespace,
-        labels projected on the universe, named ports, addresses when they matter), with the group size."""
+        labels projected on the universe, named ports, addresses under the flag), with the group size."""
         groups: dict[tuple, list[tuple[int, Workload]]] = {}
         for i, w in candidates.items:
             ports = tuple((n, named_entries(w, n)) for n in self.port_names)  # every port of each name
-            ips = w.ips if ip_matters else _families(w) if self.ipblock_matches_pods else ()
+            # Under the flag two ends never share a pod address (ReplicaAddresses.two_pods): a representative
+            # must have its group's very addresses, even where no ipBlock reads them.
+            ips = (w.ips, w.host_network) if self.ipblock_matches_pods else ()
             # A label whose value only the cluster knows is one free value per workload entry: never shared.
             own = i if any(k in self.universe.keys for k in w.unknown_labels) else None
             key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, ips, own)
@@ -259,6 +256,15 @@ class ConnectionProblem:
                 for i, w, size in classes["src"]
                 if w.kind == "Pod" and size == 1 and i in dst_lonely_pods
             )
+            # hostNetwork pods are told apart by `workload` index; where an existing pod may stand as
+            # `workload == -1` (a pinned end without the preference, or too many groups to index), a
+            # hostNetwork workload there leaves the addresses free.
+            unindexed = self.scope == "any" and any(len(c) > MAX_PREFERRED_GROUPS for c in classes.values())
+            loose_host = any(w.host_network for spec in (self.src_spec, self.dst_spec) for w in spec.workload_entries)
+            loose_host |= unindexed and any(w.host_network for c in self.candidates.values() for _, w in c.items)
+            if self.addresses is not None and not loose_host:
+                host = [i for role in ("src", "dst") for i, w, _ in classes[role] if w.host_network]
+                self.distinct_pods = s.and_([self.distinct_pods, self.addresses.two_pods(self.src, self.dst, host)])
 
     def _same_unknown_values(self, classes: dict[str, list[tuple[int, Workload, int]]]) -> None:
         """Two pods of one workload entry carry the same value for a label only the cluster knows (the hash
