@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from netverify.analyses.ipranges import IPRange, Partition, merge_adjacent
+from netverify.analyses.map_admin import admin_address_plan, admin_map_engine
 from netverify.analyses.map_engine import ALL, MapEngine
+from netverify.analyses.map_fold import Decide, FoldEngine
 from netverify.analyses.label_notes import unknown_value_notes
 from netverify.analyses.map_variants import VariantTable
 from netverify.analyses.refs import find_workload_entries
@@ -87,12 +89,18 @@ def _resolve_focus(cluster: Cluster, focus: str | None) -> tuple[Workload, ...] 
 def connectivity_map(
     cluster: Cluster, *, ipblock_matches_pods: bool = False, focus: str | None = None,
     plan: AddressPlan | None = None, families: tuple[int, ...] | None = None, variants: bool = False,
+    decide: Decide | None = None,
 ) -> ConnectivityMap:
     """`variants`: one node per address a workload's pods may have (`name@address`; diff compares those), else
     one per workload, its rows the union over its pods' addresses."""
     target = _resolve_focus(cluster, focus)
-    plan = plan or AddressPlan.of([cluster], ipblock_matches_pods=ipblock_matches_pods)
-    engine = MapEngine(cluster, ipblock_matches_pods, plan, families)
+    if cluster.admin_policies:
+        # First match with Deny and Pass is no union of grants: fold the evaluator per class pair (map_fold).
+        plan = plan or admin_address_plan([cluster], ipblock_matches_pods=ipblock_matches_pods)
+        engine: MapEngine | FoldEngine = admin_map_engine(cluster, ipblock_matches_pods, plan, families, decide)
+    else:
+        plan = plan or AddressPlan.of([cluster], ipblock_matches_pods=ipblock_matches_pods)
+        engine = MapEngine(cluster, ipblock_matches_pods, plan, families)
     classes = engine.classes
 
     def keep(*workloads: Workload) -> bool:
