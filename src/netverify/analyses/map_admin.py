@@ -14,6 +14,7 @@ from netverify.analyses.ipranges import Partition
 from netverify.analyses.map_classes import workload_classes
 from netverify.analyses.map_fold import Decide, FoldEngine, Outcome, admin_blocks
 from netverify.eval.addresses import AddressPlan, families_in_use, policy_blocks, range_starts
+from netverify.eval.portset import PortSet
 from netverify.eval.concrete import evaluate
 from netverify.model.cluster import Cluster
 from netverify.model.flow import Flow
@@ -43,7 +44,7 @@ def evaluator_decide(cluster: Cluster, ipblock_matches_pods: bool) -> Decide:
     """The reference evaluator's verdict on one connection, as the map folds it."""
     def decide(flow: Flow) -> Outcome:
         verdict = evaluate(cluster, flow, ipblock_matches_pods=ipblock_matches_pods)
-        return Outcome(verdict.allowed, not verdict.allowed)
+        return Outcome(verdict.may_be(True), verdict.may_be(False), verdict.unknown_reason)
     return decide
 
 
@@ -59,3 +60,55 @@ def admin_map_engine(cluster: Cluster, ipblock_matches_pods: bool, plan: Address
             blocks[d] += [peer.ip_block for r in p.rules(d) for peer in r.peers if peer.ip_block is not None]
     partitions = {d: Partition(bs, versions) for d, bs in blocks.items()}
     return FoldEngine(cluster, classes, partitions, decide or evaluator_decide(cluster, ipblock_matches_pods))
+
+
+AMBIGUOUS_NOTE = (
+    "ambiguous: admin policies of one priority match these connections with different actions, and the API "
+    "leaves the choice to the CNI; each is shown as allowed (some resolution lets it through): {rows}"
+)
+ADMIN_ADDRESS_NOTE = (
+    "admin `networks` CIDRs match pod addresses too: these rows depend on the address of a pod whose IP is not "
+    "in the manifests and show what some address allows: {rows}"
+)
+_MAX_LISTED = 20
+
+
+def _listed(rows: list[str]) -> str:
+    return ", ".join(rows[:_MAX_LISTED]) + (f" and {len(rows) - _MAX_LISTED} more" if len(rows) > _MAX_LISTED else "")
+
+
+def _ports(ports: PortSet) -> str:
+    return "; ".join(f"{p} {'all' if r.is_all else r}" for p, r in ports.as_mapping().items())
+
+
+def _end(engine: FoldEngine, end, direction: str) -> list[str]:
+    if isinstance(end, tuple):
+        return [engine.partitions[direction].ranges[end[1]].node().label]
+    return [w.pod_ref for w in engine.classes[end].workloads]
+
+
+def ambiguous_rows(engine: FoldEngine, keep) -> list[str]:
+    """`src -> dst: ports` per connection whose verdict depends on how same-priority ties are resolved."""
+    rows: list[str] = []
+    for (src, dst), ports in engine.ambiguous.items():
+        direction = "ingress" if isinstance(src, tuple) else "egress"
+        srcs, dsts = _end(engine, src, direction), _end(engine, dst, direction)
+        workloads = [w for e in (src, dst) if not isinstance(e, tuple) for w in engine.classes[e].workloads]
+        if not keep(*workloads):
+            continue
+        rows += [f"{a} -> {b}: {_ports(ports)}" for a in srcs for b in dsts if a != b or src != dst]
+    return sorted(dict.fromkeys(rows))
+
+
+def admin_map_notes(engine: FoldEngine, keep, dependent: list[str]) -> tuple[tuple[str, ...], str | None]:
+    """The notes a folded map adds (ambiguous rows, address-dependent rows) and why it is unknown, if it is."""
+    notes: list[str] = []
+    ambiguous = ambiguous_rows(engine, keep)
+    if ambiguous:
+        notes.append(AMBIGUOUS_NOTE.format(rows=_listed(ambiguous)))
+    if dependent:
+        notes.append(ADMIN_ADDRESS_NOTE.format(rows=_listed(dependent)))
+    reason = None
+    if engine.unknown_reasons:
+        reason = "some rows cannot be decided from the input: " + "; ".join(engine.unknown_reasons[:5])
+    return tuple(notes), reason

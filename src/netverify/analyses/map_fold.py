@@ -34,6 +34,7 @@ class Outcome:
 
     may_allow: bool
     may_block: bool
+    unknown: str | None = None  # some resolution's outcome netverify cannot tell: why
 
     @property
     def ambiguous(self) -> bool:
@@ -119,12 +120,16 @@ class FoldEngine:
         self.cells = port_cells(cluster, classes)
         # (source, destination) -> ports whose verdict is ambiguous; an end is a class index or ("ip", range)
         self.ambiguous: dict[tuple, PortSet] = {}
+        self.unknown_reasons: list[str] = []  # why some cell's verdict could not be told (the map is unknown)
 
     def _fold(self, make: Callable[[Protocol, int], Flow]) -> tuple[PortSet, PortSet]:
         acc = _Accumulator()
         for protocol, cells in self.cells.items():
             for cell in cells:
-                acc.add(protocol, cell, self.decide(make(protocol, cell[0])))
+                outcome = self.decide(make(protocol, cell[0]))
+                if outcome.unknown is not None and outcome.unknown not in self.unknown_reasons:
+                    self.unknown_reasons.append(outcome.unknown)
+                acc.add(protocol, cell, outcome)
         return acc.result()
 
     def class_pairs(self) -> Iterator[tuple[int, int, PortSet]]:

@@ -175,4 +175,8 @@ def decide(cluster: Cluster, tier: Tier, side: Side) -> tuple[LayerDecision, ...
         else:
             first = matched[0]
             out.append(LayerDecision(layer, first.action, first.by, first.reason, tuple(matched), priority))
+        if "nomatch" not in out[-1].actions:
+            # Pass skips the rest of the tier ("all further rules in the current tier"); allow/deny/unknown
+            # stop the chain anyway: no later priority of this tier is reached in any resolution.
+            break
     return tuple(out)

@@ -27,7 +27,9 @@ from netverify.findings import (
 )
 from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
 from netverify.model.span import Span
+from netverify.model.decision import LayerDecision
 from netverify.model.verdict import RuleRef, SideVerdict
+from netverify.report.chain_words import shows_chain
 
 Json = dict[str, Any]
 
@@ -41,17 +43,32 @@ def location_dict(span: Span) -> Json:
 
 
 def rule_dict(ref: RuleRef) -> Json:
-    return {"policy": ref.policy, "rule": ref.rule, "file": ref.span.file, "line": _line(ref.span),
-            "direction": ref.direction}
+    out: Json = {"policy": ref.policy, "rule": ref.rule, "file": ref.span.file, "line": _line(ref.span),
+                 "direction": ref.direction}
+    if ref.kind != "NetworkPolicy":  # admin rules say what they are; NetworkPolicy rules keep their old shape
+        out.update(kind=ref.kind, rule_name=ref.rule_name or None, action=ref.action)
+    return out
+
+
+def decision_dict(d: LayerDecision) -> Json:
+    """One chain entry: the layer (and priority) consulted, what it said, and the rules that said it."""
+    return {"layer": d.layer, "priority": d.priority, "action": "ambiguous" if d.ambiguous else d.action,
+            "by": [rule_dict(r) for r in d.by], "reason": d.reason,
+            "alternatives": [decision_dict(a) for a in d.alternatives]}
 
 
 def side_dict(side: SideVerdict) -> Json:
-    return {
+    out: Json = {
         "isolated": side.isolated,
         "allowed_by": [rule_dict(r) for r in side.allowed_by],
         "allowed": side.allowed,
         "isolated_by": [rule_dict(r) for r in side.isolated_by],
     }
+    if shows_chain(side):
+        # isolated/allowed_by above are the NetworkPolicy layer's view; the chain is what decided
+        out["decision"] = side.decision
+        out["chain"] = [decision_dict(d) for d in side.chain]
+    return out
 
 
 def endpoint_dict(e: EndpointWitness) -> Json:

@@ -19,6 +19,8 @@ from netverify.findings import AddedClass, DiffReport, PairChange, PropertyResul
 from netverify.model.span import Span
 from netverify.model.verdict import RuleRef
 from netverify.report import words
+from netverify.model.responsible import deciding_refs
+from netverify.report.chain_words import shows_chain
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -88,6 +90,10 @@ def _responsible(r: PropertyResult) -> list[RuleRef]:
     c = r.counterexample
     if c is None:
         return []
+    if shows_chain(c.egress) or shows_chain(c.ingress):
+        # admin tiers took part: the rules each side's chain went through (ANP rules at their file:line)
+        sides = (c.ingress, c.egress) if c.allowed else [s for s in (c.ingress, c.egress) if not s.allowed]
+        return [ref for s in sides for ref in deciding_refs(s)]
     if c.allowed:
         return [*c.ingress.allowed_by, *c.egress.allowed_by]
     blocking = [s for s in (c.ingress, c.egress) if not s.allowed]

@@ -108,9 +108,14 @@ class AdminEncoder:
         policies = sorted((p for p in self.cluster.admin_policies if p.tier == tier and p.rules(direction)),
                           key=lambda p: (p.priority, p.key))
         out = []
+        passed = self.session.false()  # an earlier priority of this tier passed: the rest of the tier is skipped
         for priority, group in groupby(policies, key=lambda p: p.priority):
             members = [self.policy(p, pod, direction, other, conn, dst) for p in group]
-            out.append(members[0] if len(members) == 1 else self._choice(tier, direction, priority, members))
+            d = members[0] if len(members) == 1 else self._choice(tier, direction, priority, members)
+            s, live = self.session, self.session.not_(passed)
+            out.append(SymDecision(s.and_([live, d.allow]), s.and_([live, d.deny]), s.and_([live, d.pass_]),
+                                   s.and_([live, d.unknown])))
+            passed = s.or_([passed, d.pass_])
         return out
 
     def _choice(self, tier: Tier, direction: Direction, priority: int, members: list[SymDecision]) -> SymDecision:
