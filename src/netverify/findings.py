@@ -207,3 +207,19 @@ class DiffReport:
     @property
     def has_changed(self) -> bool:
         return bool(self.changes) or bool(self.added_classes)
+
+
+# ---- same-priority overlaps (issue 10) -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SamePriorityOverlap:
+    """Two policies of one tier and priority that both match `witness` with different actions: the API leaves
+    the outcome to the implementation (analyses/ambiguity.py). `first`/`second` are the rules that fire."""
+
+    tier: str
+    priority: int
+    direction: str
+    first: RuleRef
+    second: RuleRef
+    witness: ConnectionWitness
