@@ -195,6 +195,8 @@ def prove(
         report = _judge("judge_prove")(report, cluster, props, ignored)
         report = add_notes(with_allow_vacuous(report, props), cluster_notes(cluster))
         report = lazy("netverify.analyses.property_lint", "with_property_warnings")(report, cluster, props)
+        report = lazy("netverify.analyses.overlap_report", "with_overlaps")(
+            report, cluster, ipblock_matches_pods=ipblock_matches_pods)
         return _finish(report, fmt, output, strict_exit_code(prove_exit_code(report), report, strict))
 
     _run(work)

@@ -87,6 +87,7 @@ class ProveReport:
     properties_file: str
     results: tuple[PropertyResult, ...]
     notes: tuple[str, ...] = ()  # skipped kinds, warnings, modelling caveats
+    overlaps: tuple[SamePriorityOverlap, ...] = ()  # same-priority admin policies a connection makes ambiguous
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -162,6 +163,8 @@ class Explanation:
     # the sides are the first pair's); `address_unknown` when that is because a pod's IP is not known (exit 3)
     depends_on_address: tuple[str, ...] = ()
     address_unknown: bool = False
+    # allow / deny / ambiguous (same-priority admin policies disagree: the CNI picks) / unknown; None: `allowed`
+    decision: str | None = None
 
 
 # ---- diff --------------------------------------------------------------------------------------

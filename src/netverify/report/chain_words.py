@@ -11,6 +11,7 @@ as soon as an admin tier took part, the chain is shown entry by entry:
 
 from __future__ import annotations
 
+from netverify.findings import SamePriorityOverlap
 from netverify.model.decision import LayerDecision
 from netverify.model.responsible import takes_part
 from netverify.model.verdict import RuleRef, SideVerdict
@@ -70,3 +71,26 @@ def chain_lines(side: SideVerdict) -> list[str]:
         lines.append(f"{len(side.chain) + 1} end of the chain: allowed (no layer decided)")
     return lines
 
+
+
+def overlap_title(o: SamePriorityOverlap) -> str:
+    return (f"same-priority overlap ({_LAYER_NAME.get(o.tier, o.tier)}, priority {o.priority}, {o.direction}): "
+            f"{o.first.policy} and {o.second.policy}")
+
+
+def overlap_lines(o: SamePriorityOverlap) -> list[str]:
+    """Both rules (file:line) and the witness connection they decide differently; the CNI may apply either."""
+    return [
+        f"{o.first} says {o.first.action}",
+        f"{o.second} says {o.second.action}",
+        "the API lets the CNI apply either; give the policies distinct priorities to decide it",
+        f"witness: {o.witness.src.workload or _endpoint(o.witness.src)} -> "
+        f"{o.witness.dst.workload or _endpoint(o.witness.dst)} on {o.witness.protocol}/{o.witness.port}",
+    ]
+
+
+def _endpoint(e) -> str:
+    if e.namespace is None:
+        return f"external {e.ip}"
+    labels = ", ".join(f"{k}={v}" for k, v in sorted(e.labels.items()))
+    return f"new pod {{{labels}}} in {e.namespace}"

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from netverify.findings import (
+    SamePriorityOverlap,
     AddedClass,
     Connection,
     ConnectionWitness,
@@ -121,12 +122,21 @@ def warning_dict(w: PropertyWarning) -> Json:
 
 
 def prove_dict(report: ProveReport) -> Json:
-    return {
+    out: Json = {
         "summary": {s: report.count(s) for s in ("proven", "violated", "vacuous", "unknown")},
         "results": [result_dict(r) for r in report.results],
         "properties_file": report.properties_file,
         "notes": list(report.notes),
     }
+    if report.overlaps:
+        out["overlaps"] = [overlap_dict(o) for o in report.overlaps]
+    return out
+
+
+def overlap_dict(o: SamePriorityOverlap) -> Json:
+    return {"tier": o.tier, "priority": o.priority, "direction": o.direction,
+            "first": rule_dict(o.first), "second": rule_dict(o.second),
+            "witness": connection_witness_dict(o.witness)}
 
 
 def node_dict(node: MapNode) -> Json:
@@ -162,6 +172,7 @@ def explain_dict(e: Explanation) -> Json:
         "unknown_reason": e.unknown_reason,
         "caveats": list(e.caveats),
         "depends_on_address": list(e.depends_on_address),
+        **({"decision": e.decision} if e.decision not in (None, "allow", "deny") else {}),
     }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from netverify import __version__
-from netverify.findings import AddedClass, DiffReport, PairChange, PropertyResult, ProveReport
+from netverify.findings import AddedClass, DiffReport, PairChange, PropertyResult, ProveReport, SamePriorityOverlap
 from netverify.model.span import Span
 from netverify.model.verdict import RuleRef
 from netverify.report import words
@@ -37,6 +37,8 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
      "carries or mentions (probably a typo); the verdict is about what is written.", "warning"),
     ("NV004", "result-unknown", "A policy kind netverify does not model could change this result; treat as failed.",
      "error"),
+    ("NV301", "same-priority-overlap", "Two admin policies of one tier and priority match a connection with "
+     "different actions: the API lets the CNI apply either (give them distinct priorities).", "warning"),
 )
 _RULE_INDEX = {rule_id: i for i, (rule_id, *_rest) in enumerate(RULES)}
 _STATUS_RULE = {"violated": "NV001", "vacuous": "NV002", "unknown": "NV003"}
@@ -150,6 +152,15 @@ def _change_results(c: PairChange) -> list[Json]:
     return out
 
 
+def _overlap_result(o: SamePriorityOverlap) -> Json:
+    """At the first policy's rule, the second one's as a related location; the witness in the message."""
+    text = f"{words.overlap_title(o)}. " + " ".join(words.overlap_lines(o))
+    key = f"overlap:{o.tier}:{o.priority}:{o.direction}:{o.first.policy}:{o.second.policy}"
+    out = _result("NV301", text, [o.first.span, o.second.span], key)
+    out["properties"] = {"witness": words.connection_headline(o.witness)}
+    return out
+
+
 def _class_result(a: AddedClass) -> Json:
     text = (f"Newly allowed for pods that may not exist yet: {a.summary}. "
             f"Witness: {words.connection_headline(a.witness)}")
@@ -186,6 +197,7 @@ def _dump(log: Json) -> str:
 def render_prove(report: ProveReport, *, color: bool = False) -> str:
     results = [_property_result(r) for r in report.results if r.status in _STATUS_RULE]
     results += [res for r in report.results for res in _warning_results(r)]
+    results += [_overlap_result(o) for o in report.overlaps]
     caveats = tuple(f"{r.name}: caveat: {c}" for r in report.results for c in r.caveats)
     return _dump(_log(results, report.notes, caveats))
 

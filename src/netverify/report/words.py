@@ -18,7 +18,7 @@ from netverify.findings import (
 )
 from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
 from netverify.model.verdict import RuleRef, SideVerdict
-from netverify.report.chain_words import chain_lines, shows_chain
+from netverify.report.chain_words import chain_lines, overlap_lines, overlap_title, shows_chain  # noqa: F401
 
 # Every namespace carries this label; repeating it next to the namespace name only adds noise.
 _AUTOMATIC_NS_LABEL = "kubernetes.io/metadata.name"
