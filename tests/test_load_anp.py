@@ -170,3 +170,29 @@ def test_the_upstream_conformance_inputs_load():
         ("conformance-node-1", "172.18.0.2"), ("conformance-node-2", "172.18.0.3")}
     for step in sorted((suite / "tests").glob("*/step-*.yaml")):
         assert load_cluster([str(step)]).admin_policies, step
+
+
+def test_every_field_the_admin_schema_reads_is_a_field_of_its_crd_type_and_every_reference_resolves():
+    # A field read under a name the CRD does not have would be refused by the strict check before it is read.
+    from netverify.load import anp_schema as s
+    from netverify.load.known_fields import FIELDS
+
+    types = {
+        s.AnpModel: ["AdminNetworkPolicy"], s.BanpModel: ["BaselineAdminNetworkPolicy"],
+        s.CnpModel: ["ClusterNetworkPolicy"], s.NodeModel: ["V1Node"],
+        s.AnpSpecModel: ["AdminNetworkPolicySpec"], s.BanpSpecModel: ["BaselineAdminNetworkPolicySpec"],
+        s.CnpSpecModel: ["ClusterNetworkPolicySpec"], s.SubjectSpec: ["AdminNetworkPolicySubject"],
+        s.NamespacedPodSpec: ["NamespacedPod"], s.AdminPeerSpec: ["AdminNetworkPolicyEgressPeer"],
+        s.AnpRuleSpec: ["AdminNetworkPolicyIngressRule", "AdminNetworkPolicyEgressRule"],
+        s.CnpRuleSpec: ["ClusterNetworkPolicyIngressRule", "ClusterNetworkPolicyEgressRule"],
+        s.AnpPortSpec: ["AdminNetworkPolicyPort"], s.PortNumberSpec: ["Port"], s.PortRangeSpec: ["PortRange"],
+        s.CnpProtocolSpec: ["ClusterNetworkPolicyProtocol"], s.CnpProtocolPortsSpec: ["ClusterNetworkPolicyProtocolPorts"],
+        s.CnpPortSpec: ["ClusterNetworkPolicyPort"], s.CnpPortRangeSpec: ["ClusterNetworkPolicyPortRange"],
+        s.NodeStatusSpec: ["V1NodeStatus"], s.NodeAddressSpec: ["V1NodeAddress"],
+    }
+    for model, names in types.items():
+        for name, info in model.model_fields.items():
+            assert any((info.alias or name) in FIELDS[t] for t in names), (model.__name__, name)
+    for fields in FIELDS.values():
+        for holds in fields.values():
+            assert holds == "" or holds.removeprefix("[]") in FIELDS

@@ -18,6 +18,7 @@ import typer
 
 from netverify import __version__
 from netverify.cli_args import default_port, parse_port
+from netverify.cli_cni import CniOption, cni_notes
 from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
@@ -170,6 +171,7 @@ def prove(
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
     lenient: Lenient = False,
     ignore_kind: IgnoreKind = [],  # noqa: B006
+    cni: CniOption = None,
 ) -> None:
     """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
 
@@ -184,6 +186,7 @@ def prove(
         props = load_properties(properties, limits=limits)
         with _blame_properties_for_missing(props.manifests, properties):
             cluster = _load_cluster([*props.manifests, *files], namespace, limits, properties)
+        notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         report = run_prove(
             cluster,
             props,
@@ -193,7 +196,7 @@ def prove(
             max_time_s=max_time,
         )
         report = _judge("judge_prove")(report, cluster, props, ignored)
-        report = add_notes(with_allow_vacuous(report, props), cluster_notes(cluster))
+        report = add_notes(with_allow_vacuous(report, props), notes)
         report = lazy("netverify.analyses.property_lint", "with_property_warnings")(report, cluster, props)
         report = lazy("netverify.analyses.overlap_report", "with_overlaps")(
             report, cluster, ipblock_matches_pods=ipblock_matches_pods)
@@ -219,6 +222,7 @@ def map_(
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
     lenient: Lenient = False,
     ignore_kind: IgnoreKind = [],  # noqa: B006
+    cni: CniOption = None,
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
 
@@ -228,8 +232,9 @@ def map_(
         connectivity_map = lazy("netverify.analyses.map", "connectivity_map")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits)
+        notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus)
-        cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), cluster_notes(cluster))
+        cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), notes)
         return _finish(cmap, fmt, output, result_exit_code(cmap))
 
     _run(work)
@@ -256,6 +261,7 @@ def explain(
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
     lenient: Lenient = False,
     ignore_kind: IgnoreKind = [],  # noqa: B006
+    cni: CniOption = None,
 ) -> None:
     """Why one connection is allowed or blocked, rule by rule."""
 
@@ -266,10 +272,11 @@ def explain(
         run_explain = lazy("netverify.analyses.explain", "explain")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits)
+        notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         protocol, number = parsed or default_port(cluster, dst)
         explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
         explanation = _judge("judge_explanation")(explanation, cluster, src, dst, ignored)
-        explanation = add_notes(explanation, cluster_notes(cluster))
+        explanation = add_notes(explanation, notes)
         # A verdict that depends on an address the manifests do not give is not decided: fail closed.
         code = EXIT_UNKNOWN if explanation.address_unknown else result_exit_code(explanation)
         return _finish(explanation, fmt, output, code)
@@ -307,6 +314,7 @@ def diff(
     max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
     lenient: Lenient = False,
     ignore_kind: IgnoreKind = [],  # noqa: B006
+    cni: CniOption = None,
 ) -> None:
     """What HEAD newly allows or blocks compared with BASE, each with a witness."""
 
@@ -318,6 +326,7 @@ def diff(
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         base_cluster = load_source(base, default_namespace=namespace, limits=limits)
         head_cluster = load_source(head, default_namespace=namespace, limits=limits)
+        notes = (*cluster_notes(head_cluster), *cni_notes(cni, base_cluster, head_cluster))
         report = run_diff(
             base_cluster,
             head_cluster,
@@ -328,7 +337,7 @@ def diff(
         )
         report = dataclasses.replace(report, base=base, head=head)
         report = _judge("judge_diff")(report, base_cluster, head_cluster, ignored)
-        report = add_notes(report, cluster_notes(head_cluster))
+        report = add_notes(report, notes)
         return _finish(report, fmt, output, diff_exit_code(report, fail_on.value))
 
     _run(work)
