@@ -20,6 +20,13 @@ import yaml
 from typer.testing import CliRunner
 
 from netverify.cli import app
+from netverify.model.kinds import MODELLED
+
+# Until the kinds table says these kinds are modelled, every result they reach is unknown by design (issue 9):
+# the replay runs as soon as the table does (the loader's item of issue 10).
+pytestmark = pytest.mark.skipif(
+    any(("policy.networking.k8s.io", k) not in MODELLED for k in ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy")),
+    reason="the kinds table (model/kinds.py MODELLED) does not list the admin kinds as modelled yet")
 
 SUITE = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "network-policy-api" / "anp-v1alpha1"
 if not (SUITE / "probes.jsonl").is_file():
@@ -28,8 +35,6 @@ if not (SUITE / "probes.jsonl").is_file():
 
 PROBE_LABEL = "probe.netverify.test/pod"
 EXPECT = {"allowed": "reachable", "denied": "unreachable"}
-import os
-_EXTRA = os.environ.get("NV_EXTRA", "").split()
 
 
 def _steps() -> list[tuple[str, int]]:
@@ -90,7 +95,7 @@ def prove_step(tmp_path: Path, test: str, step: int) -> tuple[list[dict], dict[s
     probes = step_probes(test, step)
     (tmp_path / "state.yaml").write_text(yaml.safe_dump_all(state_documents(test, step), sort_keys=False))
     (tmp_path / "props.yaml").write_text(yaml.safe_dump(properties_for(probes), sort_keys=False))
-    out = CliRunner().invoke(app, ["prove", str(tmp_path / "props.yaml"), "--format", "json", *_EXTRA])
+    out = CliRunner().invoke(app, ["prove", str(tmp_path / "props.yaml"), "--format", "json"])
     assert out.exit_code in (0, 1, 3), f"exit {out.exit_code}: {out.output[-2000:]}"
     results = {r["name"]: r for r in json.loads(out.stdout)["results"]}
     return probes, results, out.output

@@ -11,7 +11,6 @@ scope any check that future pods are matched by subjects and peers too.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +19,13 @@ import yaml
 from typer.testing import CliRunner
 
 from netverify.cli import app
+from netverify.model.kinds import MODELLED
+
+# Until the kinds table says these kinds are modelled, every result they reach is unknown by design (issue 9):
+# the replay runs as soon as the table does (the loader's item of issue 10).
+pytestmark = pytest.mark.skipif(
+    any(("policy.networking.k8s.io", k) not in MODELLED for k in ("ClusterNetworkPolicy",)),
+    reason="the kinds table (model/kinds.py MODELLED) does not list the admin kinds as modelled yet")
 
 BASE = """
 apiVersion: v1
@@ -196,7 +202,7 @@ def run_case(tmp_path: Path, case: Case) -> list[dict]:
         {"name": f"p{i}", "from": p.src, "to": p.dst, "ports": [{"protocol": p.protocol, "port": p.port}],
          "expect": p.expect, "scope": p.scope} for i, p in enumerate(case.probes)]}
     (tmp_path / "props.yaml").write_text(yaml.safe_dump(props, sort_keys=False))
-    out = CliRunner().invoke(app, ["prove", str(tmp_path / "props.yaml"), "--format", "json", *os.environ.get("NV_EXTRA", "").split()])
+    out = CliRunner().invoke(app, ["prove", str(tmp_path / "props.yaml"), "--format", "json"])
     assert out.exit_code in (0, 1, 3), f"exit {out.exit_code}: {out.output[-2000:]}"
     by_name = {r["name"]: r for r in json.loads(out.stdout)["results"]}
     return [by_name[f"p{i}"] for i in range(len(case.probes))]
