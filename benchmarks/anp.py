@@ -4,16 +4,17 @@
     .venv/bin/python benchmarks/anp.py --size large --anps 100 --reps 3 --json benchmarks/results/anp-large.json
 
 `admin_policies(n)` writes n AdminNetworkPolicies over the generator's namespace labels (team, env,
-compliance), the kind a platform team keeps: per team, ingress from the team's own namespaces and DNS egress
-passed to the namespace owners' NetworkPolicies; quarantined namespaces (`quarantine: "true"`, which no
-namespace carries today, but a namespace created tomorrow may) denied; egress to documentation-only ranges
-(RFC 5737: 198.51.100.0/24, 203.0.113.0/24; never a pod's, never a property's) denied; PCI namespaces' egress
-to those ranges denied and the rest passed. Priorities are 1..n, with some pairs of Pass-only policies sharing
+env), the kind a platform team keeps: per team, ingress from the team's own namespaces and DNS egress passed
+to the namespace owners' NetworkPolicies; ingress from quarantined namespaces (`quarantine: "true"`, which no
+namespace carries today, but a namespace created tomorrow may) denied; per env, egress to two external ranges
+(RFC 5737 documentation ranges, 198.51.100.0/24 and 203.0.113.0/24) passed to the owners; quarantined
+namespaces' own traffic denied both ways. Priorities are 1..n, with some pairs of Pass-only policies sharing
 one (a tie with one action is not ambiguous, but the encoder must still treat the group as one).
 
 None of these can change a verdict of the generator's properties: Pass hands the side to NetworkPolicy, as if
-there were no admin tier; the Denies match only traffic no property is about (a quarantined namespace is one
-a `scope: any` counterexample never needs, a documentation range is no pod's and no property's). So the
+there were no admin tier; the Denies match only traffic of or from quarantined namespaces, which no property
+names and no `scope: any` counterexample needs. (A Deny on a `networks` CIDR would not do: `networks` match pod
+addresses too, and a pod created tomorrow may get any address, so it would rightly refute the DNS properties.) So the
 expected outcomes stay those of expected.json, and the run checks them: the comparison is like for like.
 
 The benchmark: the same preset without and with the policies, `prove` of all 50 properties, each run in a
@@ -73,15 +74,14 @@ def admin_policies(n: int) -> list[dict]:
                                       "from": [{"namespaces": {"matchLabels": {"quarantine": "true"}}}]},
                                      {"name": "rest", "action": "Pass", "from": [{"namespaces": {}}]}]))
         elif shape == 2:
-            out.append(_anp(f"no-doc-ranges-{env}-{i}", priority, {"matchLabels": {"env": env}},
-                            egress=[{"name": "doc-ranges", "action": "Deny",
+            out.append(_anp(f"external-to-owners-{env}-{i}", priority, {"matchLabels": {"env": env}},
+                            egress=[{"name": "doc-ranges", "action": "Pass",
                                      "to": [{"networks": list(DOC_RANGES)}]}]))
         else:
-            out.append(_anp(f"pci-egress-{i}", priority, {"matchLabels": {"compliance": "pci"}},
-                            egress=[{"name": "dns", "action": "Pass", "to": [DNS], "ports": DNS_PORTS},
-                                    {"name": "doc-ranges", "action": "Deny",
-                                     "to": [{"networks": [DOC_RANGES[i % 2]]}]},
-                                    {"name": "rest", "action": "Pass", "to": [{"namespaces": {}}]}]))
+            out.append(_anp(f"quarantine-{i}", priority, {"matchLabels": {"quarantine": "true"}},
+                            ingress=[{"name": "nothing-in", "action": "Deny", "from": [{"namespaces": {}}]}],
+                            egress=[{"name": "nothing-out", "action": "Deny",
+                                     "to": [{"networks": ["0.0.0.0/0", "::/0"]}]}]))
     return out
 
 
