@@ -281,3 +281,16 @@ def test_no_overlap_section_without_ties():
     c = chain_cluster()
     report = with_overlaps(prove(c, props(prop(pod_ep("a"), pod_ep("b"), "unreachable", "any"))), c)
     assert report.overlaps == () and "overlaps" not in json.loads(json_report.render_prove(report))
+
+
+def test_symbolic_diff_classes_opened_by_an_admin_rule_are_each_listed_once():
+    """A class opened by an admin Allow is excluded by that rule firing (not by NetworkPolicy isolation, which
+    an admin decision bypasses): the search ends with each class once, each naming the rule."""
+    deny_all = policy("deny", "b", {}, types=["Ingress"])
+    base = acluster(*NS, WA, WB, deny_all)
+    head = acluster(*NS, WA, WB, deny_all, admin("open", 2, TEAM_Y, ingress=[arule("allow", pod_peer(namespaces={}))]))
+    report = diff(base, head, max_witnesses=10)
+    assert report.symbolic_status == "done" and not report.more_classes
+    summaries = [a.summary for a in report.added_classes]
+    assert summaries and len(summaries) == len(set(summaries)) <= 4
+    assert all([r.policy for r in a.opened_by] == ["AdminNetworkPolicy/open"] for a in report.added_classes)

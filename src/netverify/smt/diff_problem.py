@@ -277,8 +277,27 @@ class DiffProblem:
             if reason.rules is OPEN:
                 parts.append(self.session.not_(self._head_isolated(reason.direction)))
             else:
-                parts.append(self.session.or_(self._head_rule_admits(r) for r in sorted(reason.rules, key=str)))
+                parts.append(self.session.or_(
+                    self._head_rule_admits(r) if r.kind == "NetworkPolicy" else self._head_admin_rule_fires(r)
+                    for r in sorted(reason.rules, key=str)))
         return self.session.and_(parts)
+
+    def _head_admin_rule_fires(self, ref: RuleRef) -> z3.BoolRef:
+        """HEAD's admin rule `ref` is the first of its policy to match the side (the twin of
+        diff_classes.ref_fires; whether an earlier priority decided first is not part of it)."""
+        s = self.session
+        pod, other = self._side_pods(ref.direction)
+        policy = next((p for p in self.head.cluster.admin_policies if p.key == ref.policy), None)
+        if not isinstance(pod, SymbolicPod) or policy is None or ref.rule is None:
+            return s.false()
+        admin = self.head.chain.admin
+        reach = admin.in_pod_set(policy.subject, pod)
+        for i, rule in enumerate(policy.rules(ref.direction)):
+            yes, maybe = admin.rule(rule, other, self.conn, self.dst)
+            if i == ref.rule:
+                return s.and_([reach, yes])
+            reach = s.and_([reach, s.not_(yes), s.not_(maybe)])
+        return s.false()
 
     def exclude(self, region: Region) -> None:
         self.session.add(self.session.not_(self.region(region)))
