@@ -154,11 +154,15 @@ def test_nodes_are_read_with_their_ip_addresses_and_host_network_pods_take_their
     assert "Node" not in str(cluster.skipped_kinds)
 
 
-def test_until_the_engines_model_them_admin_policies_stay_objects_of_a_kind_not_modelled():
+def test_admin_policies_are_modelled_records_not_objects_of_a_kind_not_modelled():
     cluster = load(ANP, BANP, CNP)
-    assert len(cluster.admin_policies) == 3
-    assert [u.kind for u in cluster.unmodelled] == [
-        "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"]
+    assert len(cluster.admin_policies) == 3 and cluster.unmodelled == ()
+
+
+def test_a_cluster_network_policy_without_api_version_may_be_antreas_so_it_stays_unmodelled():
+    cluster = load(CNP.replace("apiVersion: policy.networking.k8s.io/v1alpha2\n", ""))
+    assert cluster.admin_policies == () and [(u.group, u.kind) for u in cluster.unmodelled] == [
+        ("crd.antrea.io", "ClusterNetworkPolicy")]
 
 
 def test_the_upstream_conformance_inputs_load():
