@@ -97,3 +97,22 @@ def test_networkpolicy_on_a_host_network_pod_is_unknown_where_the_readings_diffe
 def ab_peer_rule():
     from builders import peer, rule
     return rule(peer(None, {"team": "web"}))
+
+
+def test_diff_compares_what_is_allowed_under_every_resolution():
+    """A same-priority tie in HEAD: the solver may pick either policy, the evaluator's `allowed` needs both;
+    diff encodes the latter (smt/compose.surely_allowed), so its classes re-check instead of raising."""
+    from netverify.analyses.diff import diff
+    from netverify.eval.concrete import evaluate
+    from test_diff import as_flow
+    deny_all = admin("deny-all", 9, ingress=[arule("deny", pod_peer())])
+    allow = admin("allow-web", 5, ab.pods(namespaces={"team": "shop"}),
+                  ingress=[arule("allow", pod_peer(namespaces={"team": "web"}))])
+    tie = admin("deny-db", 5, ab.pods({"app": "db"}), ingress=[arule("deny", pod_peer())])
+    base = acluster(*NS, DB, FRONT, deny_all)
+    head = acluster(*NS, DB, FRONT, deny_all, allow, tie)
+    report = diff(base, head)
+    assert report.added_classes  # web -> shop pods other than db are newly allowed
+    for change in report.added_classes:
+        assert evaluate(head, as_flow(change.witness, head)).allowed
+        assert change.witness.dst.labels.get("app") != "db"  # db is ambiguous in HEAD: not surely opened

@@ -128,4 +128,4 @@ class AdminEncoder:
         def pick(part: str) -> z3.BoolRef:
             return s.or_(s.and_([s.eq(c, j), getattr(m, part)]) for j, m in enumerate(members))
 
-        return SymDecision(pick("allow"), pick("deny"), pick("pass_"), pick("unknown"))
+        return SymDecision(pick("allow"), pick("deny"), pick("pass_"), pick("unknown"), tuple(members))

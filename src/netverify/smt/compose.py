@@ -7,6 +7,8 @@ side denies, unknown otherwise.
 
 from __future__ import annotations
 
+import z3
+
 from netverify.model.cluster import Cluster
 from netverify.model.policy import Direction
 from netverify.model.semantics import Semantics, chain_of
@@ -31,6 +33,19 @@ def fold(session: SolverSession, decisions: list[SymDecision]) -> SymOutcome:
     return SymOutcome(s.or_(allow), s.or_(deny), s.or_(unknown))
 
 
+def allowed_under_every_resolution(session: SolverSession, decisions: list[SymDecision]) -> z3.BoolRef:
+    """The set fold of model/decision.py: no same-priority resolution reaches a deny or an unknown (linear: a
+    group is reached if some resolution of the groups before it continues). What the evaluator's
+    `Verdict.allowed` says, without the free choices."""
+    s = session
+    reach = s.true()
+    bad = []
+    for d in decisions:
+        bad.append(s.and_([reach, s.or_([d.may(s, "deny"), d.may(s, "unknown")])]))
+        reach = s.and_([reach, d.may(s, "continue")])
+    return s.not_(s.or_(bad))
+
+
 class ChainEncoder:
     """The chain of one cluster version over the shared symbolic endpoints."""
 
@@ -46,6 +61,17 @@ class ChainEncoder:
         s = self.session
         if pod.is_external:
             return SymOutcome(s.true(), s.false(), s.false())  # an address outside the cluster has no policies
+        return fold(s, self.decisions(pod, direction, other, conn, dst))
+
+    def surely_allowed(self, src: SymbolicEndpoint, dst: SymbolicEndpoint, conn: SymbolicConnection) -> z3.BoolRef:
+        """Allowed under every same-priority resolution on both sides (diff compares these)."""
+        s = self.session
+        parts = [allowed_under_every_resolution(s, self.decisions(pod, direction, other, conn, dst))
+                 for pod, direction, other in ((src, "egress", dst), (dst, "ingress", src)) if not pod.is_external]
+        return s.and_(parts)
+
+    def decisions(self, pod: SymbolicEndpoint, direction: Direction, other: SymbolicEndpoint,
+                  conn: SymbolicConnection, dst: SymbolicEndpoint) -> list[SymDecision]:
         decisions: list[SymDecision] = []
         for layer in self.layers:
             if layer == "networkpolicy":
@@ -54,7 +80,7 @@ class ChainEncoder:
                 decisions += self.admin.tier(layer, pod, direction, other, conn, dst)
             else:  # pragma: no cover - a CHAINS row names a layer without an encoder
                 raise ValueError(f"no encoder for layer {layer!r}")
-        return fold(s, decisions)
+        return decisions
 
     def connection(self, src: SymbolicEndpoint, dst: SymbolicEndpoint, conn: SymbolicConnection) -> SymOutcome:
         s = self.session

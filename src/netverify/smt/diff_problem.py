@@ -220,7 +220,8 @@ class DiffProblem:
         self.session.add(z3.Implies(same, z3.And(equal)))
 
     def _allowed(self, version: _Version) -> z3.BoolRef:
-        return version.chain.connection(self.src, self.dst, self.conn).allow
+        # Allowed whatever the implementation picks among same-priority policies: the evaluator's `allowed`.
+        return version.chain.surely_allowed(self.src, self.dst, self.conn)
 
     def _off_nodes(self, *clusters: Cluster) -> None:
         """A new pod is pod-network: its address is no node's."""

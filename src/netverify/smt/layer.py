@@ -22,6 +22,16 @@ class SymDecision:
     deny: z3.BoolRef
     pass_: z3.BoolRef
     unknown: z3.BoolRef
+    members: tuple[SymDecision, ...] = ()  # a same-priority group: each member's own decision
+
+    def may(self, s: SolverSession, part: str) -> z3.BoolRef:
+        """Some resolution of the group gives `part` (allow, deny, unknown; continue = pass or nomatch)."""
+        if not self.members:
+            return s.not_(self.decided(s)) if part == "continue" else getattr(self, part)
+        if part == "continue":
+            matched = [s.or_([m.allow, m.deny, m.pass_, m.unknown]) for m in self.members]
+            return s.or_([s.not_(s.or_(matched)), *(m.pass_ for m in self.members)])
+        return s.or_(getattr(m, part) for m in self.members)
 
     def decided(self, s: SolverSession) -> z3.BoolRef:
         """allow, deny or unknown: the chain stops here."""
