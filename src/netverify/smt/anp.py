@@ -113,8 +113,12 @@ class AdminEncoder:
             members = [self.policy(p, pod, direction, other, conn, dst) for p in group]
             d = members[0] if len(members) == 1 else self._choice(tier, direction, priority, members)
             s, live = self.session, self.session.not_(passed)
-            out.append(SymDecision(s.and_([live, d.allow]), s.and_([live, d.deny]), s.and_([live, d.pass_]),
-                                   s.and_([live, d.unknown])))
+
+            def masked(x: SymDecision, inner: tuple = ()) -> SymDecision:
+                return SymDecision(s.and_([live, x.allow]), s.and_([live, x.deny]), s.and_([live, x.pass_]),
+                                   s.and_([live, x.unknown]), inner)
+
+            out.append(masked(d, tuple(masked(m) for m in d.members)))
             passed = s.or_([passed, d.pass_])
         return out
 
