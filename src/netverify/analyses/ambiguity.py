@@ -11,9 +11,11 @@ reported. The pair is judged on its own: whether a lower priority decides first 
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 from itertools import combinations
 
 from netverify.analyses.witness import Target, build_witness, minimise
+from netverify.analyses.witness_fit import is_replica, polish, same_pod
 from netverify.errors import InternalDisagreement
 from netverify.eval.anp import in_pod_set, policy_decision
 from netverify.eval.layer import Side
@@ -21,7 +23,7 @@ from netverify.findings import SamePriorityOverlap
 from netverify.model.anp import AdminPolicy
 from netverify.model.cluster import Cluster
 from netverify.model.decision import LayerDecision
-from netverify.model.flow import Flow
+from netverify.model.flow import Flow, PodEndpoint
 from netverify.model.ipblock import IPBlock
 from netverify.model.policy import Direction
 from netverify.model.semantics import Semantics
@@ -86,7 +88,7 @@ def overlap(cluster: Cluster, a: AdminPolicy, b: AdminPolicy, direction: Directi
             raise InternalDisagreement(
                 f"internal error: the solver's same-priority overlap of {a.key} and {b.key} does not re-check "
                 f"({flow}). This is a bug in netverify; please report it.")
-        flow = minimise(target, flow)
+        flow = _truthful(target, minimise(target, polish(target, flow)))
         first, second = target.decisions(flow)
         return SamePriorityOverlap(a.tier, a.priority, direction, first.by[0], second.by[0],
                                    build_witness(target, flow))
@@ -102,6 +104,22 @@ def overlaps(cluster: Cluster, *, semantics: Semantics | None = None) -> tuple[S
             if found is not None:
                 out.append(found)
     return tuple(out)
+
+
+def _truthful(target: Target, flow: Flow) -> Flow:
+    """A witness names a workload only for one of its pods, and shows two pods: an end that is not exactly a
+    replica (or that is the same pod as the other end) becomes a new pod with its labels, where that still
+    overlaps."""
+    for role in ("src", "dst"):
+        ep = getattr(flow, role)
+        if not isinstance(ep, PodEndpoint) or ep.workload is None:
+            continue
+        if is_replica(ep) and not same_pod(flow.src, flow.dst):
+            continue
+        candidate = replace(flow, **{role: replace(ep, workload=None, ip=None if same_pod(flow.src, flow.dst) else ep.ip)})
+        if target.holds(candidate):
+            flow = candidate
+    return flow
 
 
 class _OverlapTarget(Target):
