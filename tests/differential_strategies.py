@@ -258,3 +258,107 @@ def unlisted_kinds(draw):
 
     kinds = draw(st.lists(st.sampled_from(wanted_kinds()), max_size=3, unique=True))
     return [UnlistedKind("cluster:test", g, k, k.lower() + "s", "list", 403, "", effect_of(g, k)) for g, k in kinds]
+# ---- admin tiers (issue 10): ANP / BANP / CNP, Nodes, host-network workloads --------------------------------
+# Priorities from a small range so that ties (same-priority ambiguity) are common; every action, peer type
+# (pods, namespaces, nodes, networks, now and then domainNames), port form (numbers, ranges, named ports),
+# host-network workloads on selected or unselected Nodes (or on no known Node), and external addresses that
+# are a Node's address.
+
+NODE_ADDRESSES = ["172.16.0.1", "172.16.0.2", "172.16.0.3"]
+NODE_LABEL_VALUES = ["a", "b"]
+
+
+def _admin_port_entries():
+    from anp_builders import aport
+    return st.one_of(
+        st.builds(lambda n, p: aport(n, p), st.integers(1, 6), st.sampled_from(PROTO_NAMES)),
+        st.builds(lambda n, k, p: aport(n, p, end=n + k), st.integers(1, 6), st.integers(0, 3),
+                  st.sampled_from(PROTO_NAMES)),
+        st.builds(lambda n: aport(n), st.sampled_from(PORT_NAMES)),
+    )
+
+
+admin_networks = st.one_of(
+    networks4.map(str), networks6.map(str), st.sampled_from([f"{a}/32" for a in NODE_ADDRESSES] + ["172.16.0.0/30"]),
+    st.just("0.0.0.0/0"),
+)
+
+
+@st.composite
+def admin_peers(draw, direction: str, action: str):
+    from anp_builders import domains_peer, networks_peer, nodes_peer, pod_peer
+    shapes = ["pods", "pods", "namespaces"]
+    if direction == "egress":  # the API admits nodes, networks and domainNames only in egress
+        shapes += ["nodes", "networks", "networks"]
+        if action == "allow" and draw(st.integers(0, 5)) == 0:
+            shapes.append("domains")
+    shape = draw(st.sampled_from(shapes))
+    everything = st.just(LabelSelector())
+    if shape == "pods":
+        return pod_peer(draw(st.one_of(everything, selectors(max_size=1))), draw(st.one_of(everything, ns_selectors)))
+    if shape == "namespaces":
+        return pod_peer(None, draw(st.one_of(everything, ns_selectors)))
+    if shape == "nodes":
+        return nodes_peer(draw(selectors(["role"], NODE_LABEL_VALUES, max_size=1)))
+    if shape == "networks":
+        return networks_peer(*draw(st.lists(admin_networks, min_size=1, max_size=2, unique=True)))
+    return domains_peer("example.com")
+
+
+@st.composite
+def admin_rules(draw, direction: str, tier: str):
+    from anp_builders import arule
+    action = draw(st.sampled_from(["allow", "deny", "pass"]))
+    named_ok = True
+    peers = draw(st.lists(admin_peers(direction, action), min_size=1, max_size=2))
+    if any(p.pods is None for p in peers):
+        named_ok = False  # the API refuses named ports with networks/nodes/domainNames peers
+    entries = _admin_port_entries() if named_ok else _admin_port_entries().filter(lambda e: not e.is_named)
+    ports = draw(st.one_of(st.none(), st.lists(entries, min_size=1, max_size=2)))
+    return arule(action, *peers, ports=ports)
+
+
+@st.composite
+def admin_policies(draw, index: int, tier: str = "admin"):
+    from anp_builders import admin, pods as pod_set
+    from netverify.model.anp import BANP_KIND, CNP_KIND
+    everything = st.just(LabelSelector())  # broad subjects and peers, so that policies overlap often
+    subject = pod_set(draw(st.one_of(everything, selectors(max_size=1))), draw(st.one_of(everything, ns_selectors)))
+    ingress = draw(st.lists(admin_rules("ingress", tier), max_size=2))
+    egress = draw(st.lists(admin_rules("egress", tier), max_size=2))
+    if tier == "baseline" and draw(st.booleans()):
+        return admin("default", 0, subject, ingress=ingress, egress=egress, tier="baseline", kind=BANP_KIND)
+    kind = draw(st.sampled_from([None, None, CNP_KIND]))
+    return admin(f"a{index}", draw(st.sampled_from([1, 2, 2, 2, 3])), subject, ingress=ingress, egress=egress,
+                 tier=tier, kind=kind)
+
+
+@st.composite
+def admin_clusters(draw):
+    """clusters() with Nodes, host-network workloads and admin policies of both tiers."""
+    from anp_builders import node
+    c = draw(clusters())
+    nodes = [node(f"node{i}", draw(st.dictionaries(st.just("role"), st.sampled_from(NODE_LABEL_VALUES), max_size=1)),
+                  NODE_ADDRESSES[i]) for i in range(draw(st.integers(0, 2)))]
+    workloads = list(c.workloads)
+    for i in range(draw(st.integers(0, 2))):
+        on = draw(st.sampled_from([None, *nodes])) if nodes else None
+        hn = workload(f"h{i}", draw(st.sampled_from(NAMESPACES)), draw(pod_labels), draw(container_ports),
+                      ips=[str(a) for a in on.addresses] if on is not None else [], host_network=True)
+        workloads.append(dataclasses.replace(hn, node_name=on.name if on is not None else None))
+    admins = [draw(admin_policies(i)) for i in range(draw(st.sampled_from([0, 1, 2, 3, 3, 4])))]
+    admins += [draw(admin_policies(10 + i, "baseline")) for i in range(draw(st.integers(0, 1)))]
+    return dataclasses.replace(c, workloads=tuple(workloads), nodes=tuple(nodes), admin_policies=tuple(admins))
+
+
+@st.composite
+def admin_concrete_flows(draw, c):
+    """concrete_flows, with addresses that are Nodes' now and then (never for a new pod: pods are pod-network)."""
+    f = draw(concrete_flows(c))
+    if c.nodes and draw(st.integers(0, 3)) == 0:
+        ip = ipaddress.ip_address(draw(st.sampled_from([str(a) for n in c.nodes for a in n.addresses])))
+        if draw(st.booleans()):
+            f = dataclasses.replace(f, dst=ExternalEndpoint(ip))
+        else:
+            f = dataclasses.replace(f, src=ExternalEndpoint(ip))
+    return f

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from netverify.load.k8s_fields import FIELDS
+from netverify.load.known_fields import FIELDS  # the generated types and the admin policy / Node ones
 
 # Every field name of every API type netverify reads: a "misspelling" that happens to be one is not one.
 REAL_NAMES = {name for fields in FIELDS.values() for name in fields}

@@ -190,6 +190,18 @@ def test_the_cli_exits_3_on_a_refused_policy_list_and_names_kind_and_verb(shop_s
     assert "may not list networkpolicies.networking.k8s.io (HTTP 403)" in proc.stdout + proc.stderr
 
 
+def test_prove_through_the_cli_is_unknown_on_a_refused_policy_list(shop_server, tmp_path: Path) -> None:
+    # prove judges refused lists itself (library and CLI alike): a merge once dropped the CLI's judging.
+    server, kubeconfig = shop_server
+    server.cluster.failures[server.cluster.resource("NetworkPolicy").path] = 403
+    props = tmp_path / "props.yaml"
+    props.write_text((ROOT / "properties" / "isolation.yaml").read_text().replace("../examples/shop", "cluster:"))
+    proc = run_cli("prove", str(props), "--kubeconfig", str(kubeconfig), "--format", "json")
+    assert proc.returncode == 3, proc.stderr
+    statuses = {r["status"] for r in json.loads(proc.stdout)["results"]}
+    assert statuses <= {"unknown", "vacuous"} and "unknown" in statuses
+
+
 def test_a_refused_unmodelled_policy_kind_fails_closed_unless_its_risk_is_accepted(tmp_path: Path) -> None:
     cluster = shop_cluster()
     cluster.resources.append(Served("cilium.io", "v2", "CiliumNetworkPolicy", "ciliumnetworkpolicies", True))

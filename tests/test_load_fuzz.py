@@ -37,6 +37,23 @@ VALID = [
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
      "spec": {"selector": {"app": "d"}, "ports": [{"port": 80, "targetPort": "http", "protocol": "UDP"}]}},
     {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "labels": {"x": "y"}}},
+    {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy", "metadata": {"name": "anp"},
+     "spec": {"priority": 3, "subject": {"pods": {"namespaceSelector": {}, "podSelector": {"matchLabels": {"a": "b"}}}},
+              "ingress": [{"name": "r", "action": "Pass", "from": [{"namespaces": {"matchLabels": {"t": "a"}}}],
+                           "ports": [{"portNumber": {"port": 80, "protocol": "TCP"}}, {"namedPort": "http"},
+                                     {"portRange": {"start": 1, "end": 9, "protocol": "UDP"}}]}],
+              "egress": [{"action": "Deny", "to": [{"networks": ["10.0.0.0/8"]}, {"nodes": {}},
+                                                   {"pods": {"namespaceSelector": {}, "podSelector": {}}}]}]}},
+    {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "BaselineAdminNetworkPolicy",
+     "metadata": {"name": "default"},
+     "spec": {"subject": {"namespaces": {}}, "egress": [{"action": "Allow", "to": [{"namespaces": {}}]}]}},
+    {"apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy", "metadata": {"name": "cnp"},
+     "spec": {"tier": "Admin", "priority": 0, "subject": {"namespaces": {}},
+              "egress": [{"action": "Accept", "to": [{"domainNames": ["*.example.com"]}],
+                          "protocols": [{"tcp": {"destinationPort": {"number": 443}}},
+                                        {"udp": {"destinationPort": {"range": {"start": 1, "end": 2}}}}]}]}},
+    {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n", "labels": {"z": "a"}},
+     "status": {"addresses": [{"type": "InternalIP", "address": "10.9.0.1"}]}},
 ]
 
 junk = st.recursive(
@@ -118,7 +135,10 @@ def _at(tree, path):
 @given(st.sampled_from(VALID), st.data())
 def test_a_misspelt_key_is_an_error_naming_it_and_a_warning_under_lenient(manifest, data):
     mutated = copy.deepcopy(manifest)
-    path = data.draw(st.sampled_from(list(key_paths(mutated))), label="key")
+    # A ClusterNetworkPolicy without apiVersion may be Antrea's kind: it is judged as an unmodelled object
+    # (results it could affect are unknown), not read, so a misspelt `apiVersion` there is no unknown field.
+    keys = [p for p in key_paths(mutated) if not (manifest["kind"] == "ClusterNetworkPolicy" and p == ("apiVersion",))]
+    path = data.draw(st.sampled_from(keys), label="key")
     parent, key = _at(mutated, path[:-1]), path[-1]
     new = data.draw(misspellings(key), label="misspelt")
     parent[new] = parent.pop(key)

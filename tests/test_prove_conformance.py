@@ -120,8 +120,19 @@ def _check(case: str, sample: int | None) -> None:
     cluster = load_case(CORE / case / "manifests")
     props = _properties(case, sample) + _ip_properties(case, sample if sample is not None else SLOW_ADDRESSES)
     report = prove(cluster, PropertiesFile(f"{case}.yaml", (), tuple(props)))
-    wrong = [(r.name, r.status, r.reason) for r in report.results if r.status != "proven"]
+    wrong = [(r.name, r.status, r.reason) for r in report.results
+             if r.status != "proven" and not _host_network_departure(cluster, r)]
     assert wrong == []
+
+
+def _host_network_departure(cluster, result) -> bool:
+    """netpol-analyzer applies NetworkPolicy to host-network pods like to any pod; Kubernetes leaves that
+    undefined (https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-and-hostnetwork-pods),
+    so netverify says unknown where the two readings differ (docs/semantics.md). Only then is its answer excused."""
+    host = [w.ref for w in cluster.workloads if w.host_network]
+    reason = result.reason or ""
+    return (result.status == "unknown" and "NetworkPolicy's effect on host-network pods" in reason
+            and any(ref in reason for ref in host))
 
 
 @pytest.mark.parametrize("case", CASES)

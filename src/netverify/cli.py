@@ -18,6 +18,7 @@ import typer
 
 from netverify import __version__
 from netverify.cli_args import default_port, parse_port
+from netverify.cli_cni import CniOption, cni_notes
 from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_probe import ProbeScript, write_probe_script
@@ -188,6 +189,7 @@ def prove(
     context: Context = None,
     request_timeout: RequestTimeout = 30.0,
     probe_script: ProbeScript = None,
+    cni: CniOption = None,
 ) -> None:
     """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
 
@@ -203,6 +205,7 @@ def prove(
         with _blame_properties_for_missing(props.manifests, properties):
             cluster = _load_cluster([*props.manifests, *files], namespace, limits, properties,
                                     live_target(kubeconfig, context, request_timeout))
+        notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         report = run_prove(
             cluster,
             props,
@@ -212,8 +215,10 @@ def prove(
             max_time_s=max_time,
             ignore_kinds=ignored,  # prove judges unmodelled policy kinds itself (fail-closed for every caller)
         )
-        report = add_notes(with_allow_vacuous(report, props), cluster_notes(cluster))
+        report = add_notes(with_allow_vacuous(report, props), notes)
         report = lazy("netverify.analyses.property_lint", "with_property_warnings")(report, cluster, props)
+        report = lazy("netverify.analyses.overlap_report", "with_overlaps")(
+            report, cluster, ipblock_matches_pods=ipblock_matches_pods)
         write_probe_script(report, probe_script)
         return _finish(report, fmt, output, strict_exit_code(prove_exit_code(report), report, strict), reports)
 
@@ -242,6 +247,7 @@ def map_(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     request_timeout: RequestTimeout = 30.0,
+    cni: CniOption = None,
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
 
@@ -251,8 +257,9 @@ def map_(
         connectivity_map = lazy("netverify.analyses.map", "connectivity_map")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
+        notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus)
-        cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), cluster_notes(cluster))
+        cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), notes)
         return _finish(cmap, fmt, output, result_exit_code(cmap), reports)
 
     reports = Reports("map", report_to, None, output)
@@ -284,6 +291,7 @@ def explain(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     request_timeout: RequestTimeout = 30.0,
+    cni: CniOption = None,
 ) -> None:
     """Why one connection is allowed or blocked, rule by rule."""
 
@@ -294,10 +302,11 @@ def explain(
         run_explain = lazy("netverify.analyses.explain", "explain")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
+        notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         protocol, number = parsed or default_port(cluster, dst)
         explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
         explanation = _judge("judge_explanation")(explanation, cluster, src, dst, ignored)
-        explanation = add_notes(explanation, cluster_notes(cluster))
+        explanation = add_notes(explanation, notes)
         # A verdict that depends on an address the manifests do not give is not decided: fail closed.
         code = EXIT_UNKNOWN if explanation.address_unknown else result_exit_code(explanation)
         return _finish(explanation, fmt, output, code, reports)
@@ -342,6 +351,7 @@ def diff(
     context: Context = None,
     request_timeout: RequestTimeout = 30.0,
     probe_script: ProbeScript = None,
+    cni: CniOption = None,
 ) -> None:
     """What HEAD newly allows or blocks compared with BASE, each with a witness."""
 
@@ -354,6 +364,7 @@ def diff(
         live = live_target(kubeconfig, context, request_timeout)
         base_cluster = load_source(base, default_namespace=namespace, limits=limits, live=live)
         head_cluster = load_source(head, default_namespace=namespace, limits=limits, live=live)
+        notes = (*cluster_notes(head_cluster), *cni_notes(cni, base_cluster, head_cluster))
         report = run_diff(
             base_cluster,
             head_cluster,
@@ -364,7 +375,7 @@ def diff(
         )
         report = dataclasses.replace(report, base=base, head=head)
         report = _judge("judge_diff")(report, base_cluster, head_cluster, ignored)
-        report = add_notes(report, cluster_notes(head_cluster))
+        report = add_notes(report, notes)
         write_probe_script(report, probe_script)
         return _finish(report, fmt, output, diff_exit_code(report, fail_on.value), reports)
 

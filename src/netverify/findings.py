@@ -87,6 +87,7 @@ class ProveReport:
     properties_file: str
     results: tuple[PropertyResult, ...]
     notes: tuple[str, ...] = ()  # skipped kinds, warnings, modelling caveats
+    overlaps: tuple[SamePriorityOverlap, ...] = ()  # same-priority admin policies a connection makes ambiguous
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -162,6 +163,8 @@ class Explanation:
     # the sides are the first pair's); `address_unknown` when that is because a pod's IP is not known (exit 3)
     depends_on_address: tuple[str, ...] = ()
     address_unknown: bool = False
+    # allow / deny / ambiguous (same-priority admin policies disagree: the CNI picks) / unknown; None: `allowed`
+    decision: str | None = None
 
 
 # ---- diff --------------------------------------------------------------------------------------
@@ -260,3 +263,17 @@ class FleetReport:
 
     def count(self, status: Status) -> int:
         return sum(s.report.count(status) for s in self.sections)
+# ---- same-priority overlaps (issue 10) -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SamePriorityOverlap:
+    """Two policies of one tier and priority that both match `witness` with different actions: the API leaves
+    the outcome to the implementation (analyses/ambiguity.py). `first`/`second` are the rules that fire."""
+
+    tier: str
+    priority: int
+    direction: str
+    first: RuleRef
+    second: RuleRef
+    witness: ConnectionWitness

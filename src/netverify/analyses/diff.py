@@ -15,7 +15,8 @@ from netverify.analyses.diff_maps import compare_maps
 from netverify.analyses.diff_rules import Replicas, attribute
 from netverify.analyses.diff_variants import DEPENDS_NOTE, address_dependent, merge_variants
 from netverify.analyses.map import connectivity_map
-from netverify.eval.addresses import AddressPlan, families_in_use
+from netverify.analyses.map_admin import admin_address_plan
+from netverify.eval.addresses import families_in_use
 from netverify.findings import DiffReport
 from netverify.model.cluster import Cluster
 
@@ -32,8 +33,9 @@ def diff(
     head_name: str = "HEAD",
 ) -> DiffReport:
     # Both versions over the same address classes and families, compared per pod address (`diff_variants`).
-    plan = AddressPlan.of([base, head], ipblock_matches_pods=ipblock_matches_pods)
-    families = tuple(sorted({4, *families_in_use([base, head])}))
+    # (admin `networks` CIDRs match pod addresses whatever the flag says: they cut pod addresses too)
+    plan = admin_address_plan([base, head], ipblock_matches_pods=ipblock_matches_pods)
+    families = tuple(sorted({4, *families_in_use([base, head]), *(plan.families if plan.enabled else ())}))
     base_map = connectivity_map(base, ipblock_matches_pods=ipblock_matches_pods, plan=plan, families=families,
                                 variants=True)
     head_map = connectivity_map(head, ipblock_matches_pods=ipblock_matches_pods, plan=plan, families=families,

@@ -15,10 +15,13 @@ from typing import Literal
 from netverify.analyses.witness import build_witness, flow_text, minimise
 from netverify.analyses.witness_fit import polish
 from netverify.errors import InternalDisagreement
-from netverify.eval.concrete import evaluate
+from netverify.eval.anp import in_pod_set, policy_decision
+from netverify.eval.concrete import evaluate, isolating_policies, rule_admits, selects
+from netverify.eval.layer import Side
 from netverify.findings import AddedClass, ConnectionWitness, EndpointWitness
 from netverify.model.cluster import Cluster
 from netverify.model.flow import Endpoint, Flow, PodEndpoint
+from netverify.model.responsible import deciding_refs, takes_part
 from netverify.model.verdict import RuleRef, Verdict
 from netverify.smt.diff_problem import SHAPES, DiffProblem, Region, SideReason
 from netverify.smt.extract import extract_flow
@@ -67,12 +70,56 @@ def _namespace_of(ep: Endpoint, existing: frozenset[str]) -> str | None:
     return ep.namespace if ep.namespace in existing else None
 
 
+def _side(flow: Flow, direction: str) -> Side:
+    if direction == "egress":
+        return Side("egress", flow.src, flow.dst, flow.protocol, flow.port, flow.dst)
+    return Side("ingress", flow.dst, flow.src, flow.protocol, flow.port, flow.dst)
+
+
+def np_isolated(cluster: Cluster, side: Side) -> bool:
+    """Whether a NetworkPolicy isolates the side's pod, whether or not an admin tier decided first."""
+    return isinstance(side.pod, PodEndpoint) and bool(isolating_policies(cluster, side.direction, side.pod))
+
+
+def ref_fires(cluster: Cluster, ref: RuleRef, side: Side, ipblock_matches_pods: bool) -> bool:
+    """The concrete twin of DiffProblem's region rules: a NetworkPolicy rule of a selecting policy admits the
+    side; an admin rule is the first of its policy to match it."""
+    if not isinstance(side.pod, PodEndpoint):
+        return False
+    if ref.kind == "NetworkPolicy":
+        policy = next((p for p in cluster.policies if p.key == ref.policy), None)
+        if policy is None or ref.rule is None or not selects(policy, side.pod):
+            return False
+        rule = policy.rules(side.direction)[ref.rule]
+        return rule_admits(rule, policy.namespace, side.other, side.protocol, side.port, side.dst,
+                           ipblock_matches_pods=ipblock_matches_pods)
+    admin = next((p for p in cluster.admin_policies if p.key == ref.policy), None)
+    if admin is None or not in_pod_set(admin.subject, side.pod):
+        return False
+    d = policy_decision(cluster, admin, side, admin.tier)
+    return d.action not in ("nomatch", "unknown") and d.by[0].rule == ref.rule
+
+
+def _admitting(cluster: Cluster, now, side: Side, ipblock_matches_pods: bool) -> frozenset[RuleRef] | None:
+    """Why HEAD lets a side through: the rules that admit it (admin Allow/Pass on its chain, NetworkPolicy
+    rules), or None when nothing isolates it and no admin rule decided (open)."""
+    if not takes_part(now):
+        return frozenset(now.allowed_by) if now.isolated else None
+    refs = {r for r in deciding_refs(now) if r.rule is not None and (r.kind == "NetworkPolicy" or
+                                                                     r.action in ("allow", "pass"))}
+    refs = {r for r in refs if ref_fires(cluster, r, side, ipblock_matches_pods)}
+    if refs or np_isolated(cluster, side):
+        return frozenset(refs)
+    return None
+
+
 def region_of(v: _Versions, flow: Flow) -> Region:
     head, base = v.head_verdict(flow), v.base_verdict(flow)
     reasons = []
     for now, then in ((head.egress, base.egress), (head.ingress, base.ingress)):
         if not then.allowed:
-            reasons.append(SideReason(now.direction, frozenset(now.allowed_by) if now.isolated else None))
+            side = _side(flow, now.direction)
+            reasons.append(SideReason(now.direction, _admitting(v.head, now, side, v.ipblock_matches_pods)))
     return Region(_namespace_of(flow.src, v.namespaces), _namespace_of(flow.dst, v.namespaces), tuple(reasons))
 
 
@@ -82,13 +129,12 @@ def in_region(v: _Versions, region: Region, flow: Flow) -> bool:
             region.src_namespace if isinstance(flow.src, PodEndpoint) else "",
             region.dst_namespace if isinstance(flow.dst, PodEndpoint) else ""):
         return False
-    head = v.head_verdict(flow)
     for reason in region.reasons:
-        side = head.egress if reason.direction == "egress" else head.ingress
+        side = _side(flow, reason.direction)
         if reason.rules is None:
-            if side.isolated:
+            if np_isolated(v.head, side):
                 return False
-        elif not reason.rules.intersection(side.allowed_by):
+        elif not any(ref_fires(v.head, r, side, v.ipblock_matches_pods) for r in reason.rules):
             return False
     return True
 
@@ -128,7 +174,7 @@ def _opened_by(region: Region, witness: ConnectionWitness) -> tuple[RuleRef, ...
     out: list[RuleRef] = []
     for reason in region.reasons:
         side = witness.egress if reason.direction == "egress" else witness.ingress
-        out += [r for r in side.allowed_by if reason.rules is not None and r in reason.rules]
+        out += [r for r in (*deciding_refs(side), *side.allowed_by) if reason.rules is not None and r in reason.rules]
     return tuple(dict.fromkeys(out))
 
 

@@ -19,7 +19,8 @@ from netverify.findings import IPRangeNode, MapNode
 from netverify.model.cluster import Cluster
 from netverify.model.flow import Endpoint, ExternalEndpoint, Flow
 from netverify.model.ports import Protocol
-from netverify.model.verdict import RuleRef, Verdict
+from netverify.model.responsible import deciding_refs, takes_part
+from netverify.model.verdict import RuleRef, SideVerdict, Verdict
 
 # One witness per (protocol, port range) is enough to name every rule in practice and keeps large maps cheap.
 _MAX_WITNESSES_PER_CHANGE = 16
@@ -67,8 +68,14 @@ def _opened_by(now: Verdict, then: Verdict | None) -> list[RuleRef]:
     out: list[RuleRef] = []
     for side_now, side_then in ((now.egress, then and then.egress), (now.ingress, then and then.ingress)):
         if side_then is None or not side_then.allowed:
-            out += side_now.allowed_by
+            out += _admitted_by(side_now)
     return out
+
+
+def _admitted_by(side: SideVerdict) -> tuple[RuleRef, ...]:
+    """What lets a side through: with admin tiers, every rule its chain went through (a Pass, then the
+    NetworkPolicy rule; or the admin Allow); else the NetworkPolicy rules that admit it."""
+    return deciding_refs(side) if takes_part(side) else side.allowed_by
 
 
 def attribute(base: Cluster | Replicas, head: Cluster | Replicas, change: RawChange, *,
@@ -91,8 +98,11 @@ def attribute(base: Cluster | Replicas, head: Cluster | Replicas, change: RawCha
         for side_then, side_now in ((then.egress, now and now.egress), (then.ingress, now and now.ingress)):
             if side_now is not None and side_now.allowed == side_then.allowed:
                 continue
-            if side_then.isolated:
-                removed_by += side_then.allowed_by
+            if side_now is not None and takes_part(side_now):
+                # HEAD's chain decided it: name what admitted it in BASE, then the admin rule that blocks it now
+                removed_by += [*_admitted_by(side_then), *deciding_refs(side_now)]
+            elif side_then.isolated or takes_part(side_then):
+                removed_by += _admitted_by(side_then)
             elif side_now is not None:
                 removed_by += side_now.isolated_by  # BASE left it open; HEAD's isolating policy closed it
     return _unique(added_by), _unique(removed_by)

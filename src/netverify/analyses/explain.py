@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, replace
 
+from netverify.analyses.explain_chain import connection_decision, with_consulted
 from netverify.analyses.label_notes import unknown_value_notes
 from netverify.analyses.refs import find_workload, find_workload_entries
 from netverify.analyses.witness_fit import unknown_value_variants
@@ -91,6 +92,7 @@ def explain(
             verdicts.append((a, b, v))
             lines.append(f"{'allowed' if v.allowed else 'blocked'}: {_at(s[1], a, s[2])} -> {_at(d[1], b, d[2])}")
     first_s, first_d, verdict = verdicts[0]
+    verdict = with_consulted(cluster, verdict, Flow(first_s, first_d, protocol, port))
     depends: tuple[str, ...] = ()
     unknown = False
     if len({v.allowed for _, _, v in verdicts}) > 1:
@@ -117,11 +119,17 @@ def explain(
     if isinstance(src_ep, ExternalEndpoint) and isinstance(dst_ep, ExternalEndpoint):
         notes.append("both ends are outside the cluster: no NetworkPolicy applies")
     notes += unknown_value_notes(cluster, [e[2] for e in (*srcs, *dsts) if e[2] is not None])
+    decision = connection_decision(verdict)
+    if decision == "ambiguous":
+        notes.append("ambiguous: admin policies of one priority match this connection with different actions, "
+                      "and the API lets the CNI apply either (both rules are named below)")
     return Explanation(
         src=src_label, dst=dst_label, protocol=protocol, port=port, allowed=verdict.allowed,
         egress=verdict.egress, ingress=verdict.ingress, notes=tuple(notes),
         depends_on_address=depends, address_unknown=unknown,
-        unknown_reason=_label_dependence(cluster, verdicts, protocol, port, ipblock_matches_pods),
+        unknown_reason=verdict.unknown_reason
+        or _label_dependence(cluster, verdicts, protocol, port, ipblock_matches_pods),
+        decision=decision,
     )
 
 

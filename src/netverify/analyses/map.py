@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from netverify.analyses.ipranges import IPRange, Partition, merge_adjacent
+from netverify.analyses.map_admin import admin_address_plan, admin_map_engine, admin_map_notes
 from netverify.analyses.map_engine import ALL, MapEngine
+from netverify.analyses.map_fold import Decide, FoldEngine
 from netverify.analyses.label_notes import unknown_value_notes
 from netverify.analyses.map_variants import VariantTable
 from netverify.analyses.refs import find_workload_entries
@@ -87,12 +89,18 @@ def _resolve_focus(cluster: Cluster, focus: str | None) -> tuple[Workload, ...] 
 def connectivity_map(
     cluster: Cluster, *, ipblock_matches_pods: bool = False, focus: str | None = None,
     plan: AddressPlan | None = None, families: tuple[int, ...] | None = None, variants: bool = False,
+    decide: Decide | None = None,
 ) -> ConnectivityMap:
     """`variants`: one node per address a workload's pods may have (`name@address`; diff compares those), else
     one per workload, its rows the union over its pods' addresses."""
     target = _resolve_focus(cluster, focus)
-    plan = plan or AddressPlan.of([cluster], ipblock_matches_pods=ipblock_matches_pods)
-    engine = MapEngine(cluster, ipblock_matches_pods, plan, families)
+    if cluster.admin_policies:
+        # First match with Deny and Pass is no union of grants: fold the evaluator per class pair (map_fold).
+        plan = plan or admin_address_plan([cluster], ipblock_matches_pods=ipblock_matches_pods)
+        engine: MapEngine | FoldEngine = admin_map_engine(cluster, ipblock_matches_pods, plan, families, decide)
+    else:
+        plan = plan or AddressPlan.of([cluster], ipblock_matches_pods=ipblock_matches_pods)
+        engine = MapEngine(cluster, ipblock_matches_pods, plan, families)
     classes = engine.classes
 
     def keep(*workloads: Workload) -> bool:
@@ -122,11 +130,14 @@ def connectivity_map(
     # Rows evaluate labels only the cluster knows as "a value no policy names": where a policy names values of
     # such a label, the real value could change rows (label_notes), so the map is unknown (exit 3).
     dependent_labels = unknown_value_notes(cluster, cluster.workloads)
-    if dependent:
+    reason = None
+    if isinstance(engine, FoldEngine):
+        admin_notes, reason = admin_map_notes(engine, keep, dependent if not ipblock_matches_pods else [])
+        notes += admin_notes
+    if dependent and (ipblock_matches_pods or not isinstance(engine, FoldEngine)):
         shown = ", ".join(dependent[:_MAX_LISTED]) + (f" and {len(dependent) - _MAX_LISTED} more"
                                                        if len(dependent) > _MAX_LISTED else "")
         notes += (ADDRESS_DEPENDENT_NOTE.format(rows=shown),)
-    reason = None
     if dependent_labels:
         reason = ("rows may depend on the value of labels the control plane sets and the manifests do not show: "
                   + "; ".join(dependent_labels))

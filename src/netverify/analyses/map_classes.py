@@ -51,6 +51,14 @@ class Signature:
                 for peer in r.peers:
                     if peer.pod_selector is not None:
                         self._mention(peer.pod_selector)
+        for admin in cluster.admin_policies:
+            # Admin subjects and `pods` peers select by pod labels too (namespace labels: the class's namespace).
+            self._mention(admin.subject.pod_selector)
+            for r in (*admin.ingress, *admin.egress):
+                self.port_names.update(ap.port for ap in r.ports or () if isinstance(ap.port, str))
+                for admin_peer in r.peers:
+                    if admin_peer.pods is not None:
+                        self._mention(admin_peer.pods.pod_selector)
         self.plan = plan or AddressPlan.of([cluster], ipblock_matches_pods=ipblock_matches_pods)
         self.cuts = Partition(self.plan.blocks, self.plan.families) if self.plan.enabled else None
 
@@ -70,7 +78,8 @@ class Signature:
         labels = frozenset(
             (k, v if v in self.values[k] else _OTHER) for k, v in w.labels.items() if k in self.values
         )
-        base = (w.namespace, labels, self.named_ports(w))
+        # a host-network pod is never an admin subject or `pods` peer, and its node decides `nodes` peers
+        base = (w.namespace, labels, self.named_ports(w), w.host_network, w.node_name if w.host_network else None)
         if self.cuts is None:
             return [((*base, None), None)]
         by_cut: dict[int, IPAddress | None] = {}

@@ -14,8 +14,10 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from netverify.analyses.prove_unknown import unknown_connection
 from netverify.analyses.prove_addresses import MAX_ADDRESS_RETRIES, address_dependence, dependence_reason, plan_for
 from netverify.analyses.unknown_labels import fixed_roles, fresh_guard, settle
+from netverify.analyses.unlisted import judge_prove as judge_unlisted
 from netverify.analyses.unmodelled import judge_prove
 from netverify.analyses.witness import Target, build_witness, minimise, recheck, verdict_reason
 from netverify.analyses.witness_fit import polish, two_pods, unknown_value_variants
@@ -24,6 +26,7 @@ from netverify.findings import ConnectionWitness, PropertyResult, ProveReport, S
 from netverify.model.cluster import Cluster
 from netverify.model.kinds import KindKey
 from netverify.model.properties import PropertiesFile, Property
+from netverify.model.semantics import Semantics
 from netverify.smt.extract import extract_flow
 from netverify.smt.problem import ConnectionProblem
 from netverify.smt.resolve import PortSpec, ResolvedEndpoint, resolve_endpoint, resolve_ports
@@ -69,13 +72,17 @@ def prove(
     ipblock_matches_pods: bool = False,
     max_time_s: float | None = None,
     ignore_kinds: Collection[KindKey] = frozenset(),
+    semantics: Semantics | None = None,
 ) -> ProveReport:
     """Every property's result, fail-closed: one that an object of a policy kind netverify does not model
     could change is unknown unless `ignore_kinds` accepts that kind's risk (then it carries a caveat); see
-    analyses/unmodelled.py. The library and the CLI judge alike: no caller gets a bare NetworkPolicy proof."""
+    analyses/unmodelled.py. The library and the CLI judge alike: no caller gets an unjudged proof.
+    `semantics` (the CNI's chain and its choices) wins over `ipblock_matches_pods` when given."""
     report = prove_network_policies(cluster, properties, timeout_ms=timeout_ms, rlimit=rlimit,
-                                    ipblock_matches_pods=ipblock_matches_pods, max_time_s=max_time_s)
-    return judge_prove(report, cluster, properties, ignore_kinds)
+                                    ipblock_matches_pods=ipblock_matches_pods, max_time_s=max_time_s,
+                                    semantics=semantics)
+    # Kinds not modelled, then kinds a live cluster would not list: both fail closed.
+    return judge_unlisted(judge_prove(report, cluster, properties, ignore_kinds), cluster, properties, ignore_kinds)
 
 
 def prove_network_policies(
@@ -86,9 +93,12 @@ def prove_network_policies(
     rlimit: int | None = DEFAULT_RLIMIT,
     ipblock_matches_pods: bool = False,
     max_time_s: float | None = None,
+    semantics: Semantics | None = None,
 ) -> ProveReport:
-    """The verdicts of the NetworkPolicies alone, as if no other policy kind existed: not a result to show
+    """The verdicts of the modelled policy kinds alone, as if no unmodelled kind existed: not a result to show
     (`prove` judges these); parts of one run (prove_parallel's workers) and tests use it."""
+    semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
+    ipblock_matches_pods = semantics.ipblock_matches_pods
     # Resolve everything first: a property naming a missing Service/workload is bad input, reported
     # before anything is solved (nothing half-reported).
     resolved = _resolve_all(cluster, properties.properties)
@@ -100,7 +110,7 @@ def prove_network_policies(
                                    reason="the run's time budget (--max-time) ran out before this property"))
             continue
         prover = _PropertyProver(cluster, item, timeout_ms=timeout_ms, rlimit=rlimit,
-                                 ipblock_matches_pods=ipblock_matches_pods, budget=budget)
+                                 ipblock_matches_pods=ipblock_matches_pods, budget=budget, semantics=semantics)
         results.append(prover.run())
     return ProveReport(properties.path, tuple(results))
 
@@ -132,7 +142,7 @@ def _result(prop: Property, status: Status, duration_ms: int, **kw) -> PropertyR
 
 class _PropertyProver:
     def __init__(self, cluster: Cluster, item: _Resolved, *, timeout_ms: int, rlimit: int | None,
-                 ipblock_matches_pods: bool, budget: _Budget) -> None:
+                 ipblock_matches_pods: bool, budget: _Budget, semantics: Semantics | None = None) -> None:
         self.cluster = cluster
         self.item = item
         self.prop = item.prop
@@ -140,15 +150,34 @@ class _PropertyProver:
         self.started = time.monotonic()
         self.session = SolverSession(timeout_ms=timeout_ms, rlimit=rlimit)
         self.ipblock_matches_pods = ipblock_matches_pods
+        self.semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
+        self.timeout_ms, self.rlimit = timeout_ms, rlimit
         self.problem = ConnectionProblem(
             self.session, cluster, item.src, item.dst, item.ports, scope=self.prop.scope,
-            ipblock_matches_pods=ipblock_matches_pods,
+            semantics=self.semantics,
         )
         self.example: CheckResult | None = None  # a model of `fits` alone, to explain a refuted `possible`
         self.example_rests_on_unknown_values = False
 
     def _done(self, status: Status, **kw) -> PropertyResult:
         return _result(self.prop, status, int((time.monotonic() - self.started) * 1000), **kw)
+
+    def _check_in(self, session: SolverSession, *assumptions) -> CheckResult:
+        """A check of another session under this run's budget."""
+        left = self.budget.remaining_ms()
+        if left is not None and left <= 0:
+            return CheckResult("unknown", reason="the run's time budget (--max-time) ran out")
+        return session.check(*assumptions, timeout_ms=left)
+
+    def _allowed_only_under_some_resolution(self, answer: CheckResult) -> str | None:
+        """`possible` needs a connection allowed whatever the implementation picks among same-priority
+        policies: a witness allowed under one choice only proves nothing."""
+        flow = extract_flow(self.problem, answer.model).flow
+        verdict = self._target(want_allowed=True).verdict(flow)
+        if verdict.allowed or not verdict.may_be(True):
+            return None
+        return ("the connection found is allowed only under some resolution of same-priority policies: "
+                + verdict_reason(flow, verdict))
 
     def _check(self, *assumptions, cap_ms: int | None = None) -> CheckResult:
         left = self.budget.remaining_ms()
@@ -165,13 +194,20 @@ class _PropertyProver:
             # Still vacuous, never "proven": allow_vacuous only keeps it from failing the gate (spec §5).
             return self._done("vacuous", reason=vacuous)
         want_allowed = self.prop.expect != "reachable"
-        allowed = self.problem.allowed
-        goal = allowed if want_allowed else self.session.not_(allowed)
+        # A counterexample is a connection some resolution of same-priority policies allows (blocks); what
+        # netverify cannot decide is searched for apart (analyses/prove_unknown.py) before a proof is claimed.
+        goal = self.problem.allowed if want_allowed else self.problem.denied
         self.session.add(self.problem.fits, goal)
         answer = self._check()
         if answer.verdict == "unknown":
             return self._done("unknown", reason=answer.reason)
         if answer.unsat:
+            undecided = unknown_connection(self.cluster, self.item.src, self.item.dst, self.item.ports,
+                                           scope=self.prop.scope, semantics=self.semantics,
+                                           timeout_ms=self.timeout_ms, rlimit=self.rlimit,
+                                           check=self._check_in)
+            if undecided is not None:
+                return self._done("unknown", reason=undecided)
             if self.prop.expect == "possible":
                 return self._done("violated", reason=self._why_none())
             return self._done("proven")
@@ -191,6 +227,10 @@ class _PropertyProver:
             answer = self._not_hinging_on_an_address(answer, want_allowed)
             if isinstance(answer, str):
                 return self._done("unknown", reason=answer)
+        if self.prop.expect == "possible":
+            only_some = self._allowed_only_under_some_resolution(answer)
+            if only_some is not None:
+                return self._done("unknown", reason=only_some)
         witness, reason = self._witness(answer, want_allowed, readable=True)
         if settled.note is not None:
             reason = f"{reason}; {settled.note}"
@@ -248,7 +288,8 @@ class _PropertyProver:
 
     def _target(self, *, want_allowed: bool) -> Target:
         item = self.item
-        return Target(self.cluster, item.src, item.dst, item.ports, want_allowed, self.ipblock_matches_pods)
+        return Target(self.cluster, item.src, item.dst, item.ports, want_allowed, self.ipblock_matches_pods,
+                      every_resolution=self.prop.expect == "possible", semantics=self.semantics)
 
     def _readable_model(self, first: CheckResult) -> CheckResult:
         """Prefer pods of existing workloads, then pods in existing namespaces, over pods not created yet;

@@ -14,6 +14,7 @@ from itertools import product
 
 from netverify.analyses.witness import Target
 from netverify.eval.addresses import AddressPlan, same_family, share_a_pod_address
+from netverify.eval.admin_addresses import addresses_matter, admin_blocks
 from netverify.model.cluster import Cluster
 from netverify.model.flow import Flow, PodEndpoint
 from netverify.smt.resolve import ResolvedEndpoint
@@ -24,7 +25,9 @@ MAX_ADDRESS_RETRIES = 8  # other models tried before a verdict that hinges on an
 def plan_for(cluster: Cluster, src: ResolvedEndpoint, dst: ResolvedEndpoint, ipblock_matches_pods: bool) -> AddressPlan:
     """The same families and address classes as the encoding (`ConnectionProblem`)."""
     blocks = [s.ip_block for s in (src, dst) if s.is_external and s.ip_block is not None]
-    return AddressPlan.of([cluster], ipblock_matches_pods=ipblock_matches_pods, extra=blocks)
+    blocks += admin_blocks(cluster)
+    return AddressPlan.of([cluster], ipblock_matches_pods=addresses_matter(cluster, ipblock_matches_pods),
+                          extra=blocks)
 
 
 def address_dependence(target: Target, flow: Flow, plan: AddressPlan) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from netverify.analyses.witness_fit import is_replica, same_pod
 from netverify.eval.concrete import evaluate
 from netverify.findings import ConnectionWitness, EndpointWitness
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster
+from netverify.model.semantics import Semantics
 from netverify.model.flow import Endpoint, Flow, PodEndpoint
 from netverify.model.verdict import SideVerdict, Verdict
 from netverify.smt.resolve import PortSpec, ResolvedEndpoint
@@ -24,7 +25,11 @@ from netverify.analyses.podyaml import pod_manifests
 
 @dataclass(frozen=True)
 class Target:
-    """What the flow must show: it fits the property and is allowed (`want_allowed`) or blocked."""
+    """What the flow must show: it fits the property and is allowed (`want_allowed`) or blocked.
+
+    Same-priority ambiguity: a flow some resolution allows (blocks) shows "allowed" ("blocked"), the solver's
+    choice being one the evaluator lists; `every_resolution` (a `possible` witness) asks for allowed under all.
+    """
 
     cluster: Cluster
     src: ResolvedEndpoint
@@ -32,14 +37,21 @@ class Target:
     ports: PortSpec
     want_allowed: bool
     ipblock_matches_pods: bool
+    every_resolution: bool = False
+    semantics: Semantics | None = None
 
     def verdict(self, flow: Flow) -> Verdict:
-        return evaluate(self.cluster, flow, ipblock_matches_pods=self.ipblock_matches_pods)
+        return evaluate(self.cluster, flow, ipblock_matches_pods=self.ipblock_matches_pods, semantics=self.semantics)
+
+    def shows(self, verdict: Verdict) -> bool:
+        if self.want_allowed and self.every_resolution:
+            return verdict.allowed
+        return verdict.may_be(self.want_allowed)
 
     def holds(self, flow: Flow) -> bool:
         return (
             self.src.fits(flow.src) and self.dst.fits(flow.dst) and self.ports.fits(flow)
-            and self.verdict(flow).allowed == self.want_allowed
+            and self.shows(self.verdict(flow))
         )
 
 
@@ -53,7 +65,7 @@ def recheck(target: Target, flow: Flow, what: str) -> None:
         problems.append("the destination does not fit the property's `to`")
     if not target.ports.fits(flow):
         problems.append("the port does not fit the property's ports")
-    if verdict.allowed != target.want_allowed:
+    if not target.shows(verdict):
         problems.append(
             f"the SMT model says {'allowed' if target.want_allowed else 'blocked'}, the concrete evaluator says "
             f"{'allowed' if verdict.allowed else 'blocked'} (egress: {side_text(verdict.egress)}; "
@@ -155,7 +167,20 @@ def flow_text(flow: Flow) -> str:
     return f"{endpoint_text(flow.src)} -> {endpoint_text(flow.dst)} {flow.protocol}/{flow.port}"
 
 
+def _decision_text(d) -> str:
+    where = d.layer if d.priority is None else f"{d.layer} priority {d.priority}"
+    if d.ambiguous:
+        picks = "; ".join(f"{a.action} by {', '.join(str(r) for r in a.by)}" for a in d.alternatives)
+        return f"{where}: ambiguous, same-priority policies disagree ({picks})"
+    by = f" by {', '.join(str(r) for r in d.by)}" if d.by and d.action != "nomatch" else ""
+    why = f" ({d.reason})" if d.reason else ""
+    return f"{where}: {d.action}{by}{why}"
+
+
 def side_text(side: SideVerdict) -> str:
+    if any(d.layer != "networkpolicy" or d.action == "unknown" for d in side.chain):
+        # Another layer (or an undecidable one) took part: the whole chain, in order.
+        return "; ".join(_decision_text(d) for d in side.chain) or "no policy applies"
     if not side.isolated:
         return "not isolated"
     by = ", ".join(r.policy for r in side.isolated_by)
@@ -165,9 +190,11 @@ def side_text(side: SideVerdict) -> str:
 
 
 def verdict_reason(flow: Flow, verdict: Verdict) -> str:
-    state = "allowed" if verdict.allowed else "blocked"
+    state = ("allowed" if verdict.allowed else "blocked" if verdict.outcomes == {"deny"} else
+             "undecided" if verdict.outcomes == {"unknown"} else
+             f"ambiguous ({', '.join(sorted(verdict.outcomes))} by the implementation's choice)")
     sides = []
     for side in (verdict.egress, verdict.ingress):
-        if verdict.allowed or not side.allowed:
+        if verdict.allowed or not side.allowed or len(side.outcomes) > 1:
             sides.append(f"{side.direction} {side_text(side)}")
     return f"{flow_text(flow)} is {state}: " + "; ".join(sides)

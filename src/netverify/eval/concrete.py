@@ -1,8 +1,10 @@
 """The reference semantics (spec §4): is one concrete connection allowed, and by which rules.
 
-A connection is allowed iff the source side allows it as egress and the destination side as ingress. A side is
-isolated iff some policy of the pod's namespace selects it with that direction in its effective policyTypes;
-an isolated side allows exactly the union of those policies' rules in that direction.
+A connection is allowed iff the source side allows it as egress and the destination side as ingress. Each side
+is decided by the CNI's chain of layers (eval/compose.py: admin tier, NetworkPolicy, baseline tier, allow).
+In the NetworkPolicy layer (eval/networkpolicy.py) a side is isolated iff some policy of the pod's namespace
+selects it with that direction in its effective policyTypes; an isolated side allows exactly the union of
+those policies' rules in that direction. This module keeps the NetworkPolicy matching helpers.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from netverify.model.cluster import Cluster, Workload
 from netverify.model.flow import Endpoint, ExternalEndpoint, Flow, PodEndpoint
 from netverify.model.policy import Direction, NetworkPolicy, Peer, PortMatch, Rule
 from netverify.model.ports import Protocol
-from netverify.model.verdict import RuleRef, SideVerdict, Verdict
+from netverify.model.semantics import Semantics
+from netverify.model.verdict import SideVerdict, Verdict
 
 
 def selects(policy: NetworkPolicy, pod: PodEndpoint) -> bool:
@@ -75,32 +78,28 @@ def side_verdict(
     dst: Endpoint,
     *,
     ipblock_matches_pods: bool,
+    semantics: Semantics | None = None,
 ) -> SideVerdict:
-    """`pod`'s decision for `direction` about traffic with `peer`; `dst` is the destination (named ports)."""
-    if isinstance(pod, ExternalEndpoint):
-        return SideVerdict(direction, False, (), ())  # no policy governs an address outside the cluster
-    policies = isolating_policies(cluster, direction, pod)
-    if not policies:
-        return SideVerdict(direction, False, (), ())
-    isolated_by = tuple(RuleRef(p.key, direction, None, p.span) for p in policies)
-    allowed_by = tuple(
-        RuleRef(p.key, direction, r.index, r.span)
-        for p in policies
-        for r in p.rules(direction)
-        if rule_admits(r, p.namespace, peer, protocol, port, dst, ipblock_matches_pods=ipblock_matches_pods)
-    )
-    return SideVerdict(direction, True, isolated_by, allowed_by)
+    """`pod`'s decision for `direction` about traffic with `peer`; `dst` is the destination (named ports).
+    The CNI's chain of layers decides (eval/compose.py); `semantics` None: the generic chain."""
+    from netverify.eval.compose import side_verdict as fold_side  # the layers import this module's helpers
+    from netverify.eval.layer import Side
+
+    semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
+    return fold_side(cluster, Side(direction, pod, peer, protocol, port, dst), semantics)
 
 
-def evaluate(cluster: Cluster, flow: Flow, *, ipblock_matches_pods: bool = False) -> Verdict:
-    """The verdict on one connection. Traffic from a pod to itself is not special-cased: callers skip it."""
+def evaluate(cluster: Cluster, flow: Flow, *, ipblock_matches_pods: bool = False,
+             semantics: Semantics | None = None) -> Verdict:
+    """The verdict on one connection. Traffic from a pod to itself is not special-cased: callers skip it.
+    `semantics` (the CNI and its choices) wins over `ipblock_matches_pods` when given."""
+    semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
     proto, port, dst = flow.protocol, flow.port, flow.dst
-    egress = side_verdict(
-        cluster, "egress", flow.src, flow.dst, proto, port, dst, ipblock_matches_pods=ipblock_matches_pods
-    )
-    ingress = side_verdict(
-        cluster, "ingress", flow.dst, flow.src, proto, port, dst, ipblock_matches_pods=ipblock_matches_pods
-    )
+    flag = semantics.ipblock_matches_pods
+    egress = side_verdict(cluster, "egress", flow.src, flow.dst, proto, port, dst, ipblock_matches_pods=flag,
+                          semantics=semantics)
+    ingress = side_verdict(cluster, "ingress", flow.dst, flow.src, proto, port, dst, ipblock_matches_pods=flag,
+                           semantics=semantics)
     return Verdict(egress, ingress)
 
 

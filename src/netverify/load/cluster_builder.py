@@ -20,7 +20,10 @@ from netverify.load.k8s_schema import (
     PodTemplateModel,
     ServiceModel,
 )
+from netverify.load.anp_peers import Reading
+from netverify.load.cluster_scoped import ClusterScopedKind, cluster_scoped_kind
 from netverify.load.known_fields import check_known_fields
+from netverify.load.nodes import settle_host_network
 from netverify.load.names import check_labels, check_namespace_name, check_object_name
 from netverify.load.kinds import unmodelled_object
 from netverify.load.policies import network_policy
@@ -29,7 +32,8 @@ from netverify.load.site import Site
 from netverify.load.validation import validate
 from netverify.load.workloads import WorkloadSet, pod_owner, pod_workload, template_workloads
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Namespace, Service
-from netverify.model.kinds import UnmodelledObject, group_of, lookup
+from netverify.model.anp import AdminPolicy, Node
+from netverify.model.kinds import MODELLED, UnmodelledObject, group_of, lookup
 from netverify.model.policy import NetworkPolicy
 from netverify.model.span import Span
 
@@ -74,6 +78,8 @@ class ClusterBuilder:
     policies: list[NetworkPolicy] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     unmodelled: list[UnmodelledObject] = field(default_factory=list)
+    admin_policies: list[AdminPolicy] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seen: dict[tuple[str, str, str], Span] = field(default_factory=dict)
     lenient: bool = False  # unknown fields are warnings, not errors (--lenient)
@@ -105,6 +111,8 @@ class ClusterBuilder:
             pol = self._read(NetworkPolicyModel, obj, site)
             namespace, name = self._identify("NetworkPolicy", pol.metadata, site)
             self.policies.append(network_policy(pol, namespace, name, site, self.warnings))
+        elif (entry := cluster_scoped_kind(kind, version, site)) is not None:
+            self._cluster_scoped(entry, obj, site)
         elif (info := lookup(group_of(version), kind)) is not None:
             self.unmodelled.append(unmodelled_object(info.group, kind, info.namespaced, obj, self.default_namespace))
         elif kind in _READ_KINDS and group_of(version) in _read_groups(kind):
@@ -121,6 +129,30 @@ class ClusterBuilder:
         """`obj` as `model`: first every key checked against the API type, then the types of what we read."""
         check_known_fields(obj.kind, obj.data, site, lenient=self.lenient, warnings=self.warnings)
         return validate(model, obj.data, obj.file)
+
+    def _cluster_scoped(self, entry: ClusterScopedKind, obj: RawObject, site: Site) -> None:
+        """An admin policy or a Node (load/cluster_scoped.py's table)."""
+        check_known_fields(obj.kind, obj.data, site, lenient=self.lenient, warnings=self.warnings, root=entry.root)
+        model = validate(entry.model, obj.data, obj.file)
+        meta: ObjectMeta = model.metadata
+        name = self._name(meta, site)
+        self._check_name(entry.kind, name, site.at("metadata", "name"))
+        check_labels(meta.labels, site.at("metadata", "labels"))
+        if meta.namespace:
+            here = site.at("metadata", "namespace")
+            self.warnings.append(f"{here.where()}: {here.field}: {entry.kind} is cluster-scoped; namespace "
+                                 f"{meta.namespace} ignored")
+        self._check_duplicate(entry.kind, "", name, site)
+        record = entry.build(model, name, obj.api_version or entry.versions[0], site,
+                             Reading(self.lenient, self.warnings))
+        if isinstance(record, Node):
+            self.nodes.append(record)
+            return
+        self.admin_policies.append(record)
+        info = lookup(group_of(record.api_version), entry.kind)
+        if info is not None and (info.group, info.kind) not in MODELLED:
+            # Read, but not yet decided by the engines: it stays an object of a kind not modelled (unknown).
+            self.unmodelled.append(unmodelled_object(info.group, entry.kind, False, obj, self.default_namespace))
 
     def _controller(
         self, kind: str, meta: ObjectMeta, template: PodTemplateModel | None, site: Site, template_site: Site,
@@ -192,6 +224,7 @@ class ClusterBuilder:
         for name in self.used:
             if name not in namespaces:
                 namespaces[name] = Namespace(name, {NAMESPACE_NAME_LABEL: name}, None)
+        nodes = settle_host_network(self.workloads, self.nodes)
         return Cluster(
             namespaces=namespaces,
             workloads=self.workloads.workloads(),
@@ -200,4 +233,6 @@ class ClusterBuilder:
             skipped_kinds=dict(self.skipped),
             unmodelled=tuple(self.unmodelled),
             warnings=tuple(self.warnings),
+            admin_policies=tuple(self.admin_policies),
+            nodes=nodes,
         )

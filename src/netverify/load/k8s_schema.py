@@ -61,6 +61,7 @@ class PodSpecModel(K8sModel):
     containers: list[ContainerSpec] | None = None
     initContainers: list[ContainerSpec] | None = None
     hostNetwork: bool | None = None
+    nodeName: str | None = None
 
 
 class PodIPModel(K8sModel):

@@ -14,9 +14,14 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from netverify.load.k8s_fields import FIELDS, KINDS
+from netverify.load.anp_fields import ANP_FIELDS
+from netverify.load.k8s_fields import FIELDS as K8S_FIELDS
+from netverify.load.k8s_fields import KINDS
 from netverify.load.site import Site
 from netverify.load.tree import LineDict, LineList, Path
+
+# The generated core types and the hand-written policy.networking.k8s.io / Node ones (load/anp_fields.py).
+FIELDS: dict[str, dict[str, str]] = {**K8S_FIELDS, **ANP_FIELDS}
 
 # Fields of older API versions the loader still reads (extensions/v1beta1, apps/v1beta1, networking.k8s.io/v1
 # of 1.24-1.26), gone from today's types: a dump of an old cluster must still load.
@@ -32,10 +37,12 @@ LEGACY_FIELDS: dict[str, frozenset[str]] = {
 }
 
 
-def check_known_fields(kind: str, data: LineDict, site: Site, *, lenient: bool, warnings: list[str]) -> None:
-    """Raise an InputError at the first unknown field of `data` (an object of `kind`) or, `lenient`, warn about
-    each one. Kinds netverify does not read are not looked at."""
-    root = KINDS.get(kind)
+def check_known_fields(
+    kind: str, data: LineDict, site: Site, *, lenient: bool, warnings: list[str], root: str | None = None
+) -> None:
+    """Raise an InputError at the first unknown field of `data` (an object of `kind`, of type `root` when given)
+    or, `lenient`, warn about each one. Kinds netverify does not read are not looked at."""
+    root = root or KINDS.get(kind)
     if root is None:
         return
     for path, key, type_name in _unknown_fields(data, root):

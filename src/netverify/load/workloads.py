@@ -32,6 +32,7 @@ def template_workload(
         ports=container_ports(spec, site.at("spec"), warnings),
         span=object_site.span(),
         host_network=bool(spec and spec.hostNetwork),
+        node_name=spec.nodeName if spec and spec.nodeName else None,
     )
 
 
@@ -184,8 +185,9 @@ def _entries(groups: tuple[Workload, ...], pods: list[Workload]) -> list[Workloa
         if at is None:
             at = next((i for i, g in enumerate(entries) if i >= len(groups) and (g.labels, g.ports, g.host_network)
                        == (pod.labels, pod.ports, pod.host_network)), None)
-            if at is not None:
-                entries[at] = replace(entries[at], pods=entries[at].pods + pod.pods)
+            if at is not None:  # pods alike but on other nodes: the entry is on no one node
+                node = entries[at].node_name if entries[at].node_name == pod.node_name else None
+                entries[at] = replace(entries[at], pods=entries[at].pods + pod.pods, node_name=node)
         if at is None:
             at = len(entries)
             entries.append(pod)

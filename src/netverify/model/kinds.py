@@ -23,7 +23,12 @@ Reach = Literal["cluster", "namespace"]
 KindKey = tuple[str, str]  # (API group, kind); the core group is ""
 
 # The kinds netverify models. As the ANP, Calico and Cilium issues land, their rows move here.
-MODELLED: frozenset[KindKey] = frozenset({("networking.k8s.io", "NetworkPolicy"), ("extensions", "NetworkPolicy")})
+MODELLED: frozenset[KindKey] = frozenset({
+    ("networking.k8s.io", "NetworkPolicy"), ("extensions", "NetworkPolicy"),
+    # issue 10: read by load/anp.py and load/cnp.py, decided by the admin/baseline layers (eval/, smt/)
+    ("policy.networking.k8s.io", "AdminNetworkPolicy"), ("policy.networking.k8s.io", "BaselineAdminNetworkPolicy"),
+    ("policy.networking.k8s.io", "ClusterNetworkPolicy"),
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +50,6 @@ def _rows() -> dict[KindKey, KindInfo]:
     cluster = dict(namespaced=False, reach="cluster")
     own_ns = dict(namespaced=True, reach="namespace")
     anywhere = dict(namespaced=True, reach="cluster")  # namespaced, but can matter beyond its namespace
-    for kind in ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"):
-        rows.append(KindInfo("policy.networking.k8s.io", kind, "decides", **cluster,
-                             note="ordered Allow/Deny/Pass above and below NetworkPolicy"))
     for group in ("projectcalico.org", "crd.projectcalico.org"):
         rows += [
             KindInfo(group, "NetworkPolicy", "decides", **own_ns, note="ordered Allow/Deny/Pass/Log rules"),

@@ -24,3 +24,21 @@ class Semantics:
 
     cni: Cni = "generic"
     ipblock_matches_pods: bool = False
+
+
+# The layers each CNI consults for one side, in order (model/decision.py folds their answers; the end of the
+# chain allows). Names are the layer modules' (eval/<layer>.py, smt/<layer>.py via eval/compose.LAYERS). A CNI
+# without a row here is not modelled yet: its own issue adds the row and its layers.
+#   admin:         AdminNetworkPolicy and ClusterNetworkPolicy tier Admin, by priority (lower first)
+#   networkpolicy: networking.k8s.io NetworkPolicy (isolation, union of allow rules)
+#   baseline:      BaselineAdminNetworkPolicy and ClusterNetworkPolicy tier Baseline, by priority
+CHAINS: dict[str, tuple[str, ...]] = {
+    "generic": ("admin", "networkpolicy", "baseline"),
+}
+
+
+def chain_of(semantics: Semantics) -> tuple[str, ...]:
+    try:
+        return CHAINS[semantics.cni]
+    except KeyError:
+        raise ValueError(f"no layer chain is modelled for --cni {semantics.cni} yet") from None

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from netverify.findings import (
+    SamePriorityOverlap,
     AddedClass,
     Connection,
     ConnectionWitness,
@@ -27,7 +28,9 @@ from netverify.findings import (
 )
 from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
 from netverify.model.span import Span
+from netverify.model.decision import LayerDecision
 from netverify.model.verdict import RuleRef, SideVerdict
+from netverify.report.chain_words import shows_chain
 
 Json = dict[str, Any]
 
@@ -41,17 +44,32 @@ def location_dict(span: Span) -> Json:
 
 
 def rule_dict(ref: RuleRef) -> Json:
-    return {"policy": ref.policy, "rule": ref.rule, "file": ref.span.file, "line": _line(ref.span),
-            "direction": ref.direction}
+    out: Json = {"policy": ref.policy, "rule": ref.rule, "file": ref.span.file, "line": _line(ref.span),
+                 "direction": ref.direction}
+    if ref.kind != "NetworkPolicy":  # admin rules say what they are; NetworkPolicy rules keep their old shape
+        out.update(kind=ref.kind, rule_name=ref.rule_name or None, action=ref.action)
+    return out
+
+
+def decision_dict(d: LayerDecision) -> Json:
+    """One chain entry: the layer (and priority) consulted, what it said, and the rules that said it."""
+    return {"layer": d.layer, "priority": d.priority, "action": "ambiguous" if d.ambiguous else d.action,
+            "by": [rule_dict(r) for r in d.by], "reason": d.reason,
+            "alternatives": [decision_dict(a) for a in d.alternatives]}
 
 
 def side_dict(side: SideVerdict) -> Json:
-    return {
+    out: Json = {
         "isolated": side.isolated,
         "allowed_by": [rule_dict(r) for r in side.allowed_by],
         "allowed": side.allowed,
         "isolated_by": [rule_dict(r) for r in side.isolated_by],
     }
+    if shows_chain(side):
+        # isolated/allowed_by above are the NetworkPolicy layer's view; the chain is what decided
+        out["decision"] = side.decision
+        out["chain"] = [decision_dict(d) for d in side.chain]
+    return out
 
 
 def endpoint_dict(e: EndpointWitness) -> Json:
@@ -104,12 +122,21 @@ def warning_dict(w: PropertyWarning) -> Json:
 
 
 def prove_dict(report: ProveReport) -> Json:
-    return {
+    out: Json = {
         "summary": {s: report.count(s) for s in ("proven", "violated", "vacuous", "unknown")},
         "results": [result_dict(r) for r in report.results],
         "properties_file": report.properties_file,
         "notes": list(report.notes),
     }
+    if report.overlaps:
+        out["overlaps"] = [overlap_dict(o) for o in report.overlaps]
+    return out
+
+
+def overlap_dict(o: SamePriorityOverlap) -> Json:
+    return {"tier": o.tier, "priority": o.priority, "direction": o.direction,
+            "first": rule_dict(o.first), "second": rule_dict(o.second),
+            "witness": connection_witness_dict(o.witness)}
 
 
 def node_dict(node: MapNode) -> Json:
@@ -145,6 +172,7 @@ def explain_dict(e: Explanation) -> Json:
         "unknown_reason": e.unknown_reason,
         "caveats": list(e.caveats),
         "depends_on_address": list(e.depends_on_address),
+        **({"decision": e.decision} if e.decision not in (None, "allow", "deny") else {}),
     }
 
 

@@ -94,8 +94,12 @@ def render_prove(report: ProveReport, *, color: bool = False) -> str:
         outcome = _property_case(suite, "netverify.prove", r)
         if outcome:
             counts[outcome] += 1
+    for o in report.overlaps:
+        # a warning, not a failed property: shown, never failing the suite
+        case = _case(suite, "netverify.overlap", words.overlap_title(o))
+        ET.SubElement(case, "system-out").text = _text(words.overlap_lines(o))
     seconds = sum(r.duration_ms for r in report.results) / 1000
-    return _document(suite, counts, len(report.results), seconds)
+    return _document(suite, counts, len(report.results) + len(report.overlaps), seconds)
 
 
 def render_diff(d: DiffReport, *, color: bool = False) -> str:

@@ -102,6 +102,8 @@ def render_prove(report: ProveReport, *, color: bool = False) -> str:
     if proven:
         out += ["", *_details(f"proven ({len(proven)})", [f"- {code(r.name)} — {r.expect}, scope {r.scope}"
                                                            for r in proven])]
+    for o in report.overlaps:
+        out += ["", *_details(f"⚠️ {words.overlap_title(o)}", [f"- {cell(line)}" for line in words.overlap_lines(o)])]
     out += _caveats(report)
     out += _notes(report.notes)
     return "\n".join(out) + "\n"
@@ -144,6 +146,8 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
 
 def render_explain(e: Explanation, *, color: bool = False) -> str:
     verdict = "✅ allowed" if e.allowed else "❌ blocked"
+    if e.decision == "ambiguous":
+        verdict = "⚠️ ambiguous (the CNI picks among same-priority policies)"
     if e.depends_on_address:
         verdict = f"❔ depends on the pod addresses (this pair: {verdict})"
     out = [f"### {code(e.src)} → {code(e.dst)} on {e.protocol}/{e.port}: {verdict}",

@@ -12,10 +12,12 @@ import json
 from typing import Any
 
 from netverify import __version__
-from netverify.findings import AddedClass, DiffReport, PairChange, PropertyResult, ProveReport
+from netverify.findings import AddedClass, DiffReport, PairChange, PropertyResult, ProveReport, SamePriorityOverlap
 from netverify.model.span import Span
 from netverify.model.verdict import RuleRef
 from netverify.report import words
+from netverify.model.responsible import deciding_refs
+from netverify.report.chain_words import shows_chain
 from netverify.report.sarif_paths import SourceRoot, artifact_location
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -35,6 +37,8 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
      "error"),
     ("NV005", "input-error", "netverify could not read its input (or failed): nothing was proven or refuted.",
      "error"),
+    ("NV301", "same-priority-overlap", "Two admin policies of one tier and priority match a connection with "
+     "different actions: the API lets the CNI apply either (give them distinct priorities).", "warning"),
 )
 _RULE_INDEX = {rule_id: i for i, (rule_id, *_rest) in enumerate(RULES)}
 _STATUS_RULE = {"violated": "NV001", "vacuous": "NV002", "unknown": "NV003"}
@@ -78,6 +82,10 @@ def _responsible(r: PropertyResult) -> list[RuleRef]:
     c = r.counterexample
     if c is None:
         return []
+    if shows_chain(c.egress) or shows_chain(c.ingress):
+        # admin tiers took part: the rules each side's chain went through (ANP rules at their file:line)
+        sides = (c.ingress, c.egress) if c.allowed else [s for s in (c.ingress, c.egress) if not s.allowed]
+        return [ref for s in sides for ref in deciding_refs(s)]
     if c.allowed:
         return [*c.ingress.allowed_by, *c.egress.allowed_by]
     blocking = [s for s in (c.ingress, c.egress) if not s.allowed]
@@ -134,6 +142,15 @@ def _change_results(c: PairChange, where: SourceRoot | None) -> list[Json]:
     return out
 
 
+def _overlap_result(o: SamePriorityOverlap, where: SourceRoot | None) -> Json:
+    """At the first policy's rule, the second one's as a related location; the witness in the message."""
+    text = f"{words.overlap_title(o)}. " + " ".join(words.overlap_lines(o))
+    key = f"overlap:{o.tier}:{o.priority}:{o.direction}:{o.first.policy}:{o.second.policy}"
+    out = _result("NV301", text, [o.first.span, o.second.span], key, where)
+    out["properties"] = {"witness": words.connection_headline(o.witness)}
+    return out
+
+
 def _class_result(a: AddedClass, where: SourceRoot | None) -> Json:
     text = (f"Newly allowed for pods that may not exist yet: {a.summary}. "
             f"Witness: {words.connection_headline(a.witness)}")
@@ -173,6 +190,7 @@ def _dump(log: Json) -> str:
 def render_prove(report: ProveReport, *, color: bool = False, root: SourceRoot | None = None) -> str:
     results = [_property_result(r, root) for r in report.results if r.status in _STATUS_RULE]
     results += [res for r in report.results for res in _warning_results(r, root)]
+    results += [_overlap_result(o, root) for o in report.overlaps]
     caveats = tuple(f"{r.name}: caveat: {c}" for r in report.results for c in r.caveats)
     return _dump(_log(results, report.notes, caveats, root))
 

@@ -63,6 +63,10 @@ def render_prove(report: ProveReport, *, color: bool = False) -> str:
     console = _console(color)
     for r in report.results:
         _property(console, r)
+    for o in report.overlaps:
+        console.print(Text(f"WARNING           {words.overlap_title(o)}", style="yellow"))
+        for line in words.overlap_lines(o):
+            console.print(Text(f"    {line}"))
     console.print()
     if any(r.status == "unknown" for r in report.results):
         style = _STATUS_STYLE["unknown"]
@@ -104,6 +108,8 @@ def render_explain(e: Explanation, *, color: bool = False) -> str:
     if e.depends_on_address:
         head.append("DEPENDS ON THE POD ADDRESSES", style="bold yellow")
         head.append(f" (this pair: {'ALLOWED' if e.allowed else 'BLOCKED'})")
+    elif e.decision == "ambiguous":
+        head.append("AMBIGUOUS (allowed or blocked: the CNI picks among same-priority policies)", style="bold yellow")
     else:
         head.append("ALLOWED" if e.allowed else "BLOCKED", style="bold green" if e.allowed else "bold red")
     console.print(head)

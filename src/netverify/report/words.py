@@ -18,6 +18,7 @@ from netverify.findings import (
 )
 from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
 from netverify.model.verdict import RuleRef, SideVerdict
+from netverify.report.chain_words import chain_lines, overlap_lines, overlap_title, shows_chain  # noqa: F401
 
 # Every namespace carries this label; repeating it next to the namespace name only adds noise.
 _AUTOMATIC_NS_LABEL = "kubernetes.io/metadata.name"
@@ -82,6 +83,8 @@ def endpoint_detail(e: EndpointWitness) -> str:
 
 def side_lines(side: SideVerdict) -> list[str]:
     """One to two lines: the decision, then who isolates the pod (when someone does)."""
+    if shows_chain(side):
+        return chain_lines(side)  # an admin tier took part: every layer consulted, in order
     whose = "source" if side.direction == "egress" else "destination"
     if not side.isolated:
         return [f"allowed: no policy isolates the {whose} for {side.direction}"]
@@ -183,8 +186,13 @@ def change_lines(c: PairChange) -> list[str]:
             lines.append(f"  opened by {rules_text(c.added_by)}")
     if c.removed:
         lines.append(f"- newly blocked: {ports_text(c.removed)}")
-        if c.removed_by:
-            lines.append(f"  was allowed by {rules_text(c.removed_by)}")
+        # an admin Deny in HEAD is named as what blocks it now, apart from what allowed it before
+        was = tuple(r for r in c.removed_by if r.action != "deny")
+        now = tuple(r for r in c.removed_by if r.action == "deny")
+        if was:
+            lines.append(f"  was allowed by {rules_text(was)}")
+        if now:
+            lines.append(f"  blocked now by {rules_text(now)}")
     return lines
 
 

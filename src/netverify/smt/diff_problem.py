@@ -15,12 +15,16 @@ from typing import Literal
 import z3
 
 from netverify.eval.addresses import families_in_use
+from netverify.eval.admin_addresses import addresses_matter, admin_blocks, admin_peers, node_addresses
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
 from netverify.model.labels import LabelSelector
 from netverify.model.policy import Direction
+from netverify.model.semantics import Semantics
 from netverify.model.verdict import RuleRef
 from netverify.smt.addresses import ReplicaAddresses
+from netverify.smt.compose import ChainEncoder
 from netverify.smt.endpoints import EndpointEncoder
+from netverify.smt.layer import HostPods
 from netverify.smt.peers import PeerEncoder
 from netverify.smt.policies import SideEncoder
 from netverify.smt.selectors import SelectorEncoder
@@ -66,6 +70,10 @@ class Region:
 
 def _selectors(cluster: Cluster) -> list[LabelSelector]:
     out: list[LabelSelector] = []
+    for ap in cluster.admin_policies:
+        out += [ap.subject.namespace_selector, ap.subject.pod_selector]
+        out += [s for r in (*ap.ingress, *ap.egress) for peer in r.peers if peer.pods is not None
+                for s in (peer.pods.namespace_selector, peer.pods.pod_selector)]
     for p in cluster.policies:
         out.append(p.pod_selector)
         for rule in (*p.ingress, *p.egress):
@@ -78,18 +86,24 @@ def _port_names(*clusters: Cluster) -> tuple[str, ...]:
     return tuple(sorted({
         e.port for c in clusters for p in c.policies for r in (*p.ingress, *p.egress) for e in r.ports
         if isinstance(e.port, str)
+    } | {
+        e.port for c in clusters for p in c.admin_policies for r in (*p.ingress, *p.egress) for e in r.ports or ()
+        if isinstance(e.port, str)
     }))
 
 
 class _Version:
-    """One version's encoders over the shared endpoints."""
+    """One version's encoders over the shared endpoints (its chain of layers as prove encodes it)."""
 
-    def __init__(self, session: SolverSession, cluster: Cluster, table: NamespaceTable, ipblock_matches_pods: bool):
+    def __init__(self, session: SolverSession, cluster: Cluster, table: NamespaceTable, ipblock_matches_pods: bool,
+                 hosts: HostPods, prefix: str):
         self.cluster = cluster
         self.table = table
         self.selectors = SelectorEncoder(session, table)
         self.peers = PeerEncoder(session, self.selectors, ipblock_matches_pods=ipblock_matches_pods)
         self.sides = SideEncoder(session, cluster, table, self.selectors, self.peers)
+        self.chain = ChainEncoder(session, cluster, self.sides, hosts,
+                                  Semantics(ipblock_matches_pods=ipblock_matches_pods), prefix)
 
 
 class DiffProblem:
@@ -116,9 +130,10 @@ class DiffProblem:
         self.ip_matters = ipblock_matches_pods and any(
             peer.ip_block is not None
             for c in (base, head) for p in c.policies for r in (*p.ingress, *p.egress) for peer in r.peers
-        )
-        self.addresses = (ReplicaAddresses(session, families_in_use([base, head]))
-                          if ipblock_matches_pods else None)
+        ) or any(peer.networks or peer.nodes is not None for c in (base, head) for peer in admin_peers(c))
+        matter = any(addresses_matter(c, ipblock_matches_pods) for c in (base, head))
+        self.addresses = (ReplicaAddresses(session, families_in_use([base, head], admin_blocks(base) + admin_blocks(head)))
+                          if matter else None)
         port_names = _port_names(base, head)
         self.src = self._endpoint("src", external=shape == "ip-pod", port_names=port_names)
         self.dst = self._endpoint("dst", external=shape == "pod-ip", port_names=port_names)
@@ -126,21 +141,29 @@ class DiffProblem:
         session.add(*self.conn.domain())
         session.add(self.src.ip.same_family(self.dst.ip))
         self._same_fresh_namespace()
-        self.head = _Version(session, head, self.table, ipblock_matches_pods)
-        self.base = _Version(session, base, self.base_table, ipblock_matches_pods)
+        # Host-network pods are HEAD's workloads (the endpoints are HEAD's pods or new ones), in both versions.
+        self.hosts = HostPods()
+        self._candidates = self._workload_candidates()
+        for ep in (self.src, self.dst):
+            if isinstance(ep, SymbolicPod):
+                self.hosts.options[ep.role] = [(session.eq(ep.workload, i), w) for i, w in self._candidates
+                                               if w.host_network]
+        self.head = _Version(session, head, self.table, ipblock_matches_pods, self.hosts, "head.")
+        self.base = _Version(session, base, self.base_table, ipblock_matches_pods, self.hosts, "base.")
         self.allowed_head = self._allowed(self.head)
         self.allowed_base = self._allowed(self.base)
         self.query = session.and_([self.allowed_head, session.not_(self.allowed_base)])
         self.prefer_existing_namespaces = session.guard("existing-namespaces")
         self.prefer_workloads = session.guard("workloads")
         self._preferences()
+        self._off_nodes(head, base)
 
     def _preferences(self) -> None:
         """Guards for readable witnesses: pods of HEAD's workloads first, then pods in existing namespaces."""
         s = self.session
         pods = [ep for ep in (self.src, self.dst) if isinstance(ep, SymbolicPod)]
         endpoints = EndpointEncoder(s, self.table, self.head.selectors, self.addresses)
-        candidates = self._workload_candidates()
+        candidates = self._candidates
         self.has_workload_preference = bool(candidates)
         for pod in pods:
             s.add(z3.Implies(self.prefer_existing_namespaces, pod.ns < self.table.fresh_index))
@@ -169,7 +192,7 @@ class DiffProblem:
         for i, w in enumerate(self.cluster.workloads):
             ports = tuple(sorted((c.name, c.port, str(c.protocol)) for c in w.ports if c.name))
             signature = (w.namespace, tuple(sorted(self.universe.project(w.labels).items())), ports,
-                         (w.ips, w.host_network) if self.addresses is not None else ())
+                         w.ips if self.addresses is not None else (), w.host_network, w.node_name)
             seen.setdefault(signature, (i, w))
         return list(seen.values()) if len(seen) <= MAX_WORKLOAD_CANDIDATES else []
 
@@ -203,9 +226,18 @@ class DiffProblem:
         self.session.add(z3.Implies(same, z3.And(equal)))
 
     def _allowed(self, version: _Version) -> z3.BoolRef:
-        egress = version.sides.allowed(self.src, "egress", self.dst, self.conn, self.dst)
-        ingress = version.sides.allowed(self.dst, "ingress", self.src, self.conn, self.dst)
-        return self.session.and_([egress, ingress])
+        # Allowed whatever the implementation picks among same-priority policies: the evaluator's `allowed`.
+        return version.chain.surely_allowed(self.src, self.dst, self.conn)
+
+    def _off_nodes(self, *clusters: Cluster) -> None:
+        """A new pod is pod-network: its address is no node's."""
+        ips = tuple(dict.fromkeys(a for c in clusters for a in node_addresses(c)))
+        if self.addresses is None or not ips:
+            return
+        for ep in (self.src, self.dst):
+            if isinstance(ep, SymbolicPod):
+                off = self.session.and_([self.session.not_(ep.ip.equals(a)) for a in ips])
+                self.session.add(z3.Implies(ep.workload == -1, off))
 
     # ---- regions --------------------------------------------------------------------------------
 
@@ -252,8 +284,27 @@ class DiffProblem:
             if reason.rules is OPEN:
                 parts.append(self.session.not_(self._head_isolated(reason.direction)))
             else:
-                parts.append(self.session.or_(self._head_rule_admits(r) for r in sorted(reason.rules, key=str)))
+                parts.append(self.session.or_(
+                    self._head_rule_admits(r) if r.kind == "NetworkPolicy" else self._head_admin_rule_fires(r)
+                    for r in sorted(reason.rules, key=str)))
         return self.session.and_(parts)
+
+    def _head_admin_rule_fires(self, ref: RuleRef) -> z3.BoolRef:
+        """HEAD's admin rule `ref` is the first of its policy to match the side (the twin of
+        diff_classes.ref_fires; whether an earlier priority decided first is not part of it)."""
+        s = self.session
+        pod, other = self._side_pods(ref.direction)
+        policy = next((p for p in self.head.cluster.admin_policies if p.key == ref.policy), None)
+        if not isinstance(pod, SymbolicPod) or policy is None or ref.rule is None:
+            return s.false()
+        admin = self.head.chain.admin
+        reach = admin.in_pod_set(policy.subject, pod)
+        for i, rule in enumerate(policy.rules(ref.direction)):
+            yes, maybe = admin.rule(rule, other, self.conn, self.dst)
+            if i == ref.rule:
+                return s.and_([reach, yes])
+            reach = s.and_([reach, s.not_(yes), s.not_(maybe)])
+        return s.false()
 
     def exclude(self, region: Region) -> None:
         self.session.add(self.session.not_(self.region(region)))

@@ -14,10 +14,14 @@ from typing import Literal
 import z3
 
 from netverify.eval.addresses import families_in_use
+from netverify.eval.admin_addresses import addresses_matter, admin_blocks, node_addresses
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
 from netverify.model.labels import LabelSelector
+from netverify.model.semantics import Semantics
 from netverify.smt.addresses import ReplicaAddresses
+from netverify.smt.compose import ChainEncoder
 from netverify.smt.endpoints import EndpointEncoder
+from netverify.smt.layer import HostPods, SymOutcome
 from netverify.smt.peers import PeerEncoder
 from netverify.smt.policies import SideEncoder
 from netverify.smt.ports import ports_match
@@ -77,11 +81,14 @@ class ConnectionProblem:
         *,
         scope: Scope,
         ipblock_matches_pods: bool = False,
+        semantics: Semantics | None = None,
     ) -> None:
         self.session = session
         self.cluster = cluster
         self.src_spec, self.dst_spec, self.ports = src, dst, ports
         self.scope = scope
+        self.semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
+        ipblock_matches_pods = self.semantics.ipblock_matches_pods
         self.ipblock_matches_pods = ipblock_matches_pods
         self._ip_matters: bool | None = None
         self.table = NamespaceTable.of(cluster)
@@ -99,11 +106,15 @@ class ConnectionProblem:
         self.dst = self._endpoint("dst", dst, dst_ns, self.port_names)
         self.conn = SymbolicConnection(session.int("conn.protocol"), session.int("conn.port"))
         blocks = [spec.ip_block for spec in (src, dst) if spec.is_external and spec.ip_block is not None]
+        blocks += admin_blocks(cluster)
+        # Pod addresses are modelled under the flag, and whenever an admin peer or a host-network pod read as
+        # node traffic can be matched by its address (eval/admin_addresses.py).
         self.addresses = (ReplicaAddresses(session, families_in_use([cluster], blocks))
-                          if ipblock_matches_pods else None)
+                          if addresses_matter(cluster, ipblock_matches_pods) else None)
         self.endpoints = EndpointEncoder(session, self.table, self.selectors, self.addresses)
         self.peers = PeerEncoder(session, self.selectors, ipblock_matches_pods=ipblock_matches_pods)
         self.sides = SideEncoder(session, cluster, self.table, self.selectors, self.peers)
+        self.hosts = HostPods()
 
         session.add(*self.conn.domain())
         for ep in (self.src, self.dst):
@@ -127,7 +138,9 @@ class ConnectionProblem:
         self._add_existing_choice()
         self._add_ordinary_ips()
         self._add_same_fresh_namespace()
-        self._allowed: z3.BoolRef | None = None
+        self._add_new_pods_off_nodes()
+        self.chain = ChainEncoder(session, cluster, self.sides, self.hosts, self.semantics)
+        self._outcome: SymOutcome | None = None
 
     # ---- what the solver may choose -----------------------------------------------------------
 
@@ -162,6 +175,12 @@ class ConnectionProblem:
             for rule in (*p.ingress, *p.egress):
                 for peer in rule.peers:
                     selectors += [s for s in (peer.pod_selector, peer.namespace_selector) if s is not None]
+        for ap in self.cluster.admin_policies:  # cluster-scoped: they apply in every namespace, new ones too
+            selectors += [ap.subject.namespace_selector, ap.subject.pod_selector]
+            for rule in (*ap.ingress, *ap.egress):
+                for peer in rule.peers:
+                    if peer.pods is not None:
+                        selectors += [peer.pods.namespace_selector, peer.pods.pod_selector]
         selectors += self.src_spec.selectors() + self.dst_spec.selectors()
         named = {s.namespace for s in (self.src_spec, self.dst_spec) if s.namespace is not None}
         named -= set(self.table.names)
@@ -174,6 +193,9 @@ class ConnectionProblem:
         for p in self.policies:
             for rule in (*p.ingress, *p.egress):
                 names.update(e.port for e in rule.ports if isinstance(e.port, str))
+        for ap in self.cluster.admin_policies:
+            for rule in (*ap.ingress, *ap.egress):
+                names.update(e.port for e in rule.ports or () if isinstance(e.port, str))
         return tuple(sorted(names))
 
     def _endpoint(
@@ -192,9 +214,10 @@ class ConnectionProblem:
 
     def _pod_ip_matters(self) -> bool:
         if self._ip_matters is None:
-            self._ip_matters = self.ipblock_matches_pods and any(
+            self._ip_matters = (self.ipblock_matches_pods or self.cluster.has_host_network) and any(
                 peer.ip_block is not None for p in self.policies for r in (*p.ingress, *p.egress) for peer in r.peers
-            )
+            ) or any(peer.networks or peer.nodes is not None
+                     for ap in self.cluster.admin_policies for r in (*ap.ingress, *ap.egress) for peer in r.peers)
         return self._ip_matters
 
     def _classes(self, candidates: Candidates, ip_matters: bool) -> list[tuple[int, Workload, int]]:
@@ -203,12 +226,14 @@ class ConnectionProblem:
         groups: dict[tuple, list[tuple[int, Workload]]] = {}
         for i, w in candidates.items:
             ports = tuple((n, named_entries(w, n)) for n in self.port_names)  # every port of each name
-            # Under the flag two ends never share a pod address (ReplicaAddresses.two_pods): a representative
-            # must have its group's very addresses, even where no ipBlock reads them.
-            ips = (w.ips, w.host_network) if self.ipblock_matches_pods else ()
+            # Wherever pod addresses are modelled two ends never share one (ReplicaAddresses.two_pods): a
+            # representative must have its group's very addresses, even where no ipBlock or network reads them.
+            ips = (w.ips, w.host_network) if self.addresses is not None else ()
             # A label whose value only the cluster knows is one free value per workload entry: never shared.
             own = i if any(k in self.universe.keys for k in w.unknown_labels) else None
-            key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, ips, own)
+            # A host-network pod is judged apart (no subject, no pod peer; its Node for `nodes` peers).
+            host = (w.host_network, w.node_name if w.host_network else None)
+            key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, ips, own, host)
             groups.setdefault(key, []).append((i, w))
         # A controller's replicas can talk to each other; a bare Pod is alone: prefer showing a controller.
         return [(*min(members, key=lambda m: m[1].kind == "Pod"), len(members)) for members in groups.values()]
@@ -224,8 +249,16 @@ class ConnectionProblem:
             # cost more than the question itself. The witness code still names a workload that fits.
             s.add(z3.Not(self.prefer_workloads))
         for pod in pods:
+            spec = self.src_spec if pod.role == "src" else self.dst_spec
+            pinned = [w for w in spec.workload_entries if w.host_network] if spec.workload is not None else []
+            # A pod the property pins to a host-network workload is one, whatever `workload` says (extract.py).
+            self.hosts.options[pod.role] = ([(s.true(), pinned[0])] if pinned else
+                                            [(s.eq(pod.workload, i), w) for i, w, _ in classes[pod.role]
+                                             if w.host_network])
             if self.scope == "any" and len(classes[pod.role]) > MAX_PREFERRED_GROUPS:
-                s.add(s.eq(pod.workload, -1))
+                # Host-network pods stay possible: no new pod behaves like one.
+                host = [(i, w) for i, w, _ in classes[pod.role] if w.host_network]
+                s.add(s.or_([s.eq(pod.workload, -1), self.endpoints.existing_choice(pod, host, ip_matters)]))
                 s.add(z3.Implies(self.prefer_namespaces, pod.ns < self.table.fresh_index))
                 if ip_matters:
                     s.add(pod.ip.present)
@@ -314,15 +347,37 @@ class ConnectionProblem:
         equal += [z3.Implies(a.has[k], a.val[k] == b.val[k]) for k in self.universe.keys]
         self.session.add(z3.Implies(same, z3.And(equal)))
 
+    def _add_new_pods_off_nodes(self) -> None:
+        """A pod not created yet is pod-network: its address is no node's (a host-network pod is an existing
+        workload's). Only where addresses are modelled."""
+        ips = node_addresses(self.cluster)
+        if self.addresses is None or not ips:
+            return
+        for ep, spec in ((self.src, self.src_spec), (self.dst, self.dst_spec)):
+            if isinstance(ep, SymbolicPod) and spec.workload is None:
+                off = self.session.and_([self.session.not_(ep.ip.equals(a)) for a in ips])
+                self.session.add(z3.Implies(ep.workload == -1, off))
+
     # ---- the question -------------------------------------------------------------------------
 
     @property
+    def outcome(self) -> SymOutcome:
+        """allowed / denied / unknown for the connection, under the model's same-priority choices."""
+        if self._outcome is None:
+            self._outcome = self.chain.connection(self.src, self.dst, self.conn)
+        return self._outcome
+
+    @property
     def allowed(self) -> z3.BoolRef:
-        if self._allowed is None:
-            egress = self.sides.allowed(self.src, "egress", self.dst, self.conn, self.dst)
-            ingress = self.sides.allowed(self.dst, "ingress", self.src, self.conn, self.dst)
-            self._allowed = self.session.and_([egress, ingress])
-        return self._allowed
+        return self.outcome.allow
+
+    @property
+    def denied(self) -> z3.BoolRef:
+        return self.outcome.deny
+
+    @property
+    def unknown(self) -> z3.BoolRef:
+        return self.outcome.unknown
 
     @property
     def fits(self) -> z3.BoolRef:
