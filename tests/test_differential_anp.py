@@ -35,7 +35,7 @@ from netverify.model.verdict import Verdict
 from netverify.smt.resolve import resolve_endpoint, resolve_ports
 from pod_manifest_rules import assert_valid_witness
 from prove_helpers import prop, props
-from test_differential_prove import _as_endpoint, _assignments
+from test_differential_prove import _as_endpoint, _assignments, _pairs
 from witness_checks import assert_witness_is_truthful
 
 EXPECTS = ["unreachable", "reachable", "possible"]
@@ -116,11 +116,12 @@ def _oracle_once(c, p, src, dst, known, flag):
     if not srcs or not dsts:
         return "vacuous"
     fits = certain = dependent = undecided = loose = False
-    for (_, s_alts), (_, d_alts) in itertools.product(srcs, dsts):
+    for (s_unknown, s_alts), (d_unknown, d_alts) in itertools.product(srcs, dsts):
         sw, dw = getattr(s_alts[0], "workload", None), getattr(d_alts[0], "workload", None)
         if sw is not None and sw is dw and sw.kind == "Pod":
             continue
-        pairs = [(s, d) for s in s_alts for d in d_alts if same_family(s, d)]
+        # Of one family, and two pods never at one address (test_differential_prove's rule, issue 9).
+        pairs = _pairs(c, s_alts, d_alts, s_unknown, d_unknown, extra)
         if not pairs:
             continue
         for proto in PROTOCOLS:

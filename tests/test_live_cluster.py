@@ -20,7 +20,6 @@ pytest.importorskip("kubernetes", reason="netverify[live] (the kubernetes client
 from fake_apiserver import FakeApiServer, FakeCluster, Served  # noqa: E402
 
 from netverify.analyses.prove import prove  # noqa: E402
-from netverify.analyses.unlisted import judge_prove  # noqa: E402
 from netverify.errors import UsageError  # noqa: E402
 from netverify.load.live_client import LiveTarget  # noqa: E402
 from netverify.load.manifests import load_cluster  # noqa: E402
@@ -166,7 +165,7 @@ def _prove_live(server, kubeconfig: Path, tmp_path: Path, ignored=frozenset()):
     props = load_properties(str(props_file))
     assert props.manifests == ("cluster:",)
     cluster = load_cluster(list(props.manifests), live=LiveTarget(kubeconfig=str(kubeconfig)))
-    return judge_prove(prove(cluster, props), cluster, props, ignored), cluster
+    return prove(cluster, props, ignore_kinds=ignored), cluster  # prove judges refused lists itself
 
 
 def test_a_refused_network_policy_list_makes_every_result_unknown(shop_server, tmp_path: Path) -> None:
@@ -195,7 +194,7 @@ def test_prove_through_the_cli_is_unknown_on_a_refused_policy_list(shop_server, 
     server, kubeconfig = shop_server
     server.cluster.failures[server.cluster.resource("NetworkPolicy").path] = 403
     props = tmp_path / "props.yaml"
-    props.write_text((ROOT / "properties" / "isolation.yaml").read_text().replace("../examples/shop", "cluster:"))
+    props.write_text((ROOT / "properties" / "isolation.yaml").read_text().replace("../examples/shop", "\"cluster:\""))
     proc = run_cli("prove", str(props), "--kubeconfig", str(kubeconfig), "--format", "json")
     assert proc.returncode == 3, proc.stderr
     statuses = {r["status"] for r in json.loads(proc.stdout)["results"]}
