@@ -115,7 +115,9 @@ def test_a_counterexample_is_drawn_and_its_pod_yaml_can_be_copied(browser, tmp_p
     assert kinds.count("violated") == len(violated)
     button = page.locator("button.copy").first
     button.click()
-    assert button.inner_text() != "Copy"  # copied (or selected for Ctrl+C where the clipboard is refused)
+    # Copied (or selected for Ctrl+C where the clipboard is refused): the clipboard answers asynchronously and
+    # the label returns to "Copy" after 1.5 s, so wait for the change rather than read the label once.
+    page.wait_for_function("b => b.textContent !== 'Copy'", arg=button.element_handle(), timeout=10_000)
     yaml_id = button.get_attribute("data-copy")
     assert "kind: Pod" in page.inner_text(f"#{yaml_id}")
     assert problems == []
