@@ -62,6 +62,8 @@ class PodSpecModel(K8sModel):
     initContainers: list[ContainerSpec] | None = None
     hostNetwork: bool | None = None
     nodeName: str | None = None
+    serviceAccountName: str | None = None
+    serviceAccount: str | None = None  # deprecated alias of serviceAccountName
 
 
 class PodIPModel(K8sModel):

@@ -33,6 +33,7 @@ def template_workload(
         span=object_site.span(),
         host_network=bool(spec and spec.hostNetwork),
         node_name=spec.nodeName if spec and spec.nodeName else None,
+        service_account=(spec and (spec.serviceAccountName or spec.serviceAccount)) or "default",
     )
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from netverify.model.anp import AdminPolicy, Node
+from netverify.model.calico import CalicoResources
+from netverify.model.cilium import CiliumResources
 from netverify.model.ipblock import IPAddress
 from netverify.model.kinds import UnmodelledObject
 from netverify.model.listing import UnlistedKind
@@ -58,6 +60,7 @@ class Workload:
     distinct: bool = False
     unknown_labels: frozenset[str] = frozenset()
     node_name: str | None = None  # spec.nodeName, when the manifests give it (host-network pods take its IPs)
+    service_account: str = "default"  # spec.serviceAccountName (Calico serviceAccounts, Cilium identities)
 
     @property
     def id(self) -> str:
@@ -108,6 +111,16 @@ class Service:
     span: Span
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceAccount:
+    """A ServiceAccount object: Calico's `serviceAccountSelector` / `serviceAccounts.selector` match its labels."""
+
+    namespace: str
+    name: str
+    labels: Mapping[str, str]
+    span: Span
+
+
 @dataclass(frozen=True)
 class Cluster:
     namespaces: Mapping[str, Namespace]
@@ -120,6 +133,9 @@ class Cluster:
     admin_policies: tuple[AdminPolicy, ...] = ()  # ANPs, the BANP and CNPs (cluster-scoped)
     nodes: tuple[Node, ...] = ()
     unlisted: tuple[UnlistedKind, ...] = ()  # kinds a live cluster refused to list (load/live.py)
+    service_accounts: tuple[ServiceAccount, ...] = ()
+    calico: CalicoResources = field(default_factory=CalicoResources)  # Calico's own kinds (model/calico.py)
+    cilium: CiliumResources = field(default_factory=CiliumResources)  # Cilium's kinds (model/cilium.py)
 
     @cached_property
     def policies_by_namespace(self) -> Mapping[str, tuple[NetworkPolicy, ...]]:
