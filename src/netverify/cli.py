@@ -385,6 +385,8 @@ def diff(
 
 # `fleet` lives in its own module (cli_fleet.py); it imports nothing from this one.
 app.command("fleet")(lazy("netverify.cli_fleet", "fleet_command"))
+# `equiv` (cli_equiv.py) shares this module's option types, so it is imported once they exist.
+app.command("equiv")(lazy("netverify.cli_equiv", "equiv_command"))
 
 
 def main() -> None:

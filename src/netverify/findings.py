@@ -212,6 +212,55 @@ class DiffReport:
         return bool(self.changes) or bool(self.added_classes)
 
 
+@dataclass(frozen=True, slots=True)
+class EquivReport:
+    """`equiv A B`: the connections only one of two versions allows, for the existing workloads and for every
+    pod that could exist. Each side is a diff: `a_only` is diff(base=B, head=A), whose added connections and
+    classes are what A allows and B does not; `b_only` the other way round, None for `--contains` (A within B
+    asks only about `a_only`)."""
+
+    a: str
+    b: str
+    a_only: DiffReport
+    b_only: DiffReport | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def contains(self) -> bool:
+        return self.b_only is None
+
+    @property
+    def sides(self) -> tuple[DiffReport, ...]:
+        return (self.a_only,) if self.b_only is None else (self.a_only, self.b_only)
+
+    @property
+    def unknown_reason(self) -> str | None:
+        return next((d.unknown_reason for d in self.sides if d.unknown_reason), None)
+
+    @property
+    def caveats(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for d in self.sides for c in d.caveats))
+
+    @property
+    def existing_differ(self) -> bool:
+        return any(c.added for d in self.sides for c in d.changes)
+
+    @property
+    def every_pod_status(self) -> Literal["equal", "differ", "unknown", "skipped"]:
+        """For every possible pod: a class found is a difference even when the other search gave up."""
+        if any(d.added_classes for d in self.sides):
+            return "differ"
+        if any(d.symbolic_status == "unknown" for d in self.sides):
+            return "unknown"
+        if any(d.symbolic_status == "skipped" for d in self.sides):
+            return "skipped"
+        return "equal"
+
+    @property
+    def differ(self) -> bool:
+        return self.existing_differ or self.every_pod_status == "differ"
+
+
 # ---- a run that stopped before it had a result -------------------------------------------------
 
 

@@ -10,11 +10,20 @@ from collections.abc import Callable
 from typing import Any
 
 from netverify.errors import UsageError
-from netverify.findings import ConnectivityMap, DiffReport, Explanation, FailedRun, FleetReport, ProveReport
+from netverify.findings import (
+    ConnectivityMap,
+    DiffReport,
+    EquivReport,
+    Explanation,
+    FailedRun,
+    FleetReport,
+    ProveReport,
+)
 from netverify.report import csv, dot, failed, fleet, fleet_ci, html, json, junit, markdown, sarif, text
+from netverify.report import equiv as equiv_report
 from netverify.report.sarif_paths import SourceRoot
 
-Result = ProveReport | ConnectivityMap | Explanation | DiffReport | FleetReport
+Result = ProveReport | ConnectivityMap | Explanation | DiffReport | FleetReport | EquivReport
 Renderer = Callable[..., str]
 
 # (command name, result type) -> {format: renderer}; dict order is the order shown in help and errors.
@@ -31,6 +40,10 @@ _RENDERERS: dict[type, tuple[str, dict[str, Renderer]]] = {
     DiffReport: ("diff", {
         "text": text.render_diff, "json": json.render_diff, "markdown": markdown.render_diff,
         "sarif": sarif.render_diff, "junit": junit.render_diff, "html": html.render_diff,
+    }),
+    EquivReport: ("equiv", {
+        "text": equiv_report.render_text, "json": equiv_report.render_json, "markdown": equiv_report.render_markdown,
+        "sarif": equiv_report.render_sarif, "junit": equiv_report.render_junit,
     }),
     FleetReport: ("fleet", {
         "text": fleet.render_text, "json": fleet.render_json, "markdown": fleet.render_markdown,

@@ -39,6 +39,8 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
      "error"),
     ("NV301", "same-priority-overlap", "Two admin policies of one tier and priority match a connection with "
      "different actions: the API lets the CNI apply either (give them distinct priorities).", "warning"),
+    ("NV401", "equiv-difference", "Two policy versions compared with `equiv` differ: one allows a connection "
+     "the other does not.", "error"),
 )
 _RULE_INDEX = {rule_id: i for i, (rule_id, *_rest) in enumerate(RULES)}
 _STATUS_RULE = {"violated": "NV001", "vacuous": "NV002", "unknown": "NV003"}
