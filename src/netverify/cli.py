@@ -385,8 +385,9 @@ def diff(
 
 # `fleet` lives in its own module (cli_fleet.py); it imports nothing from this one.
 app.command("fleet")(lazy("netverify.cli_fleet", "fleet_command"))
-# `equiv` (cli_equiv.py) shares this module's option types, so it is imported once they exist.
+# `equiv` and `exposure` (cli_equiv.py, cli_exposure.py) share this module's option types, so it is imported once they exist.
 app.command("equiv")(lazy("netverify.cli_equiv", "equiv_command"))
+app.command("exposure")(lazy("netverify.cli_exposure", "exposure_command"))
 
 
 def main() -> None:

@@ -261,6 +261,38 @@ class EquivReport:
         return self.existing_differ or self.every_pod_status == "differ"
 
 
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """`exposure`: one audience of one workload port (analyses/exposure.py). status: every (every pod of the
+    audience reaches it), some (a witness does, not all), none (no pod of any namespace can), unknown (with
+    `reason`)."""
+
+    audience: str
+    port: str
+    status: str
+    by: tuple[RuleRef, ...] = ()
+    witness: ConnectionWitness | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadExposure:
+    workload: str
+    entries: tuple[Exposure, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureReport:
+    workloads: tuple[WorkloadExposure, ...]
+    notes: tuple[str, ...] = ()
+    caveats: tuple[str, ...] = ()  # accepted risks (--ignore-kind) the answers stand on
+
+    @property
+    def unknown_reason(self) -> str | None:
+        return next((e.reason or "unknown" for w in self.workloads for e in w.entries if e.status == "unknown"),
+                    None)
+
+
 # ---- a run that stopped before it had a result -------------------------------------------------
 
 

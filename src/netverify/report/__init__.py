@@ -15,15 +15,17 @@ from netverify.findings import (
     DiffReport,
     EquivReport,
     Explanation,
+    ExposureReport,
     FailedRun,
     FleetReport,
     ProveReport,
 )
 from netverify.report import csv, dot, failed, fleet, fleet_ci, html, json, junit, markdown, sarif, text
 from netverify.report import equiv as equiv_report
+from netverify.report import exposure as exposure_report
 from netverify.report.sarif_paths import SourceRoot
 
-Result = ProveReport | ConnectivityMap | Explanation | DiffReport | FleetReport | EquivReport
+Result = ProveReport | ConnectivityMap | Explanation | DiffReport | FleetReport | EquivReport | ExposureReport
 Renderer = Callable[..., str]
 
 # (command name, result type) -> {format: renderer}; dict order is the order shown in help and errors.
@@ -44,6 +46,10 @@ _RENDERERS: dict[type, tuple[str, dict[str, Renderer]]] = {
     EquivReport: ("equiv", {
         "text": equiv_report.render_text, "json": equiv_report.render_json, "markdown": equiv_report.render_markdown,
         "sarif": equiv_report.render_sarif, "junit": equiv_report.render_junit,
+    }),
+    ExposureReport: ("exposure", {
+        "text": exposure_report.render_text, "json": exposure_report.render_json,
+        "markdown": exposure_report.render_markdown,
     }),
     FleetReport: ("fleet", {
         "text": fleet.render_text, "json": fleet.render_json, "markdown": fleet.render_markdown,
