@@ -385,9 +385,10 @@ def diff(
 
 # `fleet` lives in its own module (cli_fleet.py); it imports nothing from this one.
 app.command("fleet")(lazy("netverify.cli_fleet", "fleet_command"))
-# `equiv` and `exposure` (cli_equiv.py, cli_exposure.py) share this module's option types, so it is imported once they exist.
+# `equiv`, `exposure` and `lint` (cli_equiv.py, cli_exposure.py, cli_lint.py) share this module's option types, so it is imported once they exist.
 app.command("equiv")(lazy("netverify.cli_equiv", "equiv_command"))
 app.command("exposure")(lazy("netverify.cli_exposure", "exposure_command"))
+app.command("lint")(lazy("netverify.cli_lint", "lint_command"))
 
 
 def main() -> None:

@@ -293,6 +293,69 @@ class ExposureReport:
                     None)
 
 
+Severity = Literal["error", "warning", "note"]
+
+# `lint`'s checks: (name, SARIF rule id, default severity, what it finds). Ids are a contract: never renumbered.
+LINT_CHECKS: tuple[tuple[str, str, Severity, str], ...] = (
+    ("empty-rules-without-policy-types", "NV501", "warning",
+     "`ingress: []` or `egress: []` without policyTypes: the API server's defaulting decides what it isolates."),
+    ("rules-outside-policy-types", "NV502", "error",
+     "A policy has rules for a direction its policyTypes leaves out: those rules never apply."),
+    ("and-or-peers", "NV503", "warning",
+     "A podSelector-only peer next to a namespaceSelector-only peer in separate items (OR) where one item (AND) "
+     "was probably meant."),
+    ("every-namespace-peer", "NV504", "warning",
+     "`namespaceSelector: {}` with a podSelector admits that label from every namespace, kube-system and "
+     "namespaces not created yet included."),
+    ("egress-without-dns", "NV505", "warning",
+     "Pods isolated for egress with no rule that lets them reach DNS (UDP/53) anywhere."),
+    ("selector-selects-nothing", "NV506", "warning",
+     "A selector matches no existing pod or namespace (and, when said, no pod that could exist)."),
+    ("named-port-undefined", "NV507", "warning",
+     "A named port no destination pod defines (or defines for another protocol)."),
+    ("ipblock-covers-pods", "NV508", "warning",
+     "An ipBlock covers known pod addresses: whether it matches pods depends on the CNI."),
+    ("namespace-missing", "NV509", "warning", "A policy in a namespace the manifests do not declare."),
+    ("redundant-policy", "NV510", "note",
+     "Removing the policy changes no connection of any pod that could exist (proven)."),
+    ("redundant-rule", "NV511", "note",
+     "Removing the rule changes no connection of any pod that could exist: the other rules cover it (proven)."),
+    ("same-priority-overlap", "NV301", "warning",
+     "Two admin policies of one tier and priority match a connection with different actions."),
+)
+LINT_CHECK = {name: (rule_id, severity, short) for name, rule_id, severity, short in LINT_CHECKS}
+
+
+@dataclass(frozen=True, slots=True)
+class LintFinding:
+    """One finding of `lint`: a check (LINT_CHECKS) at the place it is about, with a witness where one applies."""
+
+    check: str
+    message: str
+    span: Span
+    related: tuple[Span, ...] = ()
+    witness: ConnectionWitness | None = None
+
+    @property
+    def rule_id(self) -> str:
+        return LINT_CHECK[self.check][0]
+
+    @property
+    def severity(self) -> Severity:
+        return LINT_CHECK[self.check][1]
+
+
+@dataclass(frozen=True, slots=True)
+class LintReport:
+    findings: tuple[LintFinding, ...]
+    notes: tuple[str, ...] = ()
+    unknown_reason: str | None = None  # set: a check could not be decided (a kind not modelled, solver time)
+    caveats: tuple[str, ...] = ()
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
 # ---- a run that stopped before it had a result -------------------------------------------------
 
 

@@ -37,6 +37,8 @@ def network_policy(model: NetworkPolicyModel, namespace: str, name: str, site: S
         ingress=ingress,
         egress=egress,
         span=site.span(),
+        declared=frozenset(k for k, v in (("policyTypes", spec.policyTypes), ("ingress", spec.ingress),
+                                          ("egress", spec.egress)) if v is not None),
     )
 
 

@@ -68,6 +68,9 @@ class NetworkPolicy:
     ingress: tuple[Rule, ...]
     egress: tuple[Rule, ...]
     span: Span
+    # Which of spec.policyTypes / spec.ingress / spec.egress the manifest wrote (`egress: []` is written):
+    # `lint` tells a written empty list from an absent one, which the defaulting above treats alike.
+    declared: frozenset[str] = frozenset()
 
     @property
     def key(self) -> str:

@@ -16,6 +16,7 @@ from netverify.findings import (
     EquivReport,
     Explanation,
     ExposureReport,
+    LintReport,
     FailedRun,
     FleetReport,
     ProveReport,
@@ -23,9 +24,10 @@ from netverify.findings import (
 from netverify.report import csv, dot, failed, fleet, fleet_ci, html, json, junit, markdown, sarif, text
 from netverify.report import equiv as equiv_report
 from netverify.report import exposure as exposure_report
+from netverify.report import lint as lint_report
 from netverify.report.sarif_paths import SourceRoot
 
-Result = ProveReport | ConnectivityMap | Explanation | DiffReport | FleetReport | EquivReport | ExposureReport
+Result = ProveReport | ConnectivityMap | Explanation | DiffReport | FleetReport | EquivReport | ExposureReport | LintReport
 Renderer = Callable[..., str]
 
 # (command name, result type) -> {format: renderer}; dict order is the order shown in help and errors.
@@ -50,6 +52,10 @@ _RENDERERS: dict[type, tuple[str, dict[str, Renderer]]] = {
     ExposureReport: ("exposure", {
         "text": exposure_report.render_text, "json": exposure_report.render_json,
         "markdown": exposure_report.render_markdown,
+    }),
+    LintReport: ("lint", {
+        "text": lint_report.render_text, "json": lint_report.render_json, "markdown": lint_report.render_markdown,
+        "sarif": lint_report.render_sarif, "junit": lint_report.render_junit,
     }),
     FleetReport: ("fleet", {
         "text": fleet.render_text, "json": fleet.render_json, "markdown": fleet.render_markdown,

@@ -1,0 +1,91 @@
+"""`netverify lint [-f PATH]...`: mistakes in the policies at file:line (analyses/lint.py). Registered on the app
+at the end of cli.py, whose option types it shares. Exit codes: 0 nothing at or above `--fail-on`, 1 a finding
+at or above it, 2 bad input, 3 a kind not modelled could change the findings (fails closed)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from netverify.cli import (
+    Files,
+    IgnoreKind,
+    IPBlockPods,
+    Namespace,
+    Output,
+    Timeout,
+    _finish,
+    _format_help,
+    _ignored_kinds,
+    _load_cluster,
+    _run,
+)
+from netverify.cli_cni import CniOption, cni_notes
+from netverify.cli_guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, lazy
+from netverify.cli_limits import DEFAULT_LIMITS as _LIM
+from netverify.cli_limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
+from netverify.cli_live import Context, Kubeconfig, RequestTimeout, live_target
+from netverify.cli_outcome import add_notes, cluster_notes
+from netverify.cli_reports import ReportOption, Reports, SarifRootOption
+from netverify.findings import LintReport
+from netverify.model.semantics import Semantics
+from netverify.report import check_format
+
+
+class LintFailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+def lint_exit_code(report: LintReport, fail_on: str) -> int:
+    if report.unknown_reason is not None:
+        return EXIT_UNKNOWN
+    gate = {"error": ("error",), "warning": ("error", "warning"), "never": ()}[fail_on]
+    return EXIT_FAILED if any(report.count(s) for s in gate) else EXIT_OK
+
+
+def lint_command(
+    files: Files = [],  # noqa: B006
+    fmt: Annotated[str, typer.Option("--format", help=_format_help("lint"))] = "text",
+    output: Output = None,
+    fail_on: Annotated[LintFailOn, typer.Option(
+        "--fail-on", help="Exit 1 on a finding of this severity or worse (error, warning), or never.")
+    ] = LintFailOn.error,
+    redundancy: Annotated[bool, typer.Option(
+        "--redundancy/--no-redundancy",
+        help="Prove which policies and rules change nothing for any possible pod (one solver run each).")] = True,
+    timeout: Timeout = 30.0,
+    ipblock_matches_pods: IPBlockPods = False,
+    namespace: Namespace = "default",
+    max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
+    max_files: MaxFiles = _LIM.max_files,
+    max_documents: MaxDocuments = _LIM.max_documents,
+    max_depth: MaxDepth = _LIM.max_depth,
+    max_alias_nodes: MaxAliasNodes = _LIM.max_alias_expansion,
+    lenient: Lenient = False,
+    ignore_kind: IgnoreKind = [],  # noqa: B006
+    report_to: ReportOption = [],  # noqa: B006
+    sarif_root: SarifRootOption = None,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    request_timeout: RequestTimeout = 30.0,
+    cni: CniOption = None,
+) -> None:
+    """Mistakes in the policies, each at file:line; redundancy and overlaps proven for every possible pod."""
+
+    def work() -> int:
+        check_format("lint", fmt)
+        ignored = _ignored_kinds(ignore_kind)
+        limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
+        cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
+        report = lazy("netverify.analyses.lint", "lint")(
+            cluster, semantics=Semantics(ipblock_matches_pods=ipblock_matches_pods), redundancy=redundancy,
+            timeout_ms=int(timeout * 1000), ignore_kinds=ignored)
+        report = add_notes(report, (*cluster_notes(cluster), *cni_notes(cni, cluster)))
+        return _finish(report, fmt, output, lint_exit_code(report, fail_on.value), reports)
+
+    reports = Reports("lint", report_to, sarif_root, output)
+    _run(work, reports)
