@@ -19,6 +19,7 @@ import typer
 from netverify import __version__
 from netverify.cli_args import default_port, parse_port
 from netverify.cli_cni import CniOption, cni_notes
+from netverify.cli_fix import SuggestFix, with_fixes
 from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_probe import ProbeScript, write_probe_script
@@ -190,6 +191,7 @@ def prove(
     request_timeout: RequestTimeout = 30.0,
     probe_script: ProbeScript = None,
     cni: CniOption = None,
+    suggest_fix: SuggestFix = False,
 ) -> None:
     """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
 
@@ -206,15 +208,12 @@ def prove(
             cluster = _load_cluster([*props.manifests, *files], namespace, limits, properties,
                                     live_target(kubeconfig, context, request_timeout))
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
-        report = run_prove(
-            cluster,
-            props,
-            timeout_ms=int(timeout * 1000),
-            rlimit=rlimit,
-            ipblock_matches_pods=ipblock_matches_pods,
-            max_time_s=max_time,
-            ignore_kinds=ignored,  # prove judges unmodelled policy kinds itself (fail-closed for every caller)
-        )
+        options = dict(timeout_ms=int(timeout * 1000), rlimit=rlimit, ipblock_matches_pods=ipblock_matches_pods,
+                       max_time_s=max_time, ignore_kinds=ignored)  # prove judges unmodelled kinds itself
+        report = run_prove(cluster, props, **options)
+        if suggest_fix:
+            report = with_fixes(report, cluster, props, [*props.manifests, *files], namespace=namespace,
+                                limits=limits, prove_all=lambda c, p: run_prove(c, p, **options))
         report = add_notes(with_allow_vacuous(report, props), notes)
         report = lazy("netverify.analyses.property_lint", "with_property_warnings")(report, cluster, props)
         report = lazy("netverify.analyses.overlap_report", "with_overlaps")(

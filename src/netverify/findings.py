@@ -83,11 +83,25 @@ class PropertyResult:
 
 
 @dataclass(frozen=True, slots=True)
+class FixSuggestion:
+    """`prove --suggest-fix` for one violated property (analyses/fix.py): status found (edits, the unified diff
+    of the manifests, and the properties re-proven to still hold after it) or none (with the reason)."""
+
+    property: str
+    status: Literal["found", "none"]
+    edits: tuple[str, ...] = ()
+    diff: str = ""
+    still_proven: tuple[str, ...] = ()
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ProveReport:
     properties_file: str
     results: tuple[PropertyResult, ...]
     notes: tuple[str, ...] = ()  # skipped kinds, warnings, modelling caveats
     overlaps: tuple[SamePriorityOverlap, ...] = ()  # same-priority admin policies a connection makes ambiguous
+    fixes: tuple[FixSuggestion, ...] = ()  # --suggest-fix: one per violated property
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status == status)

@@ -130,6 +130,9 @@ def prove_dict(report: ProveReport) -> Json:
     }
     if report.overlaps:
         out["overlaps"] = [overlap_dict(o) for o in report.overlaps]
+    if report.fixes:
+        out["fixes"] = [{"property": f.property, "status": f.status, "edits": list(f.edits), "diff": f.diff,
+                         "still_proven": list(f.still_proven), "reason": f.reason} for f in report.fixes]
     return out
 
 

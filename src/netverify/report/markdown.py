@@ -104,6 +104,10 @@ def render_prove(report: ProveReport, *, color: bool = False) -> str:
                                                            for r in proven])]
     for o in report.overlaps:
         out += ["", *_details(f"⚠️ {words.overlap_title(o)}", [f"- {cell(line)}" for line in words.overlap_lines(o)])]
+    for f in report.fixes:
+        head, *rest = words.fix_lines(f)
+        body = _fence(f.diff.rstrip("\n").splitlines(), "diff") + ["", _html(rest[-1])] if f.diff else []
+        out += ["", *_details(f"🔧 {head}", body)]
     out += _caveats(report)
     out += _notes(report.notes)
     return "\n".join(out) + "\n"

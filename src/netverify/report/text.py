@@ -67,6 +67,11 @@ def render_prove(report: ProveReport, *, color: bool = False) -> str:
         console.print(Text(f"WARNING           {words.overlap_title(o)}", style="yellow"))
         for line in words.overlap_lines(o):
             console.print(Text(f"    {line}"))
+    for f in report.fixes:
+        console.print()
+        for line in words.fix_lines(f):
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
+            console.print(Text(line, style=style))
     console.print()
     if any(r.status == "unknown" for r in report.results):
         style = _STATUS_STYLE["unknown"]

@@ -229,3 +229,15 @@ def diff_summary(d: DiffReport) -> str:
     if d.symbolic_status == "unknown":
         text += "; UNKNOWN for pods that do not exist yet (solver ran out of time)"
     return text
+
+
+def fix_lines(f) -> list[str]:
+    """`prove --suggest-fix` for one property (findings.FixSuggestion): the edits, the diff, what was re-proven."""
+    if f.status != "found":
+        return [f"no fix suggested for {f.property}: {f.reason}"]
+    lines = [f"suggested fix for {f.property}: " + "; ".join(f.edits)]
+    lines += f.diff.rstrip("\n").splitlines()
+    lines.append(f"re-proven on the edited manifests: {f.property} holds, and the {len(f.still_proven)} "
+                 "properties that held still hold")
+    return lines
+

@@ -1,0 +1,187 @@
+"""`prove --suggest-fix`: for a violated `unreachable` property, the smallest edit of the policies after which it
+holds and every property that held still holds — both re-proven on the edited manifests, re-read from text.
+
+Candidate edits come from the counterexample: each NetworkPolicy rule that lets it through, and each of that
+rule's peers that admits its other end. In order of preference (the most natural first):
+  1. restrict the peer's namespaceSelector to the namespaces of the existing pods it admits today, minus the
+     counterexample's (the usual intent of `namespaceSelector: {}`);
+  2. require a label on the peer's podSelector that every existing pod it admits carries and the
+     counterexample's pod does not;
+  3. narrow the rule's ports (drop the entry that admits the counterexample's port);
+  4. drop the peer (when the rule has others).
+Single edits are tried first, then pairs; the first set that passes both proofs is the suggestion, so it is a
+smallest one among these candidates. The search enumerates and re-proves (exact, and it re-checks the edited
+text too) rather than encoding the edits into one Z3 Optimize problem; see docs/fix.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from netverify.analyses.fix_text import drop_item, ports_yaml, selector_yaml, set_key
+from netverify.findings import EndpointWitness, FixSuggestion, PropertyResult
+from netverify.model.cluster import Cluster
+from netverify.model.labels import LabelSelector, Requirement
+from netverify.model.policy import NetworkPolicy, Peer, Rule
+from netverify.model.properties import PropertiesFile
+
+NAME_LABEL = "kubernetes.io/metadata.name"
+Prover = Callable[[Cluster, PropertiesFile], tuple[PropertyResult, ...]]
+Reload = Callable[[Mapping[str, str]], Cluster]
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    description: str
+    file: str
+    line: int
+    apply: Callable[[str], str]
+
+
+def suggest_fixes(cluster: Cluster, props: PropertiesFile, results: tuple[PropertyResult, ...],
+                  texts: Mapping[str, str], reload: Reload, prove: Prover, max_pairs: int = 30
+                  ) -> tuple[FixSuggestion, ...]:
+    held = {r.name for r in results if r.status == "proven"}
+    out = []
+    for r in results:
+        if r.status != "violated":
+            continue
+        if r.expect != "unreachable" or r.counterexample is None:
+            out.append(FixSuggestion(r.name, "none", reason="only `unreachable` properties get suggestions "
+                                     "(a missing allow is a new rule, which is not among the edits)"))
+            continue
+        edits = candidates(cluster, r, texts)
+        out.append(_search(r, edits, props, held, texts, reload, prove, max_pairs))
+    return tuple(out)
+
+
+def _search(r: PropertyResult, edits: list[Edit], props: PropertiesFile, held: set[str],
+            texts: Mapping[str, str], reload: Reload, prove: Prover, max_pairs: int) -> FixSuggestion:
+    if not edits:
+        return FixSuggestion(r.name, "none", reason="no rule that lets the counterexample through can be narrowed "
+                             "by the edits netverify tries")
+    target = PropertiesFile(props.path, props.manifests, tuple(p for p in props.properties if p.name == r.name))
+    combos = [(e,) for e in edits] + list(itertools.islice(itertools.combinations(edits, 2), max_pairs))
+    for combo in combos:
+        edited = _apply(texts, combo)
+        if edited is None:
+            continue
+        try:
+            cluster = reload(edited)
+        except Exception:  # noqa: BLE001 - an edit that does not re-read is simply not a fix
+            continue
+        if prove(cluster, target)[0].status != "proven":
+            continue
+        after = prove(cluster, props)
+        status = {x.name: x.status for x in after}
+        if status.get(r.name) == "proven" and all(status.get(n) == "proven" for n in held):
+            diff = "".join("".join(difflib.unified_diff(texts[f].splitlines(True), edited[f].splitlines(True),
+                                                        f"a/{f}", f"b/{f}"))
+                           for f in sorted({e.file for e in combo}))
+            return FixSuggestion(r.name, "found", tuple(f"{e.description} ({e.file}:{e.line})" for e in combo),
+                                 diff, tuple(sorted(held)))
+    return FixSuggestion(r.name, "none", reason=f"none of {len(combos)} candidate edits makes it hold while "
+                         "every other property still holds")
+
+
+def _apply(texts: Mapping[str, str], combo: tuple[Edit, ...]) -> dict[str, str] | None:
+    edited = dict(texts)
+    # bottom-up per file: an edit changes lines only inside its item, so earlier lines keep their numbers
+    for e in sorted(combo, key=lambda e: (e.file, -e.line)):
+        if e.file not in edited:
+            return None
+        edited[e.file] = e.apply(edited[e.file])
+    return edited
+
+
+def candidates(cluster: Cluster, r: PropertyResult, texts: Mapping[str, str]) -> list[Edit]:
+    cx = r.counterexample
+    assert cx is not None
+    found: list[tuple[int, Edit]] = []
+    for side, other in ((cx.ingress, cx.src), (cx.egress, cx.dst)):
+        for ref in side.allowed_by:
+            policy = next((p for p in cluster.policies if p.key == ref.policy), None)
+            if policy is None or ref.rule is None or ref.span.file not in texts:
+                continue
+            rule = policy.rules(ref.direction)[ref.rule]
+            for peer in rule.peers:
+                if _admits(cluster, policy, peer, other):
+                    found += _peer_edits(cluster, policy, rule, peer, other)
+            found += _port_edits(rule, cx.protocol, cx.port, policy)
+    unique: dict[tuple[str, int, str], tuple[int, Edit]] = {}
+    for rank, e in found:
+        unique.setdefault((e.file, e.line, e.description), (rank, e))
+    return [e for _, e in sorted(unique.values(), key=lambda x: x[0])]
+
+
+def _admits(cluster: Cluster, policy: NetworkPolicy, peer: Peer, other: EndpointWitness) -> bool:
+    if peer.ip_block is not None or other.namespace is None:
+        return False
+    ns_ok = (other.namespace == policy.namespace if peer.namespace_selector is None
+             else peer.namespace_selector.matches(other.namespace_labels))
+    return ns_ok and (peer.pod_selector is None or peer.pod_selector.matches(other.labels))
+
+
+def _admitted_workloads(cluster: Cluster, policy: NetworkPolicy, peer: Peer):
+    for w in cluster.workloads:
+        ns_ok = (w.namespace == policy.namespace if peer.namespace_selector is None
+                 else peer.namespace_selector.matches(cluster.namespace_labels(w.namespace)))
+        if ns_ok and (peer.pod_selector is None or peer.pod_selector.matches(w.labels)):
+            yield w
+
+
+def _peer_edits(cluster: Cluster, policy: NetworkPolicy, rule: Rule, peer: Peer, other: EndpointWitness
+                ) -> list[tuple[int, Edit]]:
+    file, line = peer.span.file, peer.span.line
+    admitted = [w for w in _admitted_workloads(cluster, policy, peer)
+                if not (w.namespace == other.namespace and _same_labels(w.labels, other.labels))]
+    edits: list[tuple[int, Edit]] = []
+    if peer.namespace_selector is not None:
+        keep = sorted({w.namespace for w in admitted} - {other.namespace or ""})
+        if keep:
+            sel = (LabelSelector((Requirement(NAME_LABEL, "In", frozenset(keep)),)))
+            value = selector_yaml(sel)
+            edits.append((1, Edit(f"limit the peer's namespaceSelector to {', '.join(keep)}", file, line,
+                                  lambda t, v=value: set_key(t, line, "namespaceSelector", v))))
+    if admitted:
+        common = set(admitted[0].labels.items())
+        for w in admitted[1:]:
+            common &= set(w.labels.items())
+        for key, value in sorted(common):
+            if other.labels.get(key) == value or value == "<unknown>" or "pod-template-hash" in key:
+                continue
+            old = peer.pod_selector.requirements if peer.pod_selector is not None else ()
+            sel = LabelSelector((*old, Requirement(key, "In", frozenset({value}))))
+            edits.append((2, Edit(f"require {key}={value} in the peer's podSelector", file, line,
+                                  lambda t, v=selector_yaml(sel): set_key(t, line, "podSelector", v,
+                                                                           after="namespaceSelector"))))
+    if len(rule.peers) > 1:
+        edits.append((4, Edit("drop the peer", file, line, lambda t: drop_item(t, line))))
+    return edits
+
+
+def _same_labels(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
+    return all(b.get(k) == v for k, v in a.items() if v != "<unknown>")
+
+
+def _port_edits(rule: Rule, protocol, port: int, policy: NetworkPolicy) -> list[tuple[int, Edit]]:
+    if not rule.ports:
+        return []
+    keep = tuple(p for p in rule.ports if not _port_admits(p, protocol, port))
+    if not keep or len(keep) == len(rule.ports):
+        return []
+    line = rule.span.line
+    value = ports_yaml(keep)
+    return [(3, Edit(f"narrow the rule's ports to {', '.join(str(p) for p in keep)}", rule.span.file, line,
+                     lambda t, v=value: set_key(t, line, "ports", v)))]
+
+
+def _port_admits(p, protocol, port: int) -> bool:
+    if p.protocol != protocol:
+        return False
+    if p.port is None or isinstance(p.port, str):
+        return True  # every port, or a name (that resolved to this port for the counterexample)
+    return p.port <= port <= (p.end_port or p.port)
