@@ -16,7 +16,8 @@ Operations:
 - prove1:  load + prove of the first property of properties.yaml (the CI gate's shortest run);
 - prove50: load + prove of the whole properties file (50 properties);
 - map:     load + connectivity_map;
-- diff:    load of base and head (the generator's --mutate) + diff.
+- diff:    load of base and head (the generator's --mutate) + diff;
+- lint:    load + lint with its default for this size (redundancy only up to 200 policies: the small preset).
 `total` is the whole operation, `after ld` the part after load_cluster, both as wall time and as CPU time of
 the process (`cpu s`: steadier than wall time on a shared machine); `x parse` divides by the median parse time
 (CPU, peak RSS) of the same input. prove outcomes are checked against expected.json.
@@ -38,7 +39,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 GENERATED = HERE / "generated"
 PRESETS = {"small": (100, 1_000), "medium": (1_000, 10_000), "large": (10_000, 100_000)}
-OPS = ("parse", "load", "prove1", "prove50", "map", "diff")
+OPS = ("parse", "load", "prove1", "prove50", "map", "diff", "lint")
 MUTATIONS = 4
 MIB = 1024 * 1024
 
@@ -91,6 +92,7 @@ def child(op: str, cdir: Path) -> dict:
         import dataclasses
 
         from netverify.analyses.diff import diff
+        from netverify.analyses.lint import lint
         from netverify.analyses.map import connectivity_map
         from netverify.analyses.prove import prove
         from netverify.load.manifests import load_cluster
@@ -121,6 +123,9 @@ def child(op: str, cdir: Path) -> dict:
             out["statuses"] = {r.name: r.status for r in report.results}
         elif op == "map":
             out["connections"] = len(connectivity_map(cluster).connections)
+        elif op == "lint":  # the CLI's default: redundancy (one equivalence per policy) up to 200 policies
+            report = lint(cluster, redundancy=len(cluster.policies) + len(cluster.admin_policies) <= 200)
+            out["findings"] = len(report.findings)
     t2, c2 = time.perf_counter(), time.process_time()
     out.update(total_s=t2 - t0, load_s=t1 - t0, after_load_s=t2 - t1, cpu_s=c2 - c0, after_load_cpu_s=c2 - c1,
                peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

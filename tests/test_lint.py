@@ -209,3 +209,15 @@ def test_a_kind_not_modelled_makes_lint_unknown(tmp_path):
     result = _cli(tmp_path, _policy("  podSelector: {}\n") + extra)
     assert result.exit_code == 3
     assert "MultiNetworkPolicy" in result.stdout
+
+
+def test_redundancy_is_skipped_with_a_note_above_the_automatic_limit(tmp_path, monkeypatch):
+    import netverify.cli_lint as cli_lint
+
+    monkeypatch.setattr(cli_lint, "REDUNDANCY_AUTO_MAX", 0)
+    (tmp_path / "w.yaml").write_text(WORKLOADS)
+    (tmp_path / "p.yaml").write_text(_policy("  podSelector: {}\n"))
+    result = CliRunner().invoke(app, ["lint", "-f", str(tmp_path), "--format", "json"])
+    assert any("redundancy not checked: more than 0 policies" in n for n in json.loads(result.stdout)["notes"])
+    forced = CliRunner().invoke(app, ["lint", "-f", str(tmp_path), "--format", "json", "--redundancy"])
+    assert not any("redundancy not checked" in n for n in json.loads(forced.stdout)["notes"])

@@ -5,7 +5,7 @@ at or above it, 2 bad input, 3 a kind not modelled could change the findings (fa
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -34,6 +34,9 @@ from netverify.model.semantics import Semantics
 from netverify.report import check_format
 
 
+REDUNDANCY_AUTO_MAX = 200  # policies: above it, one equivalence run per policy and rule is opt-in
+
+
 class LintFailOn(str, Enum):
     error = "error"
     warning = "warning"
@@ -54,9 +57,10 @@ def lint_command(
     fail_on: Annotated[LintFailOn, typer.Option(
         "--fail-on", help="Exit 1 on a finding of this severity or worse (error, warning), or never.")
     ] = LintFailOn.error,
-    redundancy: Annotated[bool, typer.Option(
+    redundancy: Annotated[Optional[bool], typer.Option(
         "--redundancy/--no-redundancy",
-        help="Prove which policies and rules change nothing for any possible pod (one solver run each).")] = True,
+        help="Prove which policies and rules change nothing for any possible pod (one equivalence run each; "
+        f"default: on up to {REDUNDANCY_AUTO_MAX} policies).", show_default=False)] = None,
     timeout: Timeout = 30.0,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
@@ -81,9 +85,15 @@ def lint_command(
         ignored = _ignored_kinds(ignore_kind)
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
+        auto = redundancy is None
+        check_redundancy = redundancy if not auto else len(cluster.policies) + len(cluster.admin_policies) <= \
+            REDUNDANCY_AUTO_MAX
         report = lazy("netverify.analyses.lint", "lint")(
-            cluster, semantics=Semantics(ipblock_matches_pods=ipblock_matches_pods), redundancy=redundancy,
+            cluster, semantics=Semantics(ipblock_matches_pods=ipblock_matches_pods), redundancy=check_redundancy,
             timeout_ms=int(timeout * 1000), ignore_kinds=ignored)
+        if auto and not check_redundancy:
+            report = add_notes(report, (f"lint: redundancy not checked: more than {REDUNDANCY_AUTO_MAX} policies "
+                                        "(one equivalence run each); --redundancy checks it anyway",))
         report = add_notes(report, (*cluster_notes(cluster), *cni_notes(cni, cluster)))
         return _finish(report, fmt, output, lint_exit_code(report, fail_on.value), reports)
 

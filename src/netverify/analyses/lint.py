@@ -27,12 +27,12 @@ def lint(cluster: Cluster, *, semantics: Semantics | None = None, redundancy: bo
     semantics = semantics or Semantics()
     notes: list[str] = []
     found: list[LintFinding] = list(np_findings(cluster))
-    found += dns_findings(cluster, timeout_ms, semantics, notes)
+    found += dns_findings(cluster)
     found += overlap_findings(cluster, semantics)
     if redundancy:
         found += redundancy_findings(cluster, timeout_ms, semantics.ipblock_matches_pods, notes, ignore_kinds)
     else:
-        notes.append("lint: redundancy not checked (--no-redundancy)")
+        notes.append("lint: redundancy not checked")
     found.sort(key=lambda f: (_ORDER[f.severity], f.span.file, f.span.line, f.rule_id))
     unknown_reason, caveats = None, ()
     if cluster.unmodelled:

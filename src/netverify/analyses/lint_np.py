@@ -8,6 +8,7 @@ an empty namespaceSelector selects every namespace) and the NetworkPolicy API re
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 
 from netverify.findings import LintFinding
@@ -16,13 +17,73 @@ from netverify.model.labels import LabelSelector
 from netverify.model.policy import NetworkPolicy, Peer, Rule
 
 
+class _Index:
+    """Which workloads a selector matches, per namespace, computed once per selector (the checks ask the same
+    selectors for many policies: without it, lint is quadratic in policies x workloads)."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.by_ns: dict[str, list[Workload]] = {}
+        for w in cluster.workloads:
+            self.by_ns.setdefault(w.namespace, []).append(w)
+        self._ns: dict[LabelSelector, list[str]] = {}
+        self._pods: dict[tuple[str, LabelSelector | None], list[Workload]] = {}
+        ips: dict[int, list[tuple[int, str]]] = {}
+        for w in cluster.workloads:
+            if not w.host_network:
+                for ip in w.ips:
+                    ips.setdefault(ip.version, []).append((int(ip), f"{w.namespace}/{w.name}"))
+        self.ips = {v: sorted(xs) for v, xs in ips.items()}
+        self.named_ports: dict[str, set] = {}
+        for w in cluster.workloads:
+            for c in w.ports:
+                if c.name:
+                    self.named_ports.setdefault(c.name, set()).add(c.protocol)
+
+    def namespaces(self, selector: LabelSelector) -> list[str]:
+        if selector not in self._ns:
+            self._ns[selector] = [ns for ns in self.by_ns if selector.matches(self.cluster.namespace_labels(ns))]
+        return self._ns[selector]
+
+    def pods(self, namespace: str, selector: LabelSelector | None) -> list[Workload]:
+        key = (namespace, selector)
+        if key not in self._pods:
+            ws = self.by_ns.get(namespace, [])
+            self._pods[key] = ws if selector is None else [w for w in ws if selector.matches(w.labels)]
+        return self._pods[key]
+
+    def peer_pods(self, policy: NetworkPolicy, peer: Peer) -> Iterator[Workload]:
+        spaces = [policy.namespace] if peer.namespace_selector is None else self.namespaces(peer.namespace_selector)
+        for ns in spaces:
+            yield from self.pods(ns, peer.pod_selector)
+
+    def covered(self, block, enough: int = 6) -> list[str]:
+        """Up to `enough` workloads (by name) with a pod address in `block` (minus its excepts)."""
+        xs = self.ips.get(block.version, [])
+        lo = bisect.bisect_left(xs, (int(block.cidr.network_address), ""))
+        hi = bisect.bisect_right(xs, (int(block.cidr.broadcast_address), "\uffff"))
+        holes = [(int(e.network_address), int(e.broadcast_address)) for e in block.excepts]
+        names: dict[str, None] = {}
+        i = lo
+        while i < hi and len(names) < enough:
+            value, name = xs[i]
+            hole = next((h for h in holes if h[0] <= value <= h[1]), None)
+            if hole is not None:  # skip the whole except range at once
+                i = bisect.bisect_right(xs, (hole[1], "\uffff"), i, hi)
+                continue
+            names[name] = None
+            i += 1
+        return sorted(names)
+
+
 def np_findings(cluster: Cluster) -> Iterator[LintFinding]:
+    index = _Index(cluster)
     for p in cluster.policies:
         yield from _policy_types(p)
-        yield from _peers(cluster, p)
-        yield from _selects_nothing(cluster, p)
-        yield from _named_ports(cluster, p)
-        yield from _ipblocks(cluster, p)
+        yield from _peers(index, p)
+        yield from _selects_nothing(index, p)
+        yield from _named_ports(index, p)
+        yield from _ipblocks(index, p)
         ns = cluster.namespaces.get(p.namespace)
         if ns is None or ns.span is None:
             yield LintFinding("namespace-missing", f"{p.key}: namespace {p.namespace} is not declared in the "
@@ -48,10 +109,10 @@ def _policy_types(p: NetworkPolicy) -> Iterator[LintFinding]:
                               (p.span,))
 
 
-def _peers(cluster: Cluster, p: NetworkPolicy) -> Iterator[LintFinding]:
+def _peers(index: _Index, p: NetworkPolicy) -> Iterator[LintFinding]:
     for rule in (*p.ingress, *p.egress):
         for peer in rule.peers:
-            if _meant_or(cluster, p, peer):
+            if _meant_or(index, p, peer):
                 yield LintFinding("and-or-peers", f"{p.key} {rule.direction}[{rule.index}]: one item, AND: pods "
                                   f"{{{peer.pod_selector}}} of namespaces {{{peer.namespace_selector}}} — no existing "
                                   f"pod is both, while pods {{{peer.pod_selector}}} exist in {p.namespace}; for "
@@ -73,16 +134,15 @@ def _peers(cluster: Cluster, p: NetworkPolicy) -> Iterator[LintFinding]:
                                   peer.span)
 
 
-def _meant_or(cluster: Cluster, p: NetworkPolicy, peer: Peer) -> bool:
+def _meant_or(index: _Index, p: NetworkPolicy, peer: Peer) -> bool:
     """An AND item that admits no existing pod while its podSelector alone matches pods of the policy's
     namespace: the two selectors were probably meant as two items."""
     if peer.pod_selector is None or peer.namespace_selector is None or peer.namespace_selector.is_everything:
         return False
-    if peer.namespace_selector.matches(cluster.namespace_labels(p.namespace)):
+    if peer.namespace_selector.matches(index.cluster.namespace_labels(p.namespace)):
         return False
-    both = any(peer.namespace_selector.matches(cluster.namespace_labels(w.namespace))
-               and peer.pod_selector.matches(w.labels) for w in cluster.workloads)
-    return not both and any(peer.pod_selector.matches(w.labels) for w in _pods_in(cluster, p.namespace))
+    both = next(index.peer_pods(p, peer), None) is not None
+    return not both and bool(index.pods(p.namespace, peer.pod_selector))
 
 
 def satisfiable(selector: LabelSelector) -> bool:
@@ -104,66 +164,50 @@ def satisfiable(selector: LabelSelector) -> bool:
     return True
 
 
-def _pods_in(cluster: Cluster, namespace: str) -> list[Workload]:
-    return [w for w in cluster.workloads if w.namespace == namespace]
-
-
-def _selects_nothing(cluster: Cluster, p: NetworkPolicy) -> Iterator[LintFinding]:
-    if not any(p.pod_selector.matches(w.labels) for w in _pods_in(cluster, p.namespace)):
+def _selects_nothing(index: _Index, p: NetworkPolicy) -> Iterator[LintFinding]:
+    if not index.pods(p.namespace, p.pod_selector):
         could = "" if satisfiable(p.pod_selector) else "; no pod that could exist matches it either"
         yield LintFinding("selector-selects-nothing", f"{p.key}: podSelector {{{p.pod_selector}}} selects no "
                           f"existing pod of {p.namespace}{could}", p.span)
     for rule in (*p.ingress, *p.egress):
         for peer in rule.peers:
-            if peer.ip_block is None and not _peer_matches_any(cluster, p, peer):
+            if peer.ip_block is None and next(index.peer_pods(p, peer), None) is None:
                 sels = [s for s in (peer.namespace_selector, peer.pod_selector) if s is not None]
                 could = "" if all(satisfiable(s) for s in sels) else "; no pod that could exist matches it either"
                 yield LintFinding("selector-selects-nothing", f"{p.key} {rule.direction}[{rule.index}]: the peer "
                                   f"matches no existing pod{could}", peer.span)
 
 
-def _peer_matches_any(cluster: Cluster, p: NetworkPolicy, peer: Peer) -> bool:
-    for w in cluster.workloads:
-        if peer.namespace_selector is None:
-            in_ns = w.namespace == p.namespace
-        else:
-            in_ns = peer.namespace_selector.matches(cluster.namespace_labels(w.namespace))
-        if in_ns and (peer.pod_selector is None or peer.pod_selector.matches(w.labels)):
-            return True
-    return False
-
-
-def _named_ports(cluster: Cluster, p: NetworkPolicy) -> Iterator[LintFinding]:
+def _named_ports(index: _Index, p: NetworkPolicy) -> Iterator[LintFinding]:
     for rule in (*p.ingress, *p.egress):
         for port in rule.ports:
             if not isinstance(port.port, str):
                 continue
-            dests = _destinations(cluster, p, rule)
-            same = [w for w in dests if any(c.name == port.port and c.protocol == port.protocol for c in w.ports)]
-            if same:
+            defined = _defined(index, p, rule, port.port)
+            if port.protocol in defined:
                 continue
-            other = sorted({str(c.protocol) for w in dests for c in w.ports if c.name == port.port})
+            other = sorted(str(x) for x in defined)
             where = f" (defined for {', '.join(other)} only)" if other else ""
             yield LintFinding("named-port-undefined", f"{p.key} {rule.direction}[{rule.index}]: no destination pod "
                               f"defines port {port.port!r} for {port.protocol}{where}: the rule admits nothing on "
                               "it today", port.span)
 
 
-def _destinations(cluster: Cluster, p: NetworkPolicy, rule: Rule) -> list[Workload]:
+def _defined(index: _Index, p: NetworkPolicy, rule: Rule, name: str) -> set:
+    """The protocols for which the rule's possible destinations define container port `name`."""
     if rule.direction == "ingress":  # the named port is the selected pod's own
-        return [w for w in _pods_in(cluster, p.namespace) if p.pod_selector.matches(w.labels)]
-    return list(cluster.workloads)  # egress: any destination's
+        return {c.protocol for w in index.pods(p.namespace, p.pod_selector) for c in w.ports if c.name == name}
+    return index.named_ports.get(name, set())  # egress: any destination's
 
 
-def _ipblocks(cluster: Cluster, p: NetworkPolicy) -> Iterator[LintFinding]:
+def _ipblocks(index: _Index, p: NetworkPolicy) -> Iterator[LintFinding]:
     for rule in (*p.ingress, *p.egress):
         for peer in rule.peers:
             if peer.ip_block is None:
                 continue
-            covered = sorted({f"{w.namespace}/{w.name}" for w in cluster.workloads for ip in w.ips
-                              if not w.host_network and peer.ip_block.contains(ip)})
+            covered = index.covered(peer.ip_block)
             if covered:
-                shown = ", ".join(covered[:5]) + (" ..." if len(covered) > 5 else "")
+                shown = ", ".join(covered[:5]) + (", ..." if len(covered) > 5 else "")
                 yield LintFinding("ipblock-covers-pods", f"{p.key} {rule.direction}[{rule.index}]: ipBlock "
                                   f"{peer.ip_block} covers addresses of pods ({shown}); whether it matches them is "
                                   "the CNI's choice (netverify assumes not unless --ipblock-matches-pods)", peer.span)

@@ -1,4 +1,4 @@
-"""`lint`'s checks that need the solver: egress isolation without DNS, redundant policies and rules (removing
+"""`lint`'s checks beyond single fields: egress isolation without DNS (over the rules that apply), redundant policies and rules (removing
 one changes no connection of any pod that could exist: `equiv` of the cluster with and without it), and
 same-priority admin overlaps (analyses/ambiguity.py).
 
@@ -8,59 +8,52 @@ Each check is exact or says nothing: a question the solver could not decide beco
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 from collections.abc import Collection, Iterator
 
 from netverify.analyses.ambiguity import overlaps
 from netverify.analyses.equiv import equivalence
-from netverify.analyses.prove import prove
+from netverify.analyses.lint_np import satisfiable
 from netverify.findings import LintFinding
 from netverify.model.anp import AdminPolicy
 from netverify.model.cluster import Cluster, Workload
-from netverify.model.ipblock import IPBlock
 from netverify.model.kinds import KindKey
-from netverify.model.policy import NetworkPolicy, PortMatch
+from netverify.model.policy import NetworkPolicy, Rule
 from netverify.model.ports import Protocol
-from netverify.model.properties import EndpointSpec, PropertiesFile, Property
 from netverify.model.semantics import Semantics
-from netverify.model.span import Span
-
-_SPAN = Span("<lint>")
-_DNS = (PortMatch(Protocol.UDP, 53, None, _SPAN),)
 
 
-def dns_findings(cluster: Cluster, timeout_ms: int, semantics: Semantics | None, notes: list[str]
-                 ) -> Iterator[LintFinding]:
-    """Workloads isolated for egress that can reach no DNS server (UDP/53 to any pod or outside address),
-    said once per set of isolating policies."""
+
+def dns_findings(cluster: Cluster) -> Iterator[LintFinding]:
+    """Workloads isolated for egress where no egress rule of the policies selecting them admits UDP/53 to any
+    destination (a rule without ports, or with UDP 53 or a named port, and a peer that can match something):
+    every name lookup fails. Said once per set of isolating policies. (Whether the DNS server's own ingress
+    admits them is a property to prove, not this check.)"""
     by_policies: dict[tuple[NetworkPolicy, ...], list[Workload]] = {}
+    seen: set[str] = set()
     for w in cluster.workloads:
-        isolating = tuple(p for p in cluster.policies_in(w.namespace)
-                          if p.isolates("egress") and p.pod_selector.matches(w.labels))
-        if isolating and w.ref not in {x.ref for ws in by_policies.values() for x in ws}:
+        if w.ref in seen:
+            continue
+        seen.add(w.ref)
+        selecting = tuple(p for p in cluster.policies_in(w.namespace) if p.pod_selector.matches(w.labels))
+        isolating = tuple(p for p in selecting if p.isolates("egress"))
+        if isolating and not any(_admits_dns(r) for p in isolating for r in p.egress):
             by_policies.setdefault(isolating, []).append(w)
     for isolating, workloads in by_policies.items():
-        blind = []
-        for w in workloads:
-            src = EndpointSpec(_SPAN, namespace=w.namespace, workload=f"{w.kind}/{w.name}")
-            answers = [_possible(cluster, src, dst, timeout_ms, semantics) for dst in (
-                EndpointSpec(_SPAN), EndpointSpec(_SPAN, ip_block=IPBlock(ipaddress.ip_network("0.0.0.0/0"))))]
-            if "unknown" in answers and "proven" not in answers:
-                notes.append(f"lint: whether {w.ref} can reach DNS was not decided")
-            elif "proven" not in answers:
-                blind.append(w.ref)
-        if blind:
-            names = ", ".join(p.key for p in isolating)
-            yield LintFinding("egress-without-dns", f"{', '.join(blind)}: isolated for egress by {names}, and no "
-                              "rule lets them reach DNS (UDP/53) on any pod or outside address: name lookups fail",
-                              isolating[0].span, tuple(p.span for p in isolating[1:]))
+        refs = [w.ref for w in workloads]
+        shown = ", ".join(refs[:5]) + (f" and {len(refs) - 5} more" if len(refs) > 5 else "")
+        yield LintFinding("egress-without-dns", f"{shown}: isolated for egress by "
+                          f"{', '.join(p.key for p in isolating)}, and no egress rule admits UDP/53 to any "
+                          "destination: name lookups fail", isolating[0].span, tuple(p.span for p in isolating[1:]))
 
 
-def _possible(cluster: Cluster, src: EndpointSpec, dst: EndpointSpec, timeout_ms: int,
-              semantics: Semantics | None) -> str:
-    prop = Property("dns", src, dst, _DNS, "possible", "any", _SPAN)
-    report = prove(cluster, PropertiesFile("<lint>", (), (prop,)), timeout_ms=timeout_ms, semantics=semantics)
-    return report.results[0].status
+def _admits_dns(rule: Rule) -> bool:
+    ports_ok = not rule.ports or any(
+        p.protocol == Protocol.UDP and (p.port is None or isinstance(p.port, str)
+                                        or p.port <= 53 <= (p.end_port or p.port)) for p in rule.ports)
+    peers_ok = not rule.peers or any(
+        peer.ip_block is not None or all(satisfiable(s) for s in (peer.pod_selector, peer.namespace_selector)
+                                         if s is not None) for peer in rule.peers)
+    return ports_ok and peers_ok
 
 
 def redundancy_findings(cluster: Cluster, timeout_ms: int, ipblock_matches_pods: bool, notes: list[str],
