@@ -57,6 +57,7 @@ app.add_typer(schema_app, name="schema")
 class FailOn(str, Enum):
     added = "added"
     changed = "changed"
+    new_workloads = "new-workloads"
     never = "never"
 
 
@@ -326,7 +327,8 @@ def diff(
         typer.Option(
             "--fail-on",
             help="Gate: exit 1 when connections are newly allowed (added, the default), "
-            "or on any change (changed); never: report only.",
+            "or on any change (changed), or newly allowed or of workloads only in HEAD (new-workloads); "
+            "never: report only.",
         ),
     ] = FailOn.added,
     max_witnesses: Annotated[

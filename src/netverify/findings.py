@@ -202,6 +202,12 @@ class DiffReport:
     notes: tuple[str, ...] = field(default_factory=tuple)
     unknown_reason: str | None = None  # set: the diff may be wrong (e.g. a policy kind not modelled), exit 3
     caveats: tuple[str, ...] = ()  # accepted risks the diff stands on
+    # connections of workloads only in HEAD that BASE's policies would already allow (analyses/diff_new_workloads):
+    # no policy change opened them; they fail only `--fail-on new-workloads`
+    new_workloads: tuple[PairChange, ...] = ()
+    # classes whose witness is a pair listed in `changes` on a port it newly allows: that change again, so not
+    # rendered (the same change is shown once); kept so that callers can see the class exists
+    repeated_classes: tuple[AddedClass, ...] = ()
 
     @property
     def has_added(self) -> bool:

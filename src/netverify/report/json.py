@@ -208,8 +208,11 @@ def diff_dict(d: DiffReport) -> Json:
             "symbolic_status": d.symbolic_status,
             "has_added": d.has_added,
             "has_changed": d.has_changed,
+            "new_workload_pairs": len(d.new_workloads),
         },
         "changes": [change_dict(c) for c in d.changes],
+        "new_workloads": [{k: v for k, v in change_dict(c).items() if k not in ("removed", "removed_by")}
+                          for c in d.new_workloads],
         "added_classes": [added_class_dict(a) for a in d.added_classes],
         "notes": list(d.notes),
         "unknown_reason": d.unknown_reason,

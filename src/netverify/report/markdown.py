@@ -164,7 +164,7 @@ def render_diff(d: DiffReport, *, color: bool = False) -> str:
         icon = _ICON["unknown"]
     elif d.has_added:
         icon = "⚠️"
-    elif d.has_changed:
+    elif d.has_changed or d.new_workloads:
         icon = "ℹ️"
     else:
         icon = "✅"
@@ -178,6 +178,11 @@ def render_diff(d: DiffReport, *, color: bool = False) -> str:
                 f"| {code(c.src.label)} | {code(c.dst.label)} | {cell(words.ports_text(c.added)) if c.added else ''} "
                 f"| {cell(words.ports_text(c.removed)) if c.removed else ''} | {cell(rules)} |"
             )
+    if d.new_workloads:
+        out += ["", f"**{words.NEW_WORKLOADS_TITLE[0].upper()}{words.NEW_WORKLOADS_TITLE[1:]}**:", "",
+                "| from | to | allowed | rules |", "| --- | --- | --- | --- |"]
+        out += [f"| {code(c.src.label)} | {code(c.dst.label)} | {cell(words.ports_text(c.added))} "
+                f"| {cell(words.rules_text(c.added_by))} |" for c in d.new_workloads]
     if d.added_classes:
         out += ["", "**New connection classes** (pods that may not exist yet):", ""]
         out += ["| class | opened by |", "| --- | --- |"]

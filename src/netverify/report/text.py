@@ -136,6 +136,13 @@ def render_diff(d: DiffReport, *, color: bool = False) -> str:
         for line in words.change_lines(c):
             style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
             console.print(Text("  " + line, style=style))
+    if d.new_workloads:
+        console.print()
+        console.print(Text(f"{words.NEW_WORKLOADS_TITLE}:", style="bold"))
+        for c in d.new_workloads:
+            console.print(Text(f"  {words.change_title(c)}"))
+            for line in words.new_workload_lines(c):
+                console.print(Text("    " + line))
     if d.added_classes:
         console.print()
         console.print(Text("new connection classes (pods that may not exist yet):", style="bold"))
