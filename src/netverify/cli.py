@@ -361,12 +361,13 @@ def diff(
         check_format("diff", fmt)
         ignored = _ignored_kinds(ignore_kind)
         load_source = lazy("netverify.load.sources", "load_source")
+        load_base = lazy("netverify.load.sources", "load_base_source")
         run_diff = lazy("netverify.analyses.diff", "diff")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         live = live_target(kubeconfig, context, request_timeout)
-        base_cluster = load_source(base, default_namespace=namespace, limits=limits, live=live)
+        base_cluster, base_notes = load_base(base, default_namespace=namespace, limits=limits, live=live)
         head_cluster = load_source(head, default_namespace=namespace, limits=limits, live=live)
-        notes = (*cluster_notes(head_cluster), *cni_notes(cni, base_cluster, head_cluster))
+        notes = (*base_notes, *cluster_notes(head_cluster), *cni_notes(cni, base_cluster, head_cluster))
         report = run_diff(
             base_cluster,
             head_cluster,
