@@ -17,9 +17,10 @@ from typing import Annotated, Optional
 import typer
 
 from netverify import __version__
-from netverify.cli_args import default_port, parse_port
+from netverify.cli_ports import explain_exit_code, ports_to_explain
+from netverify.cli_choices import choice_metavar, choice_of
 from netverify.cli_cni import CniOption, cni_notes
-from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, guarded, lazy
+from netverify.cli_guard import EXIT_OK, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_probe import ProbeScript, write_probe_script
 from netverify.cli_live import Context, Kubeconfig, RequestTimeout, live_target, with_implied_cluster
@@ -273,8 +274,10 @@ def explain(
     dst: Annotated[str, typer.Argument(help="Destination: a workload or an IP address.")],
     port: Annotated[
         Optional[str],
-        typer.Option("--port", "-p", help="Destination port and protocol, e.g. 3306/TCP (default: the "
-                     "destination workload's first container port)."),
+        typer.Option("--port", "-p", metavar="PORT[/PROTO]",
+                     help="Destination port and protocol: 3306/TCP, a range 8080-8090 (each run of ports with "
+                     "its own verdict shown), or a container port name of the destination, e.g. postgres "
+                     "(default: the destination workload's first container port)."),
     ] = None,
     files: Files = [],  # noqa: B006
     fmt: Annotated[str, typer.Option("--format", help=_format_help("explain"))] = "text",
@@ -294,23 +297,28 @@ def explain(
     request_timeout: RequestTimeout = 30.0,
     cni: CniOption = None,
 ) -> None:
-    """Why one connection is allowed or blocked, rule by rule."""
+    """Why one connection is allowed or blocked, rule by rule. Exit 0 allowed, 1 blocked (on some port asked
+    about), 3 not decided. SRC and DST may be bare workload names when only one namespace has that name."""
 
     def work() -> int:
         check_format("explain", fmt)
         ignored = _ignored_kinds(ignore_kind)
-        parsed = parse_port(port) if port is not None else None
         run_explain = lazy("netverify.analyses.explain", "explain")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
-        protocol, number = parsed or default_port(cluster, dst)
-        explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
-        explanation = _judge("judge_explanation")(explanation, cluster, src, dst, ignored)
-        explanation = add_notes(explanation, notes)
-        # A verdict that depends on an address the manifests do not give is not decided: fail closed.
-        code = EXIT_UNKNOWN if explanation.address_unknown else result_exit_code(explanation)
-        return _finish(explanation, fmt, output, code, reports)
+        for end, role in ((src, "source"), (dst, "destination")):  # a missing workload before any port question
+            lazy("netverify.analyses.explain", "check_endpoint")(cluster, end, role)
+        ports, port_name = ports_to_explain(port, cluster, dst)
+        judge = _judge("judge_explanation")
+
+        def one(protocol, number):
+            explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
+            return add_notes(judge(explanation, cluster, src, dst, ignored), notes)
+
+        result = lazy("netverify.analyses.explain_ports", "explain_ports")(ports, one, port_name)
+        # 0 allowed, 1 blocked; not decided (an address the manifests do not give, a kind not modelled): 3
+        return _finish(result, fmt, output, explain_exit_code(result), reports)
 
     reports = Reports("explain", report_to, None, output)
     _run(work, reports)
@@ -323,20 +331,21 @@ def diff(
     fmt: Annotated[str, typer.Option("--format", help=_format_help("diff"))] = "text",
     output: Output = None,
     fail_on: Annotated[
-        FailOn,
+        str,
         typer.Option(
-            "--fail-on",
+            "--fail-on", metavar=choice_metavar(FailOn), callback=choice_of(FailOn, "--fail-on"),
             help="Gate: exit 1 when connections are newly allowed (added, the default), "
             "or on any change (changed), or newly allowed or of workloads only in HEAD (new-workloads); "
             "never: report only.",
         ),
-    ] = FailOn.added,
+    ] = FailOn.added.value,
     max_witnesses: Annotated[
         int, typer.Option("--max-witnesses", min=0, help="At most this many new connection classes.")
     ] = 20,
     scope: Annotated[
-        Scope, typer.Option("--scope", help="any: also pods that may not exist yet; existing: only workloads.")
-    ] = Scope.any,
+        str, typer.Option("--scope", metavar=choice_metavar(Scope), callback=choice_of(Scope, "--scope"),
+                          help="any: also pods that may not exist yet; existing: only workloads.")
+    ] = Scope.any.value,
     timeout: Timeout = 30.0,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",

@@ -165,6 +165,34 @@ class Explanation:
     address_unknown: bool = False
     # allow / deny / ambiguous (same-priority admin policies disagree: the CNI picks) / unknown; None: `allowed`
     decision: str | None = None
+    # `--port A-B` (or a named port): the same verdict, rule for rule, for every port from `port` to `port_end`
+    port_end: int | None = None
+    port_name: str | None = None  # `--port postgres`: the destination's container port it names
+
+    @property
+    def port_label(self) -> str:
+        ports = f"{self.port}-{self.port_end}" if self.port_end not in (None, self.port) else str(self.port)
+        return f"{self.protocol}/{ports}" + (f" ({self.port_name})" if self.port_name else "")
+
+
+@dataclass(frozen=True, slots=True)
+class PortExplanations:
+    """`explain --port A-B` (or a named port with several ports) where the verdict or its rules differ between
+    ports: one explanation per run of ports that agree, in port order."""
+
+    parts: tuple[Explanation, ...]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(n for e in self.parts for n in e.notes))
+
+    @property
+    def unknown_reason(self) -> str | None:
+        return next((e.unknown_reason for e in self.parts if e.unknown_reason), None)
+
+    @property
+    def caveats(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for e in self.parts for c in e.caveats))
 
 
 # ---- diff --------------------------------------------------------------------------------------

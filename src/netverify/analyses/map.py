@@ -16,7 +16,7 @@ from netverify.analyses.map_engine import ALL, MapEngine
 from netverify.analyses.map_fold import Decide, FoldEngine
 from netverify.analyses.label_notes import unknown_value_notes
 from netverify.analyses.map_variants import VariantTable
-from netverify.analyses.refs import find_workload_entries
+from netverify.analyses.refs import did_you_mean, find_workload_entries
 from netverify.errors import UsageError
 from netverify.eval.addresses import AddressPlan, families_in_use, same_family
 from netverify.eval.portset import PortSet
@@ -82,7 +82,8 @@ def _resolve_focus(cluster: Cluster, focus: str | None) -> tuple[Workload, ...] 
         return None
     found = find_workload_entries(cluster, focus, "--focus")
     if not found:
-        raise UsageError(f"--focus {focus!r}: no such workload (use ns/name, ns/name[Kind] or ns/Kind/name)")
+        raise UsageError(f"--focus {focus!r}: no such workload{did_you_mean(cluster, focus)} "
+                         "(use ns/name, name, ns/name[Kind] or ns/Kind/name)")
     return found
 
 

@@ -6,11 +6,21 @@ This package knows only the result records and the model types they carry.
 
 from __future__ import annotations
 
+import difflib
+
 from collections.abc import Callable
 from typing import Any
 
 from netverify.errors import UsageError
-from netverify.findings import ConnectivityMap, DiffReport, Explanation, FailedRun, FleetReport, ProveReport
+from netverify.findings import (
+    ConnectivityMap,
+    DiffReport,
+    Explanation,
+    FailedRun,
+    FleetReport,
+    PortExplanations,
+    ProveReport,
+)
 from netverify.report import csv, dot, failed, fleet, fleet_ci, html, json, junit, markdown, sarif, text
 from netverify.report.sarif_paths import SourceRoot
 
@@ -28,6 +38,7 @@ _RENDERERS: dict[type, tuple[str, dict[str, Renderer]]] = {
         "markdown": markdown.render_map, "dot": dot.render_map, "html": html.render_map,
     }),
     Explanation: ("explain", {"text": text.render_explain, "json": json.render_explain}),
+    PortExplanations: ("explain", {"text": text.render_port_explanations, "json": json.render_port_explanations}),
     DiffReport: ("diff", {
         "text": text.render_diff, "json": json.render_diff, "markdown": markdown.render_diff,
         "sarif": sarif.render_diff, "junit": junit.render_diff, "html": html.render_diff,
@@ -52,7 +63,9 @@ def check_format(command: str, fmt: str) -> None:
     """Fail before any work is done when `--format` does not fit the command."""
     allowed = COMMAND_FORMATS[command]
     if fmt not in allowed:
-        raise UsageError(f"--format {fmt} does not fit `netverify {command}`; choose one of: {', '.join(allowed)}")
+        near = difflib.get_close_matches(fmt, allowed, n=1, cutoff=0.5)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        raise UsageError(f"--format {fmt} does not fit `netverify {command}`{hint}; choose one of: {', '.join(allowed)}")
 
 
 def render(result: Result | Any, fmt: str, *, color: bool = False, sarif_root: SourceRoot | None = None) -> str:

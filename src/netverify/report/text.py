@@ -13,7 +13,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from netverify.findings import ConnectivityMap, DiffReport, Explanation, PropertyResult, ProveReport
+from netverify.findings import (
+    ConnectivityMap,
+    DiffReport,
+    Explanation,
+    PortExplanations,
+    PropertyResult,
+    ProveReport,
+)
 from netverify.report import words
 
 _STATUS_STYLE = {"proven": "bold green", "violated": "bold red", "vacuous": "bold yellow", "unknown": "bold magenta"}
@@ -104,7 +111,7 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
 def render_explain(e: Explanation, *, color: bool = False) -> str:
     console = _console(color)
     _trust(console, e.unknown_reason, e.caveats)
-    head = Text(f"{e.src} -> {e.dst} on {e.protocol}/{e.port}: ")
+    head = Text(f"{e.src} -> {e.dst} on {e.port_label}: ")
     if e.depends_on_address:
         head.append("DEPENDS ON THE POD ADDRESSES", style="bold yellow")
         head.append(f" (this pair: {'ALLOWED' if e.allowed else 'BLOCKED'})")
@@ -124,6 +131,11 @@ def render_explain(e: Explanation, *, color: bool = False) -> str:
     for line in e.depends_on_address:
         console.print(Text(f"  {'address':<9}{line}"))
     return _finish(console)
+
+
+def render_port_explanations(p: PortExplanations, *, color: bool = False) -> str:
+    """Each run of ports with its own verdict, as `explain` of that run alone shows it, a blank line between."""
+    return "\n".join(render_explain(e, color=color) for e in p.parts)
 
 
 def render_diff(d: DiffReport, *, color: bool = False) -> str:
