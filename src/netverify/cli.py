@@ -19,6 +19,7 @@ import typer
 from netverify import __version__
 from netverify.cli_ports import explain_exit_code, ports_to_explain
 from netverify.cli_choices import choice_metavar, choice_of
+from netverify.cli_help import ReadableCommand, ReadableGroup
 from netverify.cli_cni import CniOption, cni_notes
 from netverify.cli_guard import EXIT_OK, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
@@ -34,7 +35,7 @@ from netverify.cli_outcome import (
     result_exit_code,
     with_allow_vacuous,
 )
-from netverify.cli_output import emit, emit_notes, use_color
+from netverify.cli_output import emit, emit_notes, text_width, use_color
 from netverify.cli_reports import ReportOption, Reports, SarifRootOption, with_failure_reports
 from netverify.cli_schema import schema_app
 from netverify.errors import InputError, UsageError
@@ -42,6 +43,7 @@ from netverify.report import check_format, formats_for, notes_of, render
 
 app = typer.Typer(
     name="netverify",
+    cls=ReadableGroup,
     help="Prove Kubernetes NetworkPolicy properties for every pod that could exist, or refute them with a "
     "concrete counterexample.",
     add_completion=False,
@@ -76,7 +78,23 @@ Files = Annotated[
     typer.Option("-f", "--file", help="Manifest file, directory (searched recursively), - for stdin, or cluster:[CONTEXT] for a live cluster; repeatable."),
 ]
 Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")]
-Namespace = Annotated[str, typer.Option("--namespace", "-n", help="Namespace of objects that name none.")]
+Namespace = Annotated[str, typer.Option("--default-namespace", metavar="NAMESPACE",
+                                        help="Namespace of objects that name none (kubectl's default: default).")]
+# `-n`/`--namespace` read like kubectl's namespace filter, which they never were: kept working, with a note
+NamespaceAlias = Annotated[Optional[str], typer.Option("--namespace", "-n", hidden=True)]
+
+
+def _default_namespace(default: str, alias: str | None) -> str:
+    if alias is None:
+        return default
+    sys.stderr.write("note: -n/--namespace is deprecated: it never filtered, it sets the namespace of objects that "
+                     "name none; write --default-namespace (map --focus and explain name what to look at)\n")
+    return alias
+Wide = Annotated[
+    bool,
+    typer.Option("--wide", help="Text output as wide as it is: every policy listed, no wrapping (default: fit the "
+                 "terminal, or 80 columns)."),
+]
 IPBlockPods = Annotated[
     bool,
     typer.Option("--ipblock-matches-pods", help="Let ipBlock peers match pod IPs too (what some CNIs do)."),
@@ -115,8 +133,9 @@ def _root(
     pass
 
 
-def _finish(result, fmt: str, output: Optional[Path], code: int, reports: Reports) -> int:
-    rendered = render(result, fmt, color=use_color(fmt, output), sarif_root=reports.sarif_root_for(fmt))
+def _finish(result, fmt: str, output: Optional[Path], code: int, reports: Reports, wide: bool = False) -> int:
+    rendered = render(result, fmt, color=use_color(fmt, output), sarif_root=reports.sarif_root_for(fmt),
+                      width=text_width(wide, output))
     reports_rendered = reports.render_all(result)  # everything rendered before anything is written
     notes = notes_of(result)
     if fmt in ("csv", "dot"):  # tables with no place for trust lines: say them beside, like the notes
@@ -157,12 +176,14 @@ def _run(work, reports: Reports) -> None:
         raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=ReadableCommand)
 def prove(
-    properties: Annotated[str, typer.Argument(metavar="PROPERTIES.yaml", help="The properties file.")],
+    properties: Annotated[str, typer.Argument(metavar="PROPERTIES.yaml", help="The properties file; - reads it "
+                                              "from standard input.")],
     files: Files = [],  # noqa: B006 - typer needs a literal default; never mutated
     fmt: Annotated[str, typer.Option("--format", help=_format_help("prove"))] = "text",
     output: Output = None,
+    wide: Wide = False,
     timeout: Timeout = 30.0,
     rlimit: Annotated[
         Optional[int], typer.Option("--rlimit", min=1, help="Solver resource limit per check (default: none).")
@@ -178,6 +199,7 @@ def prove(
     ] = False,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
+    namespace_alias: NamespaceAlias = None,
     max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
     max_files: MaxFiles = _LIM.max_files,
     max_documents: MaxDocuments = _LIM.max_documents,
@@ -194,6 +216,7 @@ def prove(
     cni: CniOption = None,
 ) -> None:
     """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
+    namespace = _default_namespace(namespace, namespace_alias)
 
     def work() -> int:
         check_format("prove", fmt)
@@ -203,9 +226,14 @@ def prove(
         if jobs > 1:  # properties proven in worker processes
             run_prove = partial(lazy("netverify.analyses.parallel", "prove_parallel"), jobs=jobs)
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
-        props = load_properties(properties, limits=limits)
-        with _blame_properties_for_missing(props.manifests, properties):
-            cluster = _load_cluster([*props.manifests, *files], namespace, limits, properties,
+        if properties == "-" and "-" in files:
+            raise UsageError("standard input can be read once: `prove -` reads the properties from it, so give the "
+                             "manifests as files (-f PATH)")
+        # `prove -`: the properties from standard input
+        props = load_properties(properties, limits=limits, stdin=sys.stdin) if properties == "-" else \
+            load_properties(properties, limits=limits)
+        with _blame_properties_for_missing(props.manifests, props.path):
+            cluster = _load_cluster([*props.manifests, *files], namespace, limits, props.path,
                                     live_target(kubeconfig, context, request_timeout))
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         report = run_prove(
@@ -222,22 +250,24 @@ def prove(
         report = lazy("netverify.analyses.overlap_report", "with_overlaps")(
             report, cluster, ipblock_matches_pods=ipblock_matches_pods)
         write_probe_script(report, probe_script)
-        return _finish(report, fmt, output, strict_exit_code(prove_exit_code(report), report, strict), reports)
+        return _finish(report, fmt, output, strict_exit_code(prove_exit_code(report), report, strict), reports, wide)
 
     reports = Reports("prove", report_to, sarif_root, output)
     _run(work, reports)
 
 
-@app.command("map")
+@app.command("map", cls=ReadableCommand)
 def map_(
     files: Files = [],  # noqa: B006
     fmt: Annotated[str, typer.Option("--format", help=_format_help("map"))] = "text",
     output: Output = None,
+    wide: Wide = False,
     focus: Annotated[
         Optional[str], typer.Option("--focus", help="Only connections from or to this workload (ns/name).")
     ] = None,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
+    namespace_alias: NamespaceAlias = None,
     max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
     max_files: MaxFiles = _LIM.max_files,
     max_documents: MaxDocuments = _LIM.max_documents,
@@ -252,6 +282,7 @@ def map_(
     cni: CniOption = None,
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
+    namespace = _default_namespace(namespace, namespace_alias)
 
     def work() -> int:
         check_format("map", fmt)
@@ -262,13 +293,13 @@ def map_(
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus)
         cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), notes)
-        return _finish(cmap, fmt, output, result_exit_code(cmap), reports)
+        return _finish(cmap, fmt, output, result_exit_code(cmap), reports, wide)
 
     reports = Reports("map", report_to, None, output)
     _run(work, reports)
 
 
-@app.command()
+@app.command(cls=ReadableCommand)
 def explain(
     src: Annotated[str, typer.Argument(help="Source: a workload (ns/name, ns/name[Kind]) or an IP address.")],
     dst: Annotated[str, typer.Argument(help="Destination: a workload or an IP address.")],
@@ -282,8 +313,10 @@ def explain(
     files: Files = [],  # noqa: B006
     fmt: Annotated[str, typer.Option("--format", help=_format_help("explain"))] = "text",
     output: Output = None,
+    wide: Wide = False,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
+    namespace_alias: NamespaceAlias = None,
     max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
     max_files: MaxFiles = _LIM.max_files,
     max_documents: MaxDocuments = _LIM.max_documents,
@@ -299,6 +332,7 @@ def explain(
 ) -> None:
     """Why one connection is allowed or blocked, rule by rule. Exit 0 allowed, 1 blocked (on some port asked
     about), 3 not decided. SRC and DST may be bare workload names when only one namespace has that name."""
+    namespace = _default_namespace(namespace, namespace_alias)
 
     def work() -> int:
         check_format("explain", fmt)
@@ -318,18 +352,19 @@ def explain(
 
         result = lazy("netverify.analyses.explain_ports", "explain_ports")(ports, one, port_name)
         # 0 allowed, 1 blocked; not decided (an address the manifests do not give, a kind not modelled): 3
-        return _finish(result, fmt, output, explain_exit_code(result), reports)
+        return _finish(result, fmt, output, explain_exit_code(result), reports, wide)
 
     reports = Reports("explain", report_to, None, output)
     _run(work, reports)
 
 
-@app.command()
+@app.command(cls=ReadableCommand)
 def diff(
     base: Annotated[str, typer.Argument(help="Old manifests: a path, git:REF[:PATH] or cluster:[CONTEXT].")],
     head: Annotated[str, typer.Argument(help="New manifests: a path, git:REF[:PATH] or cluster:[CONTEXT].")],
     fmt: Annotated[str, typer.Option("--format", help=_format_help("diff"))] = "text",
     output: Output = None,
+    wide: Wide = False,
     fail_on: Annotated[
         str,
         typer.Option(
@@ -349,6 +384,7 @@ def diff(
     timeout: Timeout = 30.0,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
+    namespace_alias: NamespaceAlias = None,
     max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
     max_files: MaxFiles = _LIM.max_files,
     max_documents: MaxDocuments = _LIM.max_documents,
@@ -365,6 +401,7 @@ def diff(
     cni: CniOption = None,
 ) -> None:
     """What HEAD newly allows or blocks compared with BASE, each with a witness."""
+    namespace = _default_namespace(namespace, namespace_alias)
 
     def work() -> int:
         check_format("diff", fmt)
@@ -389,14 +426,14 @@ def diff(
         report = _judge("judge_diff")(report, base_cluster, head_cluster, ignored)
         report = add_notes(report, notes)
         write_probe_script(report, probe_script)
-        return _finish(report, fmt, output, diff_exit_code(report, fail_on.value), reports)
+        return _finish(report, fmt, output, diff_exit_code(report, fail_on.value), reports, wide)
 
     reports = Reports("diff", report_to, sarif_root, output)
     _run(work, reports)
 
 
 # `fleet` lives in its own module (cli_fleet.py); it imports nothing from this one.
-app.command("fleet")(lazy("netverify.cli_fleet", "fleet_command"))
+app.command("fleet", cls=ReadableCommand)(lazy("netverify.cli_fleet", "fleet_command"))
 
 
 def main() -> None:

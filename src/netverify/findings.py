@@ -107,6 +107,10 @@ class WorkloadNode:
     def label(self) -> str:
         return f"{self.namespace}/{self.name}[{self.kind}]"
 
+    @property
+    def shown(self) -> str:
+        return self.label
+
 
 @dataclass(frozen=True, slots=True)
 class IPRangeNode:
@@ -118,6 +122,11 @@ class IPRangeNode:
     @property
     def label(self) -> str:
         return f"{self.start}-{self.end}" if self.start != self.end else self.start
+
+    @property
+    def shown(self) -> str:
+        """For people: the CIDR when the range is exactly one (`10.0.0.0/8`, `0.0.0.0/0`), else `label`."""
+        return self.cidrs[0] if self.start != self.end and len(self.cidrs) == 1 else self.label
 
 
 MapNode = WorkloadNode | IPRangeNode
@@ -142,6 +151,7 @@ class ConnectivityMap:
     notes: tuple[str, ...] = ()
     unknown_reason: str | None = None  # set: the map may be wrong (e.g. a policy kind not modelled), exit 3
     caveats: tuple[str, ...] = ()  # accepted risks the map stands on
+    no_workloads: bool = False  # the manifests hold no workload: nothing to map (not "nothing allowed")
 
 
 # ---- explain -----------------------------------------------------------------------------------

@@ -77,6 +77,10 @@ def _ip_rows(sides: list[dict[int, PortSet] | None], partition: Partition) -> li
     return rows
 
 
+NO_WORKLOADS_NOTE = ("no workloads in the manifests (no Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, "
+                     "ReplicationController, Job or CronJob): the map has no rows")
+
+
 def _resolve_focus(cluster: Cluster, focus: str | None) -> tuple[Workload, ...] | None:
     if focus is None:
         return None
@@ -142,7 +146,9 @@ def connectivity_map(
     if dependent_labels:
         reason = ("rows may depend on the value of labels the control plane sets and the manifests do not show: "
                   + "; ".join(dependent_labels))
-    return ConnectivityMap(connections, notes, unknown_reason=reason)
+    if not cluster.workloads:
+        notes = (NO_WORKLOADS_NOTE, *notes)
+    return ConnectivityMap(connections, notes, unknown_reason=reason, no_workloads=not cluster.workloads)
 
 
 def _notes(cluster: Cluster, ipblock_matches_pods: bool) -> tuple[str, ...]:

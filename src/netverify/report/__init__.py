@@ -23,6 +23,7 @@ from netverify.findings import (
 )
 from netverify.report import csv, dot, failed, fleet, fleet_ci, html, json, junit, markdown, sarif, text
 from netverify.report.sarif_paths import SourceRoot
+from netverify.report.text_fit import DEFAULT_WIDTH
 
 Result = ProveReport | ConnectivityMap | Explanation | DiffReport | FleetReport
 Renderer = Callable[..., str]
@@ -49,6 +50,10 @@ _RENDERERS: dict[type, tuple[str, dict[str, Renderer]]] = {
     }),
 }
 
+# Text renderers that fit a width (report/text_fit.py).
+_FITTING = frozenset({text.render_prove, text.render_map, text.render_explain, text.render_port_explanations,
+                      text.render_diff})
+
 # Formats whose output has a place for notes; for the others the CLI writes notes to stderr.
 FORMATS_WITH_NOTES = frozenset({"json", "markdown", "sarif", "html"})
 
@@ -68,8 +73,10 @@ def check_format(command: str, fmt: str) -> None:
         raise UsageError(f"--format {fmt} does not fit `netverify {command}`{hint}; choose one of: {', '.join(allowed)}")
 
 
-def render(result: Result | Any, fmt: str, *, color: bool = False, sarif_root: SourceRoot | None = None) -> str:
-    """`sarif_root`: the repository root SARIF URIs are relative to (default: the current directory)."""
+def render(result: Result | Any, fmt: str, *, color: bool = False, sarif_root: SourceRoot | None = None,
+           width: int | None = DEFAULT_WIDTH) -> str:
+    """`sarif_root`: the repository root SARIF URIs are relative to (default: the current directory); `width`: the
+    columns text output fits (None: no limit, `--wide`)."""
     if isinstance(result, FailedRun):  # a run that stopped on an error: every format can say so
         check_format(result.command, fmt)
         renderer = failed.RENDERERS[fmt]
@@ -82,6 +89,8 @@ def render(result: Result | Any, fmt: str, *, color: bool = False, sarif_root: S
         renderer = renderers[fmt]
     if fmt == "sarif":
         return renderer(result, color=color, root=sarif_root)
+    if renderer in _FITTING:
+        return renderer(result, color=color, width=width)
     return renderer(result, color=color)
 
 

@@ -175,7 +175,7 @@ def prove_summary(report: ProveReport) -> str:
 
 
 def change_title(c: PairChange) -> str:
-    return f"{c.src.label} -> {c.dst.label}"
+    return f"{c.src.shown} -> {c.dst.shown}"
 
 
 def change_lines(c: PairChange) -> list[str]:
