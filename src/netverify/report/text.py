@@ -132,6 +132,11 @@ def render_explain(e: Explanation, *, color: bool = False, width: int | None = D
         head.append("AMBIGUOUS (allowed or blocked: the CNI picks among same-priority policies)", style="bold yellow")
     else:
         head.append("ALLOWED" if e.allowed else "BLOCKED", style="bold green" if e.allowed else "bold red")
+    at = head.plain.find(" on ")
+    if console.width is not None and len(head.plain) > console.width and at > 0:
+        # too long for one line: the verdict stays with its port, `on …` under the two ends
+        console.print(head[:at])
+        head = Text("    ") + head[at + 1:]
     console.print(head)
     for name, side in (("egress", e.egress), ("ingress", e.ingress)):
         first, *rest = words.side_lines(side)
