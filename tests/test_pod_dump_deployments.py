@@ -87,10 +87,73 @@ def test_a_dumped_pod_joins_its_deployment_manifest():
 def test_focus_names_the_deployment_of_a_pod_dump(tmp_path):
     dump = tmp_path / "pods.yaml"
     dump.write_text(DUMP)
-    result = CliRunner().invoke(app, ["map", "-f", str(dump), "--focus", "boutique/frontend"])
+    result = CliRunner().invoke(app, ["map", "-f", str(dump), "--focus", "boutique/frontend", "--wide"])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stdout.splitlines() if "->" in line or "boutique/" in line]
     # every line is the Deployment (its two pods differ in their hash label: each shown with its pod name)
     assert lines and all("boutique/frontend[Deployment]" in line or "boutique/frontend/frontend-" in line
                          for line in lines)
     assert "ReplicaSet" not in result.stdout
+
+
+# ---- the whole class: a name is only a name --------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from netverify.analyses.map import connectivity_map  # noqa: E402
+from netverify.findings import WorkloadNode  # noqa: E402
+
+_POLICY = textwrap.dedent("""\
+    - apiVersion: networking.k8s.io/v1
+      kind: NetworkPolicy
+      metadata: {{name: {app}-to-{target}, namespace: boutique}}
+      spec:
+        podSelector: {{matchLabels: {{app: {target}}}}}
+        ingress: [{{from: [{{podSelector: {{matchLabels: {{app: {app}}}}}}}], ports: [{{port: 8080}}]}}]
+    """)
+
+
+@st.composite
+def _dumps(draw):
+    """Pods of a few Deployments, some mid-rollout (two hashes), and policies between their apps."""
+    apps = ["frontend", "cart", "ads"]
+    pods, n = [], 0
+    for app in apps:
+        for h in draw(st.lists(st.sampled_from(["5d4f8c7b9", "6c8b9d7f4", "7f9c6d5b8"]), min_size=1, max_size=2,
+                               unique=True)):
+            extra = {"tier": draw(st.sampled_from(["web", "api"]))} if draw(st.booleans()) else {}
+            n += 1
+            pods.append((f"{app}-{h}-p{n}", app, h, {"app": app, "pod-template-hash": h, **extra}, f"10.0.0.{n}"))
+    policies = [(draw(st.sampled_from(apps)), draw(st.sampled_from(apps))) for _ in range(draw(st.integers(0, 3)))]
+    return pods, policies
+
+
+def _text(pods, policies, owner_name) -> str:
+    items = "".join(_pod(name, "ReplicaSet", owner_name(app, h), labels, ip) for name, app, h, labels, ip in pods)
+    items += "".join(_POLICY.format(app=a, target=t) for a, t in dict.fromkeys(policies))
+    return _dump(items) if items else _dump()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_dumps())
+def test_naming_pods_after_their_deployment_never_changes_what_they_reach(dump):
+    pods, policies = dump
+    as_deployment = _load(_text(pods, policies, lambda app, h: f"{app}-{h}"))
+    # the same pods under ReplicaSets whose names are not `<deployment>-<their hash>`: each its own ReplicaSet
+    as_replicaset = _load(_text(pods, policies, lambda app, h: f"{app}-rs{h}"))
+    assert {w.kind for w in as_deployment.workloads} == {"Deployment"}
+    assert {w.kind for w in as_replicaset.workloads} == {"ReplicaSet"}
+
+    def by_pod(cluster):
+        """(source pods, destination pods) -> what is allowed, whatever the workloads are called."""
+        pods_of = {}
+        for w in cluster.workloads:
+            pods_of[WorkloadNode(w.namespace, w.display_name, w.kind).label] = frozenset(w.pods)
+        rows = {}
+        for c in connectivity_map(cluster).connections:
+            key = (pods_of.get(c.src.label, c.src.label), pods_of.get(c.dst.label, c.dst.label))
+            rows[key] = {p: str(r) for p, r in c.protocols.items()}
+        return rows
+
+    assert by_pod(as_deployment) == by_pod(as_replicaset)
