@@ -90,6 +90,8 @@ def _default_namespace(default: str, alias: str | None) -> str:
     sys.stderr.write("note: -n/--namespace is deprecated: it never filtered, it sets the namespace of objects that "
                      "name none; write --default-namespace (map --focus and explain name what to look at)\n")
     return alias
+
+
 Wide = Annotated[
     bool,
     typer.Option("--wide", help="Text output as wide as it is: every policy listed, no wrapping (default: fit the "
