@@ -67,7 +67,7 @@ def _run(*args: str):
 
 def test_a_new_deployment_under_existing_policies_is_its_own_section_and_passes_the_default_gate(tmp_path):
     base, head = _versions(tmp_path, CHECKOUT)
-    result = _run(base, head)
+    result = _run(base, head, "--wide")  # long temporary paths: the lines whole
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "no change in allowed connections" in out

@@ -23,7 +23,6 @@ from netverify.findings import (
 )
 from netverify.report import csv, dot, failed, fleet, fleet_ci, html, json, junit, markdown, sarif, text
 from netverify.report.sarif_paths import SourceRoot
-from netverify.report.text_fit import DEFAULT_WIDTH
 
 Result = ProveReport | ConnectivityMap | Explanation | DiffReport | FleetReport
 Renderer = Callable[..., str]
@@ -74,9 +73,9 @@ def check_format(command: str, fmt: str) -> None:
 
 
 def render(result: Result | Any, fmt: str, *, color: bool = False, sarif_root: SourceRoot | None = None,
-           width: int | None = DEFAULT_WIDTH) -> str:
+           width: int | None = None) -> str:
     """`sarif_root`: the repository root SARIF URIs are relative to (default: the current directory); `width`: the
-    columns text output fits (None: no limit, `--wide`)."""
+    columns text output fits (the CLI's terminal width or 80; None: no limit, `--wide`)."""
     if isinstance(result, FailedRun):  # a run that stopped on an error: every format can say so
         check_format(result.command, fmt)
         renderer = failed.RENDERERS[fmt]

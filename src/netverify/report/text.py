@@ -22,15 +22,16 @@ from netverify.findings import (
 )
 from netverify.report import words
 from netverify.report.ranges import merge_adjacent_ranges
-from netverify.report.text_fit import DEFAULT_WIDTH, FittingConsole
+from netverify.report.text_fit import FittingConsole
 
 _STATUS_STYLE = {"proven": "bold green", "violated": "bold red", "vacuous": "bold yellow", "unknown": "bold magenta"}
 # `--wide`: tables as wide as their rows, lines never wrapped (CI logs, files read by tools).
 _PLAIN_WIDTH = 200
 
 
-def _console(color: bool, width: int | None = DEFAULT_WIDTH) -> FittingConsole:
-    """`width`: the columns to fit (the terminal's, 80 by default); None (`--wide`): no limit, lists in full."""
+def _console(color: bool, width: int | None = None) -> FittingConsole:
+    """`width`: the columns to fit (the CLI gives the terminal's, or 80); None (`--wide`, and the default for
+    callers of the library): no limit, lists in full."""
     console = Console(
         file=io.StringIO(),
         force_terminal=color,
@@ -68,7 +69,7 @@ def _warnings(console: FittingConsole, r: PropertyResult) -> None:
         console.print(Text("    " + line, style="yellow"))
 
 
-def render_prove(report: ProveReport, *, color: bool = False, width: int | None = DEFAULT_WIDTH) -> str:
+def render_prove(report: ProveReport, *, color: bool = False, width: int | None = None) -> str:
     console = _console(color, width)
     for r in report.results:
         _property(console, r)
@@ -92,7 +93,7 @@ def _trust(console: FittingConsole, unknown_reason: str | None, caveats: tuple[s
         console.print(Text(line, style=_STATUS_STYLE["unknown"] if line.startswith("UNKNOWN") else "yellow"))
 
 
-def render_map(cmap: ConnectivityMap, *, color: bool = False, width: int | None = DEFAULT_WIDTH) -> str:
+def render_map(cmap: ConnectivityMap, *, color: bool = False, width: int | None = None) -> str:
     console = _console(color, width)
     _trust(console, cmap.unknown_reason, cmap.caveats)
     if cmap.no_workloads:
@@ -121,7 +122,7 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False, width: int | None 
     return _finish(console)
 
 
-def render_explain(e: Explanation, *, color: bool = False, width: int | None = DEFAULT_WIDTH) -> str:
+def render_explain(e: Explanation, *, color: bool = False, width: int | None = None) -> str:
     console = _console(color, width)
     _trust(console, e.unknown_reason, e.caveats)
     head = Text(f"{e.src} -> {e.dst} on {e.port_label}: ")
@@ -151,12 +152,12 @@ def render_explain(e: Explanation, *, color: bool = False, width: int | None = D
     return _finish(console)
 
 
-def render_port_explanations(p: PortExplanations, *, color: bool = False, width: int | None = DEFAULT_WIDTH) -> str:
+def render_port_explanations(p: PortExplanations, *, color: bool = False, width: int | None = None) -> str:
     """Each run of ports with its own verdict, as `explain` of that run alone shows it, a blank line between."""
     return "\n".join(render_explain(e, color=color, width=width) for e in p.parts)
 
 
-def render_diff(d: DiffReport, *, color: bool = False, width: int | None = DEFAULT_WIDTH) -> str:
+def render_diff(d: DiffReport, *, color: bool = False, width: int | None = None) -> str:
     console = _console(color, width)
     _trust(console, d.unknown_reason, d.caveats)
     console.print(Text(f"{d.base} -> {d.head}: {words.diff_summary(d)}", style="bold" if d.has_changed else ""))
