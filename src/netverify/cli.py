@@ -36,6 +36,8 @@ from netverify.cli_outcome import (
     with_allow_vacuous,
 )
 from netverify.cli_output import emit, emit_notes, text_width, use_color
+from netverify.cli_text_options import Namespace, NamespaceAlias, Wide
+from netverify.cli_text_options import default_namespace as _default_namespace
 from netverify.cli_reports import ReportOption, Reports, SarifRootOption, with_failure_reports
 from netverify.cli_schema import schema_app
 from netverify.errors import InputError, UsageError
@@ -78,25 +80,6 @@ Files = Annotated[
     typer.Option("-f", "--file", help="Manifest file, directory (searched recursively), - for stdin, or cluster:[CONTEXT] for a live cluster; repeatable."),
 ]
 Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")]
-Namespace = Annotated[str, typer.Option("--default-namespace", metavar="NAMESPACE",
-                                        help="Namespace of objects that name none (kubectl's default: default).")]
-# `-n`/`--namespace` read like kubectl's namespace filter, which they never were: kept working, with a note
-NamespaceAlias = Annotated[Optional[str], typer.Option("--namespace", "-n", hidden=True)]
-
-
-def _default_namespace(default: str, alias: str | None) -> str:
-    if alias is None:
-        return default
-    sys.stderr.write("note: -n/--namespace is deprecated: it never filtered, it sets the namespace of objects that "
-                     "name none; write --default-namespace (map --focus and explain name what to look at)\n")
-    return alias
-
-
-Wide = Annotated[
-    bool,
-    typer.Option("--wide", help="Text output as wide as it is: every policy listed, no wrapping (default: fit the "
-                 "terminal, or 80 columns)."),
-]
 IPBlockPods = Annotated[
     bool,
     typer.Option("--ipblock-matches-pods", help="Let ipBlock peers match pod IPs too (what some CNIs do)."),
