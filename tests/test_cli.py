@@ -44,10 +44,12 @@ class Fakes:
         self.load_error: Exception | None = None
         self._install(monkeypatch, "netverify.load.properties", load_properties=self.load_properties)
         self._install(monkeypatch, "netverify.load.manifests", load_cluster=self.load_cluster)
-        self._install(monkeypatch, "netverify.load.sources", load_source=self.load_source)
+        self._install(monkeypatch, "netverify.load.sources", load_source=self.load_source,
+                      load_base_source=lambda spec, **kw: (self.load_source(spec, **kw), ()))
         self._install(monkeypatch, "netverify.analyses.prove", prove=self.prove)
         self._install(monkeypatch, "netverify.analyses.map", connectivity_map=self.connectivity_map)
-        self._install(monkeypatch, "netverify.analyses.explain", explain=self.explain)
+        self._install(monkeypatch, "netverify.analyses.explain", explain=self.explain,
+                      check_endpoint=lambda cluster, text, role: None)
         self._install(monkeypatch, "netverify.analyses.diff", diff=self.diff)
 
     @staticmethod

@@ -189,7 +189,7 @@ def test_explain_allowed_and_blocked(shop):
     assert allowed.exit_code == 0, allowed.stderr
     assert json.loads(allowed.stdout)["allowed"] is True
     blocked = run("explain", "shop/frontend", "shop/db", "--port", "5432/TCP", "-f", shop / "head")
-    assert blocked.exit_code == 0 and "BLOCKED" in blocked.stdout
+    assert blocked.exit_code == 1 and "BLOCKED" in blocked.stdout  # explain: 0 allowed, 1 blocked
 
 
 def test_diff_gate_on_added(shop):

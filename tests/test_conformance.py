@@ -22,7 +22,7 @@ if not (CONFORMANCE / "core").is_dir():
 
 from netverify.analyses.map import connectivity_map  # noqa: E402
 from netverify.findings import ConnectivityMap, IPRangeNode, WorkloadNode  # noqa: E402
-from conformance_load import load_case  # noqa: E402
+from conformance_load import as_netverify_names, load_case  # noqa: E402
 
 PROTOCOL_NAMES = ("TCP", "UDP", "SCTP")
 V4_TOP = (1 << 32) - 1
@@ -138,7 +138,7 @@ def workload_ids(expected: dict) -> set[str]:
 
 
 def run_case(case: Path, *, drop_ingress_controller: bool = False) -> None:
-    expected = json.loads((case / "expected.json").read_text())
+    expected = as_netverify_names(json.loads((case / "expected.json").read_text()), case / "manifests")
     cluster = load_case(case / "manifests")
     cmap = connectivity_map(cluster)
     ours = {w.id for w in cluster.workloads}

@@ -40,7 +40,7 @@ def as_flow(w: ConnectionWitness, base_or_head) -> Flow:
 
 
 def assert_every_class_is_new(report: DiffReport, base, head) -> None:
-    for c in report.added_classes:
+    for c in report.added_classes + report.repeated_classes:
         assert evaluate(head, as_flow(c.witness, head)).allowed, c.summary
         assert not evaluate(base, as_flow(c.witness, base)).allowed, c.summary
 
@@ -61,13 +61,17 @@ def test_a_widened_rule_is_reported_for_workloads_and_for_pods_that_may_exist() 
     assert [(r.policy, r.rule, str(r.span)) for r in change.added_by] == [("shop/db-in", 1, "db-in.yaml:11")]
     assert report.has_added and report.symbolic_status == "done" and not report.more_classes
     assert report.added_classes
-    for c in report.added_classes:
+    every = report.added_classes + report.repeated_classes
+    for c in every:
         assert [(r.policy, r.rule) for r in c.opened_by] == [("shop/db-in", 1)]
         assert c.witness.dst.labels == {"app": "db"} and c.witness.port == 5432
-    sources = {(c.witness.src.namespace, c.witness.src.namespace_exists) for c in report.added_classes}
+    sources = {(c.witness.src.namespace, c.witness.src.namespace_exists) for c in every}
     # One class per source namespace: the two that exist, and one not created yet.
     assert {(ns, exists) for ns, exists in sources if exists} == {("shop", True), ("web", True)}
     assert sum(1 for _, exists in sources if not exists) == 1
+    # web's class has the pair web -> db as its witness: that change is shown once, as the pair
+    (repeated,) = report.repeated_classes
+    assert (repeated.witness.src.workload, repeated.witness.dst.workload) == ("web/web[Deployment]", "shop/db[Deployment]")
     new_ns = next(c for c in report.added_classes if not c.witness.src.namespace_exists)
     assert new_ns.witness.src.labels == {}  # minimal: no label is needed
     assert "kind: Namespace" in new_ns.witness.pod_manifests and "kind: Pod" in new_ns.witness.pod_manifests
@@ -107,7 +111,7 @@ def test_new_namespace_labels_open_a_namespace_selector() -> None:
     (change,) = report.changes
     assert change.src == WorkloadNode("web", "web", "Deployment") and change.added[TCP].is_all
     assert [(r.policy, r.rule) for r in change.added_by] == [("shop/db-in", 0)]
-    assert {c.witness.src.namespace for c in report.added_classes} == {"web"}
+    assert {c.witness.src.namespace for c in report.added_classes + report.repeated_classes} == {"web"}
     assert_every_class_is_new(report, base, head)
 
 
@@ -136,10 +140,10 @@ def test_a_removed_policy_opens_everything_and_says_the_side_is_no_longer_isolat
 def test_enumeration_stops_at_max_witnesses_and_says_more_exist() -> None:
     base, head = cluster(DB, API, WEB, DB_IN), cluster(DB, API, WEB, WIDE_DB_IN)
     report = diff(base, head, max_witnesses=1)
-    assert len(report.added_classes) == 1 and report.more_classes
+    assert len(report.added_classes + report.repeated_classes) == 1 and report.more_classes
     assert any("--max-witnesses" in n for n in report.notes)
     full = diff(base, head, max_witnesses=3)
-    assert len(full.added_classes) == 3 and not full.more_classes
+    assert len(full.added_classes + full.repeated_classes) == 3 and not full.more_classes
 
 
 def test_symbolic_off_is_skipped() -> None:
@@ -158,7 +162,10 @@ def test_solver_unknown_makes_the_symbolic_status_unknown(monkeypatch: pytest.Mo
 def test_workloads_in_one_version_only_are_noted() -> None:
     report = diff(cluster(DB, API), cluster(DB, API, WEB), symbolic=False)
     assert any("only in HEAD" in n and "web/web[Deployment]" in n for n in report.notes)
-    assert {(c.src, c.dst) for c in report.changes} >= {(WorkloadNode("web", "web", "Deployment"), WorkloadNode("shop", "db", "Deployment"))}
+    # no policy isolates db: BASE's policies would allow web too, so it is a new workload's connection, no change
+    pair = (WorkloadNode("web", "web", "Deployment"), WorkloadNode("shop", "db", "Deployment"))
+    assert pair in {(c.src, c.dst) for c in report.new_workloads} and report.changes == ()
+    assert not report.has_added
 
 
 

@@ -60,6 +60,11 @@ def _minus(a: Ports, b: Ports) -> Ports:
     return {p: r for p, r in out.items() if r}
 
 
+def _merge(a: Ports, b: Ports) -> Ports:
+    out = {p: a.get(p, PortRanges()).union(b.get(p, PortRanges())) for p in Protocol}
+    return {p: r for p, r in out.items() if r}
+
+
 def _int(ip: str) -> int:
     return int(ipaddress.IPv4Address(ip))
 
@@ -91,13 +96,14 @@ def compare(report: DiffReport, base_case: str, head_case: str) -> None:
         if added or removed:
             want_pairs[key] = (added, removed)
     got_pairs, got_ips = {}, {}
-    for c in report.changes:
+    for c in (*report.changes, *report.new_workloads):  # a new workload's connections: changes or its section
         if isinstance(c.src, IPRangeNode):
             got_ips.setdefault((c.dst.label, "src"), []).append(((_int(c.src.start), _int(c.src.end)), c))
         elif isinstance(c.dst, IPRangeNode):
             got_ips.setdefault((c.src.label, "dst"), []).append(((_int(c.dst.start), _int(c.dst.end)), c))
         else:
-            got_pairs[(c.src.label, c.dst.label)] = (dict(c.added), dict(c.removed))
+            was_added, was_removed = got_pairs.get((c.src.label, c.dst.label), ({}, {}))
+            got_pairs[(c.src.label, c.dst.label)] = (_merge(was_added, c.added), _merge(was_removed, c.removed))
     assert got_pairs == want_pairs
 
     for key in set(bi) | set(hi) | set(got_ips):
@@ -107,9 +113,11 @@ def compare(report: DiffReport, base_case: str, head_case: str) -> None:
             if address > 0xFFFFFFFF:
                 continue
             b, h = _at(base_e, address), _at(head_e, address)
-            change = next((c for (lo, hi_), c in got if lo <= address <= hi_), None)
+            have: tuple[Ports, Ports] = ({}, {})
+            for (lo, hi_), c in got:
+                if lo <= address <= hi_:
+                    have = (_merge(have[0], c.added), _merge(have[1], c.removed))
             want = (_minus(h, b), _minus(b, h))
-            have = (dict(change.added), dict(change.removed)) if change else ({}, {})
             assert have == want, f"{key} at {ipaddress.IPv4Address(address)}"
 
 
@@ -124,4 +132,4 @@ def test_diff_matches_the_difference_of_the_expected_connectivity(base_case: str
                   and {n: dict(ns.labels) for n, ns in base.namespaces.items()}
                   == {n: dict(ns.labels) for n, ns in head.namespaces.items()})
     if same_world and any(c.added for c in report.changes):
-        assert report.added_classes, "an existing workload pair is newly allowed, so some class of pods is too"
+        assert report.added_classes or report.repeated_classes, "an existing workload pair is newly allowed, so some class of pods is too"

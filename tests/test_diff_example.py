@@ -40,10 +40,11 @@ def test_the_diff_names_the_widened_rule_and_a_new_pod_that_gets_through() -> No
     added_by = {(r.policy, r.direction, r.rule, str(r.span)) for c in report.changes for r in c.added_by}
     assert (*WIDENED, where) in added_by
     assert all(not c.removed for c in report.changes)  # the PR only widens
-    assert report.added_classes
-    opened = {(r.policy, r.direction, r.rule) for a in report.added_classes for r in a.opened_by}
+    # the one class has the pair static -> orders as its witness: shown once, as that pair
+    assert report.repeated_classes and not report.added_classes
+    opened = {(r.policy, r.direction, r.rule) for a in report.repeated_classes for r in a.opened_by}
     assert WIDENED in opened
-    witness = report.added_classes[0].witness
+    witness = report.repeated_classes[0].witness
     assert witness.dst.namespace == "api" and witness.dst.labels.get("app") == "orders"
     assert "kind: Pod" in witness.pod_manifests
 

@@ -209,7 +209,9 @@ CASES: dict[str, tuple[str, str, str, str]] = {
     "node-address-type": (NODE + "  - {type: PublicIP, address: 1.2.3.4}\n", "PublicIP", "status.addresses[0].type",
                           "not a node address type"),
     # names: cluster-scoped objects are unique by kind and name
-    "anp-duplicate": (anp(A) + "---\n" + anp(A), "name: p", "metadata.name", "duplicate AdminNetworkPolicy p"),
+    # (two that differ: an identical one is the same object, read once with a note, docs/semantics.md rule 81)
+    "anp-duplicate": (anp(A) + "---\n" + anp("  priority: 2\n" + SUBJECT), "name: p", "metadata.name",
+                      "duplicate AdminNetworkPolicy p"),
 }
 # The duplicate is reported at the second object's name: the marker's second occurrence.
 _OCCURRENCE = {"anp-duplicate": 2}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance_load import REJECTED_BY_API_SERVER, load_case
+from conformance_load import REJECTED_BY_API_SERVER, as_netverify_names, load_case
 
 from netverify.errors import InputError
 from netverify.load.manifests import load_cluster
@@ -19,11 +19,11 @@ CASES = sorted(p for p in CORE.iterdir() if (p / "expected.json").exists()) if C
 @pytest.mark.skipif(not CASES, reason=f"conformance data not found at {CORE}")
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_case_loads_with_expected_workloads(case: Path) -> None:
-    expected = json.loads((case / "expected.json").read_text())
+    expected = as_netverify_names(json.loads((case / "expected.json").read_text()), case / "manifests")
     cluster = load_case(case / "manifests")
     # A workload whose pods differ is several entries of one id (docs/semantics.md, "Replicas").
     got = sorted({(w.id, w.kind) for w in cluster.workloads})
-    assert got == sorted((w["id"], w["kind"]) for w in expected["workloads"])
+    assert got == sorted({(w["id"], w["kind"]) for w in expected["workloads"]})
     for workload in cluster.workloads:
         assert workload.namespace in cluster.namespaces
 

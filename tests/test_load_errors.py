@@ -184,7 +184,7 @@ def test_duplicate_object_names_both_places():
     with pytest.raises(InputError) as caught:
         load_cluster_from_texts([
             ("one.yaml", "kind: Pod\nmetadata: {name: p, namespace: a}\n"),
-            ("two.yaml", "kind: ConfigMap\n---\nkind: Pod\nmetadata: {name: p, namespace: a}\n"),
+            ("two.yaml", "kind: ConfigMap\n---\nkind: Pod\nmetadata: {name: p, namespace: a, labels: {x: y}}\n"),
         ])
     err = caught.value
     assert (err.file, err.line, err.field) == ("two.yaml", 4, "metadata.name")
@@ -200,7 +200,7 @@ def test_same_name_in_different_namespaces_or_kinds_is_fine():
 
 
 def test_duplicate_namespace():
-    err = error_of("kind: Namespace\nmetadata: {name: a}\n---\nkind: Namespace\nmetadata: {name: a}\n")
+    err = error_of("kind: Namespace\nmetadata: {name: a}\n---\nkind: Namespace\nmetadata: {name: a, labels: {x: y}}\n")
     assert err.line == 5 and "duplicate Namespace a" in err.message
 
 
@@ -358,3 +358,24 @@ def test_a_read_kind_of_another_group_is_not_that_kind():
     cluster = load_cluster_from_texts([("ok.yaml", "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
                                                   "metadata: {name: x, namespace: a}\nspec: {}\n")])
     assert cluster.policies == () and [o.kind for o in cluster.unmodelled] == ["NetworkPolicy"]
+
+
+def test_an_identical_duplicate_object_is_read_once_with_a_note():
+    pod = "kind: Pod\nmetadata: {name: p, namespace: a, labels: {app: x}}\nstatus: {podIP: 10.0.0.1}\n"
+    cluster = load_cluster_from_texts([("one.yaml", pod), ("two.yaml", "kind: ConfigMap\n---\n" + pod)])
+    assert [w.ref for w in cluster.workloads] == ["a/p[Pod]"]
+    (note,) = [w for w in cluster.warnings if "identical" in w]
+    assert note == "two.yaml:3: Pod a/p is identical to the one at one.yaml:1: read once"
+
+
+def test_a_duplicate_that_differs_is_an_error_naming_both_places_on_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from netverify.cli import app
+
+    (tmp_path / "one.yaml").write_text("kind: Namespace\nmetadata: {name: a}\n")
+    (tmp_path / "two.yaml").write_text("kind: Namespace\nmetadata: {name: a, labels: {team: x}}\n")
+    result = CliRunner().invoke(app, ["map", "-f", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'two.yaml'}:2: error: metadata.name" in result.output and f"{tmp_path / 'one.yaml'}:1" in result.output
+    assert "duplicate Namespace a" in result.output and "Traceback" not in result.output

@@ -467,13 +467,13 @@ metadata:
 def test_a_controller_owned_by_a_controller_in_the_manifests_is_part_of_it():
     cluster = load_text(OWNED)
     assert [w.ref for w in cluster.workloads] == [
-        # web-old's ReplicaSet is not in the manifests: its pods stay their own workload
-        "shop/web-old[ReplicaSet]", "shop/web[Deployment]", "shop/nightly[CronJob]", "shop/orphan[ReplicaSet]",
+        # web-old's ReplicaSet is not in the manifests, but its name is web plus its pod's hash: the Deployment's
+        "shop/web[Deployment]", "shop/nightly[CronJob]", "shop/orphan[ReplicaSet]",
     ]
     (web,) = cluster.workloads_named("shop/web[Deployment]")
-    # Its pod web-abc-1 is one of the pods the template stands for (any hash): it adds its IP.
+    # Its pods web-abc-1 and web-old-1 are pods the template stands for (any hash): they add their IPs.
     assert web.labels == {"app": "web", "pod-template-hash": UNKNOWN_LABEL_VALUE} and [p.port for p in web.ports] == [80]
-    assert web.ips == (ipaddress.ip_address("10.0.0.1"),)
+    assert web.ips == (ipaddress.ip_address("10.0.0.1"), ipaddress.ip_address("10.0.0.2"))
     assert cluster.warnings == ()
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from netverify.analyses.prove import prove
-from conformance_load import load_case
+from conformance_load import as_netverify_names, load_case
 from netverify.model.ipblock import IPBlock
 from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
 from netverify.model.policy import PortMatch
@@ -50,7 +50,7 @@ def _ports(proto: Protocol, ranges: PortRanges) -> tuple[PortMatch, ...]:
 
 
 def _properties(case: str, sample: int | None) -> list[Property]:
-    expected = json.loads((CORE / case / "expected.json").read_text())
+    expected = as_netverify_names(json.loads((CORE / case / "expected.json").read_text()), CORE / case / "manifests")
     workloads = {w["id"]: w for w in expected["workloads"]}
     listed = {(a["src"], a["dst"]): a for a in expected["allowed"]
               if a["src_type"] == "workload" and a["dst_type"] == "workload"}
@@ -84,7 +84,7 @@ def _port_properties(name: str, src: EndpointSpec, dst: EndpointSpec, allowed: d
 
 
 def _ip_properties(case: str, sample: int | None) -> list[Property]:
-    expected = json.loads((CORE / case / "expected.json").read_text())
+    expected = as_netverify_names(json.loads((CORE / case / "expected.json").read_text()), CORE / case / "manifests")
     workloads = {w["id"]: w for w in expected["workloads"]}
     entries = [a for a in expected["allowed"] if {a["src_type"], a["dst_type"]} == {"ip", "workload"}]
     covered: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (workload, "from"/"to" it) -> ranges

@@ -304,7 +304,8 @@ def test_map_explain_and_diff_print_their_result_with_the_warning_and_exit_3(tmp
         code, doc = _json(args)
         assert code == 3 and "GlobalNetworkPolicy" in doc["unknown_reason"], args
         accepted = runner.invoke(app, [*args, "--ignore-kind", "GlobalNetworkPolicy", "--format", "json"])
-        assert accepted.exit_code == 0, (args, accepted.output)
+        blocked = args[0] == "explain" and not json.loads(accepted.stdout)["allowed"]
+        assert accepted.exit_code == (1 if blocked else 0), (args, accepted.output)  # explain: 1 blocked
         assert json.loads(accepted.stdout)["unknown_reason"] is None
         assert "GlobalNetworkPolicy" in json.loads(accepted.stdout)["caveats"][0]
     sarif = json.loads(runner.invoke(app, [*commands[2], "--format", "sarif"]).stdout)
@@ -330,7 +331,7 @@ def test_explain_of_a_block_stands_under_a_narrowing_kind_and_an_allow_is_unknow
     blocked = runner.invoke(app, ["explain", "8.8.8.8", "shop/db", "-f", str(tmp_path), "--port", "5432",
                                   "--format", "json"])
     doc = json.loads(blocked.stdout)
-    assert blocked.exit_code == 0 and doc["allowed"] is False and doc["unknown_reason"] is None
+    assert blocked.exit_code == 1 and doc["allowed"] is False and doc["unknown_reason"] is None  # blocked: 1
     assert "AuthorizationPolicy" in doc["caveats"][0]
 
 

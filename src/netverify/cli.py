@@ -17,10 +17,12 @@ from typing import Annotated, Optional
 import typer
 
 from netverify import __version__
-from netverify.cli_args import default_port, parse_port
+from netverify.cli_ports import explain_exit_code, ports_to_explain
+from netverify.cli_choices import choice_metavar, choice_of
+from netverify.cli_help import ReadableCommand, ReadableGroup
 from netverify.cli_cni import CniOption, cni_notes
 from netverify.cli_fix import SuggestFix, with_fixes
-from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, guarded, lazy
+from netverify.cli_guard import EXIT_OK, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_probe import ProbeScript, write_probe_script
 from netverify.cli_live import Context, Kubeconfig, RequestTimeout, live_target, with_implied_cluster
@@ -34,7 +36,9 @@ from netverify.cli_outcome import (
     result_exit_code,
     with_allow_vacuous,
 )
-from netverify.cli_output import emit, emit_notes, use_color
+from netverify.cli_output import emit, emit_notes, text_width, use_color
+from netverify.cli_text_options import Namespace, NamespaceAlias, Wide
+from netverify.cli_text_options import default_namespace as _default_namespace
 from netverify.cli_reports import ReportOption, Reports, SarifRootOption, with_failure_reports
 from netverify.cli_schema import schema_app
 from netverify.errors import InputError, UsageError
@@ -42,6 +46,7 @@ from netverify.report import check_format, formats_for, notes_of, render
 
 app = typer.Typer(
     name="netverify",
+    cls=ReadableGroup,
     help="Prove Kubernetes NetworkPolicy properties for every pod that could exist, or refute them with a "
     "concrete counterexample.",
     add_completion=False,
@@ -58,6 +63,7 @@ app.add_typer(schema_app, name="schema")
 class FailOn(str, Enum):
     added = "added"
     changed = "changed"
+    new_workloads = "new-workloads"
     never = "never"
 
 
@@ -75,7 +81,6 @@ Files = Annotated[
     typer.Option("-f", "--file", help="Manifest file, directory (searched recursively), - for stdin, or cluster:[CONTEXT] for a live cluster; repeatable."),
 ]
 Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")]
-Namespace = Annotated[str, typer.Option("--namespace", "-n", help="Namespace of objects that name none.")]
 IPBlockPods = Annotated[
     bool,
     typer.Option("--ipblock-matches-pods", help="Let ipBlock peers match pod IPs too (what some CNIs do)."),
@@ -114,8 +119,9 @@ def _root(
     pass
 
 
-def _finish(result, fmt: str, output: Optional[Path], code: int, reports: Reports) -> int:
-    rendered = render(result, fmt, color=use_color(fmt, output), sarif_root=reports.sarif_root_for(fmt))
+def _finish(result, fmt: str, output: Optional[Path], code: int, reports: Reports, wide: bool = False) -> int:
+    rendered = render(result, fmt, color=use_color(fmt, output), sarif_root=reports.sarif_root_for(fmt),
+                      width=text_width(wide, output))
     reports_rendered = reports.render_all(result)  # everything rendered before anything is written
     notes = notes_of(result)
     if fmt in ("csv", "dot"):  # tables with no place for trust lines: say them beside, like the notes
@@ -156,12 +162,14 @@ def _run(work, reports: Reports) -> None:
         raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=ReadableCommand)
 def prove(
-    properties: Annotated[str, typer.Argument(metavar="PROPERTIES.yaml", help="The properties file.")],
+    properties: Annotated[str, typer.Argument(metavar="PROPERTIES.yaml", help="The properties file; - reads it "
+                                              "from standard input.")],
     files: Files = [],  # noqa: B006 - typer needs a literal default; never mutated
     fmt: Annotated[str, typer.Option("--format", help=_format_help("prove"))] = "text",
     output: Output = None,
+    wide: Wide = False,
     timeout: Timeout = 30.0,
     rlimit: Annotated[
         Optional[int], typer.Option("--rlimit", min=1, help="Solver resource limit per check (default: none).")
@@ -177,6 +185,7 @@ def prove(
     ] = False,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
+    namespace_alias: NamespaceAlias = None,
     max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
     max_files: MaxFiles = _LIM.max_files,
     max_documents: MaxDocuments = _LIM.max_documents,
@@ -194,6 +203,7 @@ def prove(
     suggest_fix: SuggestFix = False,
 ) -> None:
     """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
+    namespace = _default_namespace(namespace, namespace_alias)
 
     def work() -> int:
         check_format("prove", fmt)
@@ -203,9 +213,14 @@ def prove(
         if jobs > 1:  # properties proven in worker processes
             run_prove = partial(lazy("netverify.analyses.parallel", "prove_parallel"), jobs=jobs)
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
-        props = load_properties(properties, limits=limits)
-        with _blame_properties_for_missing(props.manifests, properties):
-            cluster = _load_cluster([*props.manifests, *files], namespace, limits, properties,
+        if properties == "-" and "-" in files:
+            raise UsageError("standard input can be read once: `prove -` reads the properties from it, so give the "
+                             "manifests as files (-f PATH)")
+        # `prove -`: the properties from standard input
+        props = load_properties(properties, limits=limits, stdin=sys.stdin) if properties == "-" else \
+            load_properties(properties, limits=limits)
+        with _blame_properties_for_missing(props.manifests, props.path):
+            cluster = _load_cluster([*props.manifests, *files], namespace, limits, props.path,
                                     live_target(kubeconfig, context, request_timeout))
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         options = dict(timeout_ms=int(timeout * 1000), rlimit=rlimit, ipblock_matches_pods=ipblock_matches_pods,
@@ -219,22 +234,24 @@ def prove(
         report = lazy("netverify.analyses.overlap_report", "with_overlaps")(
             report, cluster, ipblock_matches_pods=ipblock_matches_pods)
         write_probe_script(report, probe_script)
-        return _finish(report, fmt, output, strict_exit_code(prove_exit_code(report), report, strict), reports)
+        return _finish(report, fmt, output, strict_exit_code(prove_exit_code(report), report, strict), reports, wide)
 
     reports = Reports("prove", report_to, sarif_root, output)
     _run(work, reports)
 
 
-@app.command("map")
+@app.command("map", cls=ReadableCommand)
 def map_(
     files: Files = [],  # noqa: B006
     fmt: Annotated[str, typer.Option("--format", help=_format_help("map"))] = "text",
     output: Output = None,
+    wide: Wide = False,
     focus: Annotated[
         Optional[str], typer.Option("--focus", help="Only connections from or to this workload (ns/name).")
     ] = None,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
+    namespace_alias: NamespaceAlias = None,
     max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
     max_files: MaxFiles = _LIM.max_files,
     max_documents: MaxDocuments = _LIM.max_documents,
@@ -249,6 +266,7 @@ def map_(
     cni: CniOption = None,
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
+    namespace = _default_namespace(namespace, namespace_alias)
 
     def work() -> int:
         check_format("map", fmt)
@@ -259,26 +277,30 @@ def map_(
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus)
         cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), notes)
-        return _finish(cmap, fmt, output, result_exit_code(cmap), reports)
+        return _finish(cmap, fmt, output, result_exit_code(cmap), reports, wide)
 
     reports = Reports("map", report_to, None, output)
     _run(work, reports)
 
 
-@app.command()
+@app.command(cls=ReadableCommand)
 def explain(
     src: Annotated[str, typer.Argument(help="Source: a workload (ns/name, ns/name[Kind]) or an IP address.")],
     dst: Annotated[str, typer.Argument(help="Destination: a workload or an IP address.")],
     port: Annotated[
         Optional[str],
-        typer.Option("--port", "-p", help="Destination port and protocol, e.g. 3306/TCP (default: the "
-                     "destination workload's first container port)."),
+        typer.Option("--port", "-p", metavar="PORT[/PROTO]",
+                     help="Destination port and protocol: 3306/TCP, a range 8080-8090 (each run of ports with "
+                     "its own verdict shown), or a container port name of the destination, e.g. postgres "
+                     "(default: the destination workload's first container port)."),
     ] = None,
     files: Files = [],  # noqa: B006
     fmt: Annotated[str, typer.Option("--format", help=_format_help("explain"))] = "text",
     output: Output = None,
+    wide: Wide = False,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
+    namespace_alias: NamespaceAlias = None,
     max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
     max_files: MaxFiles = _LIM.max_files,
     max_documents: MaxDocuments = _LIM.max_documents,
@@ -292,51 +314,61 @@ def explain(
     request_timeout: RequestTimeout = 30.0,
     cni: CniOption = None,
 ) -> None:
-    """Why one connection is allowed or blocked, rule by rule."""
+    """Why one connection is allowed or blocked, rule by rule. Exit 0 allowed, 1 blocked (on some port asked
+    about), 3 not decided. SRC and DST may be bare workload names when only one namespace has that name."""
+    namespace = _default_namespace(namespace, namespace_alias)
 
     def work() -> int:
         check_format("explain", fmt)
         ignored = _ignored_kinds(ignore_kind)
-        parsed = parse_port(port) if port is not None else None
         run_explain = lazy("netverify.analyses.explain", "explain")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
-        protocol, number = parsed or default_port(cluster, dst)
-        explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
-        explanation = _judge("judge_explanation")(explanation, cluster, src, dst, ignored)
-        explanation = add_notes(explanation, notes)
-        # A verdict that depends on an address the manifests do not give is not decided: fail closed.
-        code = EXIT_UNKNOWN if explanation.address_unknown else result_exit_code(explanation)
-        return _finish(explanation, fmt, output, code, reports)
+        for end, role in ((src, "source"), (dst, "destination")):  # a missing workload before any port question
+            lazy("netverify.analyses.explain", "check_endpoint")(cluster, end, role)
+        ports, port_name = ports_to_explain(port, cluster, dst)
+        judge = _judge("judge_explanation")
+
+        def one(protocol, number):
+            explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
+            return add_notes(judge(explanation, cluster, src, dst, ignored), notes)
+
+        result = lazy("netverify.analyses.explain_ports", "explain_ports")(ports, one, port_name)
+        # 0 allowed, 1 blocked; not decided (an address the manifests do not give, a kind not modelled): 3
+        return _finish(result, fmt, output, explain_exit_code(result), reports, wide)
 
     reports = Reports("explain", report_to, None, output)
     _run(work, reports)
 
 
-@app.command()
+@app.command(cls=ReadableCommand)
 def diff(
     base: Annotated[str, typer.Argument(help="Old manifests: a path, git:REF[:PATH] or cluster:[CONTEXT].")],
     head: Annotated[str, typer.Argument(help="New manifests: a path, git:REF[:PATH] or cluster:[CONTEXT].")],
     fmt: Annotated[str, typer.Option("--format", help=_format_help("diff"))] = "text",
     output: Output = None,
+    wide: Wide = False,
     fail_on: Annotated[
-        FailOn,
+        str,
         typer.Option(
-            "--fail-on",
+            "--fail-on", metavar=choice_metavar(FailOn), callback=choice_of(FailOn, "--fail-on"),
             help="Gate: exit 1 when connections are newly allowed (added, the default), "
-            "or on any change (changed); never: report only.",
+            "or on any change (changed), or newly allowed or of workloads only in HEAD (new-workloads); "
+            "never: report only.",
         ),
-    ] = FailOn.added,
+    ] = FailOn.added.value,
     max_witnesses: Annotated[
         int, typer.Option("--max-witnesses", min=0, help="At most this many new connection classes.")
     ] = 20,
     scope: Annotated[
-        Scope, typer.Option("--scope", help="any: also pods that may not exist yet; existing: only workloads.")
-    ] = Scope.any,
+        str, typer.Option("--scope", metavar=choice_metavar(Scope), callback=choice_of(Scope, "--scope"),
+                          help="any: also pods that may not exist yet; existing: only workloads.")
+    ] = Scope.any.value,
     timeout: Timeout = 30.0,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
+    namespace_alias: NamespaceAlias = None,
     max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
     max_files: MaxFiles = _LIM.max_files,
     max_documents: MaxDocuments = _LIM.max_documents,
@@ -353,17 +385,19 @@ def diff(
     cni: CniOption = None,
 ) -> None:
     """What HEAD newly allows or blocks compared with BASE, each with a witness."""
+    namespace = _default_namespace(namespace, namespace_alias)
 
     def work() -> int:
         check_format("diff", fmt)
         ignored = _ignored_kinds(ignore_kind)
         load_source = lazy("netverify.load.sources", "load_source")
+        load_base = lazy("netverify.load.sources", "load_base_source")
         run_diff = lazy("netverify.analyses.diff", "diff")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         live = live_target(kubeconfig, context, request_timeout)
-        base_cluster = load_source(base, default_namespace=namespace, limits=limits, live=live)
+        base_cluster, base_notes = load_base(base, default_namespace=namespace, limits=limits, live=live)
         head_cluster = load_source(head, default_namespace=namespace, limits=limits, live=live)
-        notes = (*cluster_notes(head_cluster), *cni_notes(cni, base_cluster, head_cluster))
+        notes = (*base_notes, *cluster_notes(head_cluster), *cni_notes(cni, base_cluster, head_cluster))
         report = run_diff(
             base_cluster,
             head_cluster,
@@ -376,18 +410,19 @@ def diff(
         report = _judge("judge_diff")(report, base_cluster, head_cluster, ignored)
         report = add_notes(report, notes)
         write_probe_script(report, probe_script)
-        return _finish(report, fmt, output, diff_exit_code(report, fail_on.value), reports)
+        return _finish(report, fmt, output, diff_exit_code(report, fail_on.value), reports, wide)
 
     reports = Reports("diff", report_to, sarif_root, output)
     _run(work, reports)
 
 
 # `fleet` lives in its own module (cli_fleet.py); it imports nothing from this one.
-app.command("fleet")(lazy("netverify.cli_fleet", "fleet_command"))
-# `equiv`, `exposure` and `lint` (cli_equiv.py, cli_exposure.py, cli_lint.py) share this module's option types, so it is imported once they exist.
-app.command("equiv")(lazy("netverify.cli_equiv", "equiv_command"))
-app.command("exposure")(lazy("netverify.cli_exposure", "exposure_command"))
-app.command("lint")(lazy("netverify.cli_lint", "lint_command"))
+app.command("fleet", cls=ReadableCommand)(lazy("netverify.cli_fleet", "fleet_command"))
+# `equiv`, `exposure` and `lint` (cli_equiv.py, cli_exposure.py, cli_lint.py) share this module's option types,
+# so they are imported once those exist.
+app.command("equiv", cls=ReadableCommand)(lazy("netverify.cli_equiv", "equiv_command"))
+app.command("exposure", cls=ReadableCommand)(lazy("netverify.cli_exposure", "exposure_command"))
+app.command("lint", cls=ReadableCommand)(lazy("netverify.cli_lint", "lint_command"))
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from netverify.cli import (
     _run,
 )
 from netverify.cli_cni import CniOption, cni_notes
+from netverify.cli_text_options import NamespaceAlias, default_namespace
 from netverify.cli_guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
@@ -59,6 +60,7 @@ def equiv_command(
     timeout: Timeout = 30.0,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
+    namespace_alias: NamespaceAlias = None,
     max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
     max_files: MaxFiles = _LIM.max_files,
     max_documents: MaxDocuments = _LIM.max_documents,
@@ -74,6 +76,7 @@ def equiv_command(
     cni: CniOption = None,
 ) -> None:
     """Whether A and B allow the same connections, for existing workloads and every possible pod."""
+    namespace = default_namespace(namespace, namespace_alias)
 
     def work() -> int:
         check_format("equiv", fmt)

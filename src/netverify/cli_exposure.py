@@ -23,6 +23,7 @@ from netverify.cli import (
     _run,
 )
 from netverify.cli_cni import CniOption, cni_notes
+from netverify.cli_text_options import NamespaceAlias, default_namespace
 from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
@@ -44,6 +45,7 @@ def exposure_command(
     timeout: Timeout = 30.0,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
+    namespace_alias: NamespaceAlias = None,
     max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
     max_files: MaxFiles = _LIM.max_files,
     max_documents: MaxDocuments = _LIM.max_documents,
@@ -58,6 +60,7 @@ def exposure_command(
     cni: CniOption = None,
 ) -> None:
     """For every workload, who can reach it: any pod, a namespace, a peer's pods, the internet — proven."""
+    namespace = default_namespace(namespace, namespace_alias)
 
     def work() -> int:
         check_format("exposure", fmt)

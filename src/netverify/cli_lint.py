@@ -23,6 +23,7 @@ from netverify.cli import (
     _run,
 )
 from netverify.cli_cni import CniOption, cni_notes
+from netverify.cli_text_options import NamespaceAlias, default_namespace
 from netverify.cli_guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
@@ -64,6 +65,7 @@ def lint_command(
     timeout: Timeout = 30.0,
     ipblock_matches_pods: IPBlockPods = False,
     namespace: Namespace = "default",
+    namespace_alias: NamespaceAlias = None,
     max_file_bytes: MaxFileBytes = _LIM.max_file_bytes,
     max_files: MaxFiles = _LIM.max_files,
     max_documents: MaxDocuments = _LIM.max_documents,
@@ -79,6 +81,7 @@ def lint_command(
     cni: CniOption = None,
 ) -> None:
     """Mistakes in the policies, each at file:line; redundancy and overlaps proven for every possible pod."""
+    namespace = default_namespace(namespace, namespace_alias)
 
     def work() -> int:
         check_format("lint", fmt)

@@ -10,7 +10,7 @@ from netverify.findings import ConnectivityMap, DiffReport, Explanation, ProveRe
 from netverify.model.cluster import Cluster
 from netverify.model.properties import PropertiesFile
 
-FailOn = Literal["added", "changed", "never"]
+FailOn = Literal["added", "changed", "new-workloads", "never"]
 
 
 def prove_exit_code(report: ProveReport) -> int:
@@ -36,6 +36,9 @@ def diff_exit_code(report: DiffReport, fail_on: FailOn) -> int:
     if fail_on == "added" and report.has_added:
         return EXIT_FAILED
     if fail_on == "changed" and report.has_changed:
+        return EXIT_FAILED
+    # connections of workloads only in HEAD that BASE's policies allow too: a gate only when asked for
+    if fail_on == "new-workloads" and (report.has_added or report.new_workloads):
         return EXIT_FAILED
     return EXIT_OK
 

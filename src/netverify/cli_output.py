@@ -18,6 +18,20 @@ def use_color(fmt: str, output: Path | None) -> bool:
     return sys.stdout.isatty()
 
 
+def text_width(wide: bool, output: Path | None) -> int | None:
+    """The columns text output fits: None with --wide; the terminal's when stdout is one; else $COLUMNS when set
+    (a wrapper that knows its width); else 80."""
+    if wide:
+        return None
+    if output is None and sys.stdout.isatty():
+        try:
+            return max(os.get_terminal_size(sys.stdout.fileno()).columns, 40)
+        except OSError:
+            pass
+    columns = os.environ.get("COLUMNS", "")
+    return max(int(columns), 40) if columns.isdigit() else 80
+
+
 def emit(rendered: str, output: Path | None, option: str | None = None) -> None:
     """The report is already a complete string; a file is replaced atomically, so a reader never sees half."""
     if output is None:
@@ -40,6 +54,6 @@ def emit(rendered: str, output: Path | None, option: str | None = None) -> None:
 def emit_notes(notes: tuple[str, ...], fmt: str) -> None:
     if fmt in FORMATS_WITH_NOTES:
         return
-    for note in notes:
+    for note in dict.fromkeys(notes):  # each note once
         sys.stderr.write(f"note: {clip_long_words(note)}\n")
     sys.stderr.flush()

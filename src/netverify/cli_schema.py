@@ -6,8 +6,10 @@ import json
 
 import typer
 
+from netverify.cli_help import ReadableCommand, ReadableGroup
+
 schema_app = typer.Typer(help="Print a JSON Schema netverify's inputs follow.", no_args_is_help=True,
-                         add_completion=False)
+                         add_completion=False, cls=ReadableGroup)
 
 
 def schema_text() -> str:
@@ -17,7 +19,7 @@ def schema_text() -> str:
     return json.dumps(properties_json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
-@schema_app.command("properties")
+@schema_app.command("properties", cls=ReadableCommand)
 def properties() -> None:
     """The JSON Schema of a properties file (docs/properties.md); the same as docs/properties.schema.json."""
     typer.echo(schema_text(), nl=False)

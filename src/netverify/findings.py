@@ -121,6 +121,10 @@ class WorkloadNode:
     def label(self) -> str:
         return f"{self.namespace}/{self.name}[{self.kind}]"
 
+    @property
+    def shown(self) -> str:
+        return self.label
+
 
 @dataclass(frozen=True, slots=True)
 class IPRangeNode:
@@ -132,6 +136,11 @@ class IPRangeNode:
     @property
     def label(self) -> str:
         return f"{self.start}-{self.end}" if self.start != self.end else self.start
+
+    @property
+    def shown(self) -> str:
+        """For people: the CIDR when the range is exactly one (`10.0.0.0/8`, `0.0.0.0/0`), else `label`."""
+        return self.cidrs[0] if self.start != self.end and len(self.cidrs) == 1 else self.label
 
 
 MapNode = WorkloadNode | IPRangeNode
@@ -156,6 +165,7 @@ class ConnectivityMap:
     notes: tuple[str, ...] = ()
     unknown_reason: str | None = None  # set: the map may be wrong (e.g. a policy kind not modelled), exit 3
     caveats: tuple[str, ...] = ()  # accepted risks the map stands on
+    no_workloads: bool = False  # the manifests hold no workload: nothing to map (not "nothing allowed")
 
 
 # ---- explain -----------------------------------------------------------------------------------
@@ -179,6 +189,34 @@ class Explanation:
     address_unknown: bool = False
     # allow / deny / ambiguous (same-priority admin policies disagree: the CNI picks) / unknown; None: `allowed`
     decision: str | None = None
+    # `--port A-B` (or a named port): the same verdict, rule for rule, for every port from `port` to `port_end`
+    port_end: int | None = None
+    port_name: str | None = None  # `--port postgres`: the destination's container port it names
+
+    @property
+    def port_label(self) -> str:
+        ports = f"{self.port}-{self.port_end}" if self.port_end not in (None, self.port) else str(self.port)
+        return f"{self.protocol}/{ports}" + (f" ({self.port_name})" if self.port_name else "")
+
+
+@dataclass(frozen=True, slots=True)
+class PortExplanations:
+    """`explain --port A-B` (or a named port with several ports) where the verdict or its rules differ between
+    ports: one explanation per run of ports that agree, in port order."""
+
+    parts: tuple[Explanation, ...]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(n for e in self.parts for n in e.notes))
+
+    @property
+    def unknown_reason(self) -> str | None:
+        return next((e.unknown_reason for e in self.parts if e.unknown_reason), None)
+
+    @property
+    def caveats(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for e in self.parts for c in e.caveats))
 
 
 # ---- diff --------------------------------------------------------------------------------------
@@ -216,6 +254,12 @@ class DiffReport:
     notes: tuple[str, ...] = field(default_factory=tuple)
     unknown_reason: str | None = None  # set: the diff may be wrong (e.g. a policy kind not modelled), exit 3
     caveats: tuple[str, ...] = ()  # accepted risks the diff stands on
+    # connections of workloads only in HEAD that BASE's policies would already allow (analyses/diff_new_workloads):
+    # no policy change opened them; they fail only `--fail-on new-workloads`
+    new_workloads: tuple[PairChange, ...] = ()
+    # classes whose witness is a pair listed in `changes` on a port it newly allows: that change again, so not
+    # rendered (the same change is shown once); kept so that callers can see the class exists
+    repeated_classes: tuple[AddedClass, ...] = ()
 
     @property
     def has_added(self) -> bool:

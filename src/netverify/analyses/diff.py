@@ -17,7 +17,14 @@ from netverify.analyses.diff_variants import DEPENDS_NOTE, address_dependent, me
 from netverify.analyses.map import connectivity_map
 from netverify.analyses.map_admin import admin_address_plan
 from netverify.eval.addresses import families_in_use
-from netverify.findings import DiffReport
+from netverify.analyses.diff_new_workloads import (
+    already_allowed,
+    new_workload_refs,
+    only_what_was_there,
+    with_new_workloads,
+    workload_ref_of,
+)
+from netverify.findings import AddedClass, DiffReport, PairChange
 from netverify.model.cluster import Cluster
 
 
@@ -36,32 +43,54 @@ def diff(
     # (admin `networks` CIDRs match pod addresses whatever the flag says: they cut pod addresses too)
     plan = admin_address_plan([base, head], ipblock_matches_pods=ipblock_matches_pods)
     families = tuple(sorted({4, *families_in_use([base, head]), *(plan.families if plan.enabled else ())}))
-    base_map = connectivity_map(base, ipblock_matches_pods=ipblock_matches_pods, plan=plan, families=families,
-                                variants=True)
+    # BASE as if it had HEAD's new workloads: their connections change only where the policies do
+    new = new_workload_refs(base, head)
+    base_with_new = with_new_workloads(base, head, new)
+    base_map = connectivity_map(base_with_new, ipblock_matches_pods=ipblock_matches_pods, plan=plan,
+                                families=families, variants=True)
     head_map = connectivity_map(head, ipblock_matches_pods=ipblock_matches_pods, plan=plan, families=families,
                                 variants=True)
     raws = compare_maps(base_map, head_map)
-    base_replicas, head_replicas = Replicas(base), Replicas(head)
+    base_replicas, head_replicas = Replicas(base_with_new), Replicas(head)
     changes = merge_variants(
         (raw, *attribute(base_replicas, head_replicas, raw, ipblock_matches_pods=ipblock_matches_pods))
-        for raw in raws
+        for raw in only_what_was_there(raws, new)
     )
+    # what HEAD allows them is named against the real BASE, where they do not exist: every admitting rule
+    real_base = Replicas(base)
+    new_workloads = tuple(merge_variants(
+        (raw, *attribute(real_base, head_replicas, raw, ipblock_matches_pods=ipblock_matches_pods))
+        for raw in already_allowed(base_map, raws, new)
+    ))
     notes = _workload_notes(base, head)
     dependent = address_dependent(raws, (base, head), plan.unknown_addresses) if plan.enabled else []
     if dependent:
         notes += (DEPENDS_NOTE.format(names=", ".join(dependent)),)
     if not symbolic:
-        return DiffReport(base_name, head_name, tuple(changes), symbolic_status="skipped", notes=notes)
+        return DiffReport(base_name, head_name, tuple(changes), symbolic_status="skipped", notes=notes,
+                          new_workloads=new_workloads)
     if max_witnesses <= 0:
         notes += ("pods that may not exist yet were not checked (--max-witnesses 0)",)
-        return DiffReport(base_name, head_name, tuple(changes), symbolic_status="skipped", notes=notes)
+        return DiffReport(base_name, head_name, tuple(changes), symbolic_status="skipped", notes=notes,
+                          new_workloads=new_workloads)
     search = added_classes(base, head, max_witnesses=max_witnesses, timeout_ms=timeout_ms,
                            ipblock_matches_pods=ipblock_matches_pods)
     if search.more:
         notes += (f"more classes of newly allowed connections exist than the {max_witnesses} listed "
                   "(raise --max-witnesses to see them)",)
-    return DiffReport(base_name, head_name, tuple(changes), search.classes, search.more, search.status,
-                      notes + search.notes)
+    shown = tuple(a for a in search.classes if not _shown_as_a_pair(a, changes))
+    return DiffReport(base_name, head_name, tuple(changes), shown, search.more, search.status,
+                      notes + search.notes, new_workloads=new_workloads,
+                      repeated_classes=tuple(a for a in search.classes if a not in shown))
+
+
+def _shown_as_a_pair(a: AddedClass, changes: list[PairChange]) -> bool:
+    """A class whose witness is two existing workloads on a port their pair change already lists as newly allowed
+    is that change again: shown once, as the pair (which names the same opening rules)."""
+    w = a.witness
+    return w.src.workload is not None and w.dst.workload is not None and any(
+        (workload_ref_of(c.src), workload_ref_of(c.dst)) == (w.src.workload, w.dst.workload)
+        and w.port in c.added.get(w.protocol, ()) for c in changes)
 
 
 def _workload_notes(base: Cluster, head: Cluster) -> tuple[str, ...]:
@@ -69,7 +98,8 @@ def _workload_notes(base: Cluster, head: Cluster) -> tuple[str, ...]:
     before, after = {w.ref for w in base.workloads}, {w.ref for w in head.workloads}
     notes = []
     if after - before:
-        notes.append("workloads only in HEAD (their connections are all new): " + ", ".join(sorted(after - before)))
+        notes.append("workloads only in HEAD (what BASE's policies would already allow them is listed apart, "
+                     "as connections of new workloads): " + ", ".join(sorted(after - before)))
     if before - after:
         notes.append("workloads only in BASE (their connections are all gone): " + ", ".join(sorted(before - after)))
     return tuple(notes)

@@ -24,9 +24,14 @@ def equivalence(a: Cluster, b: Cluster, *, contains: bool = False, symbolic: boo
         d = diff(base, head, symbolic=symbolic, max_witnesses=max_witnesses, timeout_ms=timeout_ms,
                  ipblock_matches_pods=ipblock_matches_pods, base_name=base_name, head_name=head_name)
         # only what `head` allows beyond `base` is this side's; the other direction is the other side's
-        kept = tuple(dataclasses.replace(c, removed={}, removed_by=()) for c in d.changes if c.added)
+        # workloads only in `head` are differences too (equiv compares two versions, not a change to gate on)
+        kept = tuple(dataclasses.replace(c, removed={}, removed_by=()) for c in (*d.changes, *d.new_workloads)
+                     if c.added)
         notes = tuple(n for n in d.notes if not n.startswith("workloads only in"))  # said once, below
-        return dataclasses.replace(d, changes=kept, notes=notes)
+        # equiv answers two questions (existing workloads, every possible pod): a class whose witness is a
+        # listed pair still answers the second, so it stays listed there
+        return dataclasses.replace(d, changes=kept, new_workloads=(), notes=notes,
+                                   added_classes=(*d.added_classes, *d.repeated_classes), repeated_classes=())
 
     a_only = one_way(b, a, b_name, a_name)
     b_only = None if contains else one_way(a, b, a_name, b_name)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from netverify.analyses.explain_chain import connection_decision, with_consulted
 from netverify.analyses.label_notes import unknown_value_notes
-from netverify.analyses.refs import find_workload, find_workload_entries
+from netverify.analyses.refs import did_you_mean, find_workload, find_workload_entries
 from netverify.analyses.witness_fit import unknown_value_variants
 from netverify.errors import UsageError
 from netverify.eval.addresses import AddressPlan, same_family, share_a_pod_address
@@ -28,6 +28,11 @@ def _resolve_all(cluster: Cluster, text: str, role: str) -> list[tuple[Endpoint,
     return [_resolve(cluster, text, role)]
 
 
+def check_endpoint(cluster: Cluster, text: str, role: str) -> None:
+    """Bad usage (exit 2) when `text` is neither a workload nor an IP address: asked before anything else."""
+    _resolve_all(cluster, text, role)
+
+
 def _resolve(cluster: Cluster, text: str, role: str) -> tuple[Endpoint, str, Workload | None]:
     """A workload (`ns/name`, `ns/name[Kind]`, `ns/Kind/name`) or an IP address -> (endpoint, label, workload)."""
     workload = find_workload(cluster, text, role)
@@ -37,8 +42,8 @@ def _resolve(cluster: Cluster, text: str, role: str) -> tuple[Endpoint, str, Wor
         ip = ipaddress.ip_address(text.strip())
     except ValueError:
         raise UsageError(
-            f"{role} {text!r}: not a workload in the manifests nor an IP address "
-            "(use ns/name, ns/name[Kind], ns/Kind/name or an address such as 10.0.0.1)"
+            f"{role} {text!r}: not a workload in the manifests nor an IP address{did_you_mean(cluster, text)} "
+            "(use ns/name, name, ns/name[Kind], ns/Kind/name or an address such as 10.0.0.1)"
         ) from None
     for w in cluster.workloads:
         if ip in w.ips:

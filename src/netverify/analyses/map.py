@@ -16,7 +16,7 @@ from netverify.analyses.map_engine import ALL, MapEngine
 from netverify.analyses.map_fold import Decide, FoldEngine
 from netverify.analyses.label_notes import unknown_value_notes
 from netverify.analyses.map_variants import VariantTable
-from netverify.analyses.refs import find_workload_entries
+from netverify.analyses.refs import did_you_mean, find_workload_entries
 from netverify.errors import UsageError
 from netverify.eval.addresses import AddressPlan, families_in_use, same_family
 from netverify.eval.portset import PortSet
@@ -77,12 +77,17 @@ def _ip_rows(sides: list[dict[int, PortSet] | None], partition: Partition) -> li
     return rows
 
 
+NO_WORKLOADS_NOTE = ("no workloads in the manifests (no Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, "
+                     "ReplicationController, Job or CronJob): the map has no rows")
+
+
 def _resolve_focus(cluster: Cluster, focus: str | None) -> tuple[Workload, ...] | None:
     if focus is None:
         return None
     found = find_workload_entries(cluster, focus, "--focus")
     if not found:
-        raise UsageError(f"--focus {focus!r}: no such workload (use ns/name, ns/name[Kind] or ns/Kind/name)")
+        raise UsageError(f"--focus {focus!r}: no such workload{did_you_mean(cluster, focus)} "
+                         "(use ns/name, name, ns/name[Kind] or ns/Kind/name)")
     return found
 
 
@@ -141,7 +146,9 @@ def connectivity_map(
     if dependent_labels:
         reason = ("rows may depend on the value of labels the control plane sets and the manifests do not show: "
                   + "; ".join(dependent_labels))
-    return ConnectivityMap(connections, notes, unknown_reason=reason)
+    if not cluster.workloads:
+        notes = (NO_WORKLOADS_NOTE, *notes)
+    return ConnectivityMap(connections, notes, unknown_reason=reason, no_workloads=not cluster.workloads)
 
 
 def _notes(cluster: Cluster, ipblock_matches_pods: bool) -> tuple[str, ...]:

@@ -82,11 +82,16 @@ class ClusterBuilder:
     nodes: list[Node] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seen: dict[tuple[str, str, str], Span] = field(default_factory=dict)
+    # (kind, metadata.namespace, metadata.name) -> the first object's data and where it is: a second, identical
+    # object (one dump taken twice, a file listed twice) is the same object, read once
+    firsts: dict[tuple[str, str, str], tuple[object, str]] = field(default_factory=dict)
     lenient: bool = False  # unknown fields are warnings, not errors (--lenient)
 
     def add(self, obj: RawObject) -> None:
         kind, version = obj.kind, obj.api_version
         site = Site(obj.file, obj.data)
+        if self._identical_again(obj, site):
+            return
         if kind == "Namespace" and _accepts(version, CORE):
             self._namespace(self._read(NamespaceModel, obj, site), site)
         elif kind == "Pod" and _accepts(version, CORE):
@@ -124,6 +129,24 @@ class ClusterBuilder:
         else:
             label = kind if kind not in _READ_KINDS else f"{kind} ({version})"
             self.skipped[label] = self.skipped.get(label, 0) + 1
+
+    def _identical_again(self, obj: RawObject, site: Site) -> bool:
+        """Whether `obj` is, field for field, an object read before: then it is noted and not read again. Two
+        objects of one name that differ in anything are not: they reach the duplicate check (an error)."""
+        meta = obj.data.get("metadata") if isinstance(obj.data, dict) else None
+        if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+            return False
+        namespace = meta.get("namespace")
+        key = (obj.kind, namespace if isinstance(namespace, str) else "", meta["name"])
+        first = self.firsts.get(key)
+        if first is None:
+            self.firsts[key] = (obj.data, site.where())
+            return False
+        if first[0] != obj.data:
+            return False
+        what = f"{obj.kind} {key[1]}/{key[2]}" if key[1] else f"{obj.kind} {key[2]}"
+        self.warnings.append(f"{site.where()}: {what} is identical to the one at {first[1]}: read once")
+        return True
 
     def _read(self, model: type[M], obj: RawObject, site: Site) -> M:
         """`obj` as `model`: first every key checked against the API type, then the types of what we read."""

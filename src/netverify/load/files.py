@@ -87,6 +87,11 @@ def decode(file: str, data: bytes) -> str:
         ) from None
 
 
+def read_stdin(stdin: TextIO | None, limits: LoadLimits) -> str:
+    """Standard input as text, within the size limit (`-` as a file name)."""
+    return _read_stdin(stdin, limits)
+
+
 def _read_stdin(stdin: TextIO | None, limits: LoadLimits) -> str:
     if stdin is None:
         raise InputError(STDIN_NAME, None, None, "'-' names standard input, but none is available")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from netverify.errors import InputError, InputErrors
-from netverify.load.files import read_text
+from netverify.load.files import STDIN_NAME, read_stdin, read_text
 from netverify.load.ipblocks import ip_block
 from netverify.load.labels import label_selector
 from netverify.load.limits import DEFAULT_LIMITS, LoadLimits
@@ -31,10 +31,15 @@ _SHAPES = "namespace/namespaceSelector and/or podSelector; or ipBlock; or servic
           "or workload with namespace"
 
 
-def load_properties(path: str, *, limits: LoadLimits | None = None) -> PropertiesFile:
-    """The properties file, or every error it has at once (an InputErrors when there are several)."""
+def load_properties(path: str, *, limits: LoadLimits | None = None, stdin: TextIO | None = None) -> PropertiesFile:
+    """The properties file, or every error it has at once (an InputErrors when there are several). `-` reads it
+    from `stdin` (named `<stdin>` in findings; its `manifests:` are relative to the current directory)."""
     limits = limits or DEFAULT_LIMITS
-    documents = read_documents(path, read_text(path, limits), limits)
+    if path == "-":
+        path, text = STDIN_NAME, read_stdin(stdin, limits)
+    else:
+        text = read_text(path, limits)
+    documents = read_documents(path, text, limits)
     if not documents:
         raise InputError(path, None, None, "empty properties file: expected a mapping with `properties:`")
     if len(documents) > 1:
@@ -100,7 +105,7 @@ def _valid(model: type[M], value: Any) -> M | None:
 
 def _manifests(path: str, written: list[str] | str | None) -> tuple[str, ...]:
     entries = [written] if isinstance(written, str) else list(written or ())
-    base = os.path.dirname(path)
+    base = "" if path == STDIN_NAME else os.path.dirname(path)
     # `cluster:[CONTEXT]` names a live cluster, not a path.
     return tuple(m if is_cluster_spec(m) else os.path.normpath(os.path.join(base, m)) for m in entries)
 

@@ -73,6 +73,35 @@ def load_source(
     return load_cluster([spec], default_namespace=default_namespace, stdin=sys.stdin, limits=limits)
 
 
+def load_base_source(
+    spec: str, *, default_namespace: str = "default", repo: str | os.PathLike[str] | None = None,
+    limits: LoadLimits | None = None, live: LiveTarget | None = None,
+) -> tuple[Cluster, tuple[str, ...]]:
+    """`load_source` for the BASE of a diff: a `git:REF:PATH` whose PATH does not exist at REF (a pull request
+    that adds the manifests folder) is an empty version, with a note saying so; anything else as load_source."""
+    if spec.startswith(GIT_PREFIX):
+        git_spec = GitSpec.parse(spec)
+        cwd = Path(repo) if repo is not None else Path.cwd()
+        missing = git_path_missing(git_spec, spec, cwd=cwd)
+        if missing is not None:
+            empty = load_cluster_from_texts([], default_namespace=default_namespace, limits=limits)
+            return empty, (f"{spec}: {missing!r} does not exist at {git_spec.ref}: BASE is empty (everything HEAD "
+                           "allows is new)",)
+    return load_source(spec, default_namespace=default_namespace, repo=repo, limits=limits, live=live), ()
+
+
+def git_path_missing(spec: GitSpec, written: str, *, cwd: Path) -> str | None:
+    """The path from the repository root when spec names a path that REF (a valid revision) does not have."""
+    git = _Git(cwd, written)
+    git.run("rev-parse", "--git-dir", what="not inside a git repository")
+    commit = git.run("rev-parse", "--verify", "--quiet", f"{spec.ref}^{{commit}}",
+                     what=f"unknown git revision {spec.ref!r}").strip()
+    root_path = _path_from_root(git, spec.path)
+    if not root_path or git.succeeds("cat-file", "-e", f"{commit}:{root_path}"):
+        return None
+    return root_path
+
+
 def read_git_manifests(
     spec: GitSpec, written: str, *, cwd: Path, limits: LoadLimits | None = None
 ) -> list[ManifestText]:
@@ -130,6 +159,14 @@ class _Git:
 
     def run(self, *args: str, what: str) -> str:
         return self._run(args, what=what).decode("utf-8", errors="replace")
+
+    def succeeds(self, *args: str) -> bool:
+        """Whether the git command exits 0 (a question, such as `cat-file -e`, not a step that must work)."""
+        try:
+            self._run(args, what="")
+        except UsageError:
+            return False
+        return True
 
     def blobs(self, object_names: Sequence[str], shown_as: Sequence[str]) -> list[str]:
         """The texts of these blobs, read in one `git cat-file --batch`; decoded like files on disk."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -58,9 +60,19 @@ def _error_for(first: Any, errors: list[Any], data: Any, file: str) -> InputErro
             message += " (quote it to make it a string)"
     elif kind == "literal_error":
         message = first["msg"].replace("Input should be", "expected") + f", got {_show(first.get('input'))}"
+        message += _did_you_mean(first.get("input"), re.findall(r"'([^']*)'", str((first.get("ctx") or {}).get(
+            "expected", ""))))
     else:
         message = first["msg"]
     return InputError(file, line, format_path(path) or None, message)
+
+
+def _did_you_mean(written: Any, choices: list[str]) -> str:
+    """` (did you mean 'reachable'?)` for a misspelt choice, or nothing when no choice is near."""
+    if not isinstance(written, str):
+        return ""
+    near = difflib.get_close_matches(written.lower(), choices, n=1, cutoff=0.6)
+    return f" (did you mean {near[0]!r}?)" if near else ""
 
 
 _INT_KINDS = {"int_type", "int_parsing", "int_from_float"}

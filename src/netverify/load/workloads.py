@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field, replace
 
 from netverify.load.k8s_schema import ControllerSpec, ObjectMeta, OwnerReference, PodModel, PodSpecModel
-from netverify.load.pod_labels import control_plane_groups
+from netverify.load.pod_labels import POD_TEMPLATE_HASH, control_plane_groups
 from netverify.load.ports import check_iana_service_name
 from netverify.load.site import Site
 from netverify.model.cluster import ContainerPort, Workload
@@ -45,10 +45,24 @@ def pod_owner(meta: ObjectMeta) -> OwnerReference | None:
     return owner
 
 
+def deployment_of(owner: OwnerReference, labels: dict[str, str] | None) -> str | None:
+    """The Deployment a pod's ReplicaSet stands for: the Deployment controller names each ReplicaSet
+    `<deployment>-<pod-template-hash>` and labels its pods with that hash, so a pod owned by a ReplicaSet
+    whose name is some name plus `-` plus the pod's own `pod-template-hash` is that Deployment's; its name then
+    survives a rollout (a new ReplicaSet, a new hash). Anything else stays the ReplicaSet it names."""
+    value = (labels or {}).get(POD_TEMPLATE_HASH)
+    if owner.kind != "ReplicaSet" or not value or not owner.name.endswith(f"-{value}"):
+        return None
+    return owner.name[: -len(value) - 1] or None
+
+
 def pod_workload(namespace: str, pod: PodModel, site: Site, warnings: list[str]) -> Workload:
     meta = pod.metadata
     owner = pod_owner(meta)
     name, kind = (meta.name or "", "Pod") if owner is None else (owner.name, owner.kind or OWNER_KIND_UNKNOWN)
+    deployment = deployment_of(owner, meta.labels) if owner is not None else None
+    if deployment is not None:
+        name, kind = deployment, "Deployment"
     workload = template_workload(namespace, name, kind, meta, pod.spec, site, site, warnings)
     # A pod of a controller is one of its pods, by name; a bare Pod is a workload of its own.
     names = (meta.name,) if owner is not None and meta.name else ()

@@ -6,6 +6,8 @@ This package knows only the result records and the model types they carry.
 
 from __future__ import annotations
 
+import difflib
+
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +21,10 @@ from netverify.findings import (
     LintReport,
     FailedRun,
     FleetReport,
+    Explanation,
+    FailedRun,
+    FleetReport,
+    PortExplanations,
     ProveReport,
 )
 from netverify.report import csv, dot, failed, fleet, fleet_ci, html, json, junit, markdown, sarif, text
@@ -41,6 +47,7 @@ _RENDERERS: dict[type, tuple[str, dict[str, Renderer]]] = {
         "markdown": markdown.render_map, "dot": dot.render_map, "html": html.render_map,
     }),
     Explanation: ("explain", {"text": text.render_explain, "json": json.render_explain}),
+    PortExplanations: ("explain", {"text": text.render_port_explanations, "json": json.render_port_explanations}),
     DiffReport: ("diff", {
         "text": text.render_diff, "json": json.render_diff, "markdown": markdown.render_diff,
         "sarif": sarif.render_diff, "junit": junit.render_diff, "html": html.render_diff,
@@ -63,6 +70,10 @@ _RENDERERS: dict[type, tuple[str, dict[str, Renderer]]] = {
     }),
 }
 
+# Text renderers that fit a width (report/text_fit.py).
+_FITTING = frozenset({text.render_prove, text.render_map, text.render_explain, text.render_port_explanations,
+                      text.render_diff})
+
 # Formats whose output has a place for notes; for the others the CLI writes notes to stderr.
 FORMATS_WITH_NOTES = frozenset({"json", "markdown", "sarif", "html"})
 
@@ -77,11 +88,15 @@ def check_format(command: str, fmt: str) -> None:
     """Fail before any work is done when `--format` does not fit the command."""
     allowed = COMMAND_FORMATS[command]
     if fmt not in allowed:
-        raise UsageError(f"--format {fmt} does not fit `netverify {command}`; choose one of: {', '.join(allowed)}")
+        near = difflib.get_close_matches(fmt, allowed, n=1, cutoff=0.5)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        raise UsageError(f"--format {fmt} does not fit `netverify {command}`{hint}; choose one of: {', '.join(allowed)}")
 
 
-def render(result: Result | Any, fmt: str, *, color: bool = False, sarif_root: SourceRoot | None = None) -> str:
-    """`sarif_root`: the repository root SARIF URIs are relative to (default: the current directory)."""
+def render(result: Result | Any, fmt: str, *, color: bool = False, sarif_root: SourceRoot | None = None,
+           width: int | None = None) -> str:
+    """`sarif_root`: the repository root SARIF URIs are relative to (default: the current directory); `width`: the
+    columns text output fits (the CLI's terminal width or 80; None: no limit, `--wide`)."""
     if isinstance(result, FailedRun):  # a run that stopped on an error: every format can say so
         check_format(result.command, fmt)
         renderer = failed.RENDERERS[fmt]
@@ -94,6 +109,8 @@ def render(result: Result | Any, fmt: str, *, color: bool = False, sarif_root: S
         renderer = renderers[fmt]
     if fmt == "sarif":
         return renderer(result, color=color, root=sarif_root)
+    if renderer in _FITTING:
+        return renderer(result, color=color, width=width)
     return renderer(result, color=color)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from netverify.findings import ConnectionWitness, ConnectivityMap, DiffReport, FailedRun, PropertyResult, ProveReport
 from netverify.report import words
+from netverify.report.ranges import merge_adjacent_ranges
 from netverify.report.html_graph import diff_graph, map_graph, prove_graph
 
 _CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
@@ -177,8 +178,8 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
     verdict = f"{n} pair{'' if n == 1 else 's'} with allowed connections"
     if not n:
         verdict = "no allowed connections between the workloads and IP ranges in the manifests"
-    rows = [[f"<code>{_e(c.src.label)}</code>", f"<code>{_e(c.dst.label)}</code>", _e(words.ports_text(c.protocols))]
-            for c in cmap.connections]
+    rows = [[f"<code>{_e(c.src.shown)}</code>", f"<code>{_e(c.dst.shown)}</code>", _e(words.ports_text(c.protocols))]
+            for c in merge_adjacent_ranges(cmap.connections)]
     body = [_trust(cmap.unknown_reason, cmap.caveats), '<section id="nv-results"><h2>Allowed connections</h2>',
             _table(["from", "to", "allowed"], rows, "nv-connections"), "</section>", _notes(cmap.notes)]
     css = "unknown" if cmap.unknown_reason else "info"
@@ -192,13 +193,18 @@ def render_diff(d: DiffReport, *, color: bool = False) -> str:
     if d.symbolic_status == "unknown" or d.unknown_reason:
         css = "unknown"
     else:
-        css = "bad" if d.has_added else ("info" if d.has_changed else "ok")
-    rows = [[f"<code>{_e(c.src.label)}</code>", f"<code>{_e(c.dst.label)}</code>",
+        css = "bad" if d.has_added else ("info" if d.has_changed or d.new_workloads else "ok")
+    rows = [[f"<code>{_e(c.src.shown)}</code>", f"<code>{_e(c.dst.shown)}</code>",
              _e(words.ports_text(c.added)) if c.added else "", _e(words.ports_text(c.removed)) if c.removed else "",
              _e(words.rules_text(c.added_by + c.removed_by))] for c in d.changes]
     body = [_trust(d.unknown_reason, d.caveats), f"<p>{_e(d.base)} → {_e(d.head)}</p>",
             '<section id="nv-results"><h2>Changed pairs</h2>',
             _table(["from", "to", "newly allowed", "newly blocked", "rules"], rows, "nv-changes"), "</section>"]
+    if d.new_workloads:
+        rows = [[f"<code>{_e(c.src.shown)}</code>", f"<code>{_e(c.dst.shown)}</code>", _e(words.ports_text(c.added)),
+                 _e(words.rules_text(c.added_by))] for c in d.new_workloads]
+        body += [f'<section id="nv-new-workloads"><h2>{_e(words.NEW_WORKLOADS_TITLE.capitalize())}</h2>',
+                 _table(["from", "to", "allowed", "rules"], rows, "nv-new-workloads"), "</section>"]
     if d.added_classes:
         body.append('<section id="nv-classes"><h2>New connection classes (pods that may not exist yet)</h2>')
         for i, a in enumerate(d.added_classes):

@@ -107,6 +107,9 @@ def diff_graph(d: DiffReport) -> dict[str, Any]:
         if c.removed:
             g.edge(src, dst, f"- {words.ports_text(c.removed)}", "removed",
                    f"{words.change_title(c)}: newly blocked {words.ports_text(c.removed)}")
+    for c in d.new_workloads:
+        g.edge(g.map_node(c.src), g.map_node(c.dst), words.ports_text(c.added), "new-workload",
+               f"{words.change_title(c)}: a workload only in HEAD, allowed {words.ports_text(c.added)}")
     for a in d.added_classes:
         g.connection(a.witness, "added", f"new class: {a.summary}")
     return g.data()

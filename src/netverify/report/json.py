@@ -12,6 +12,7 @@ from typing import Any
 
 from netverify.findings import (
     SamePriorityOverlap,
+    PortExplanations,
     AddedClass,
     Connection,
     ConnectionWitness,
@@ -176,6 +177,8 @@ def explain_dict(e: Explanation) -> Json:
         "caveats": list(e.caveats),
         "depends_on_address": list(e.depends_on_address),
         **({"decision": e.decision} if e.decision not in (None, "allow", "deny") else {}),
+        **({"port_end": e.port_end} if e.port_end not in (None, e.port) else {}),
+        **({"port_name": e.port_name} if e.port_name else {}),
     }
 
 
@@ -211,8 +214,11 @@ def diff_dict(d: DiffReport) -> Json:
             "symbolic_status": d.symbolic_status,
             "has_added": d.has_added,
             "has_changed": d.has_changed,
+            "new_workload_pairs": len(d.new_workloads),
         },
         "changes": [change_dict(c) for c in d.changes],
+        "new_workloads": [{k: v for k, v in change_dict(c).items() if k not in ("removed", "removed_by")}
+                          for c in d.new_workloads],
         "added_classes": [added_class_dict(a) for a in d.added_classes],
         "notes": list(d.notes),
         "unknown_reason": d.unknown_reason,
@@ -264,6 +270,12 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
 
 def render_explain(e: Explanation, *, color: bool = False) -> str:
     return dumps(explain_dict(e))
+
+
+def render_port_explanations(p: PortExplanations, *, color: bool = False) -> str:
+    """Runs of ports with their own verdict: `{"ports": [explanation, ...]}`, each as `explain` alone gives it."""
+    return dumps({"ports": [explain_dict(e) for e in p.parts], "notes": list(p.notes),
+                  "unknown_reason": p.unknown_reason, "caveats": list(p.caveats)})
 
 
 def render_diff(d: DiffReport, *, color: bool = False) -> str:

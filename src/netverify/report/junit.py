@@ -122,6 +122,10 @@ def render_diff(d: DiffReport, *, color: bool = False) -> str:
             counts["failures"] += 1
         else:
             ET.SubElement(case, "system-out").text = body
+    for c in d.new_workloads:
+        tests += 1
+        case = _case(suite, "netverify.diff.new-workload", words.change_title(c))
+        ET.SubElement(case, "system-out").text = _text(words.new_workload_lines(c))
     for a in d.added_classes:
         tests += 1
         case = _case(suite, "netverify.diff.class", a.summary)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from netverify.findings import ConnectionWitness, ConnectivityMap, DiffReport, Explanation, PropertyResult, ProveReport
 from netverify.report import words
+from netverify.report.ranges import merge_adjacent_ranges
 
 _ICON = {"proven": "✅", "violated": "❌", "vacuous": "⚠️", "unknown": "❓"}
 
@@ -137,13 +138,14 @@ def _property_details(r: PropertyResult) -> list[str]:
 
 
 def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
-    n = len(cmap.connections)
+    rows = merge_adjacent_ranges(cmap.connections)
+    n = len(rows)
     out = [f"### netverify map: {n} pair{'' if n == 1 else 's'} with allowed connections"]
     out += _trust(cmap.unknown_reason, cmap.caveats)
     if cmap.connections:
         out += ["", "| from | to | allowed |", "| --- | --- | --- |"]
-        out += [f"| {code(c.src.label)} | {code(c.dst.label)} | {cell(words.ports_text(c.protocols))} |"
-                for c in cmap.connections]
+        out += [f"| {code(c.src.shown)} | {code(c.dst.shown)} | {cell(words.ports_text(c.protocols))} |"
+                for c in rows]
     out += _notes(cmap.notes)
     return "\n".join(out) + "\n"
 
@@ -154,7 +156,7 @@ def render_explain(e: Explanation, *, color: bool = False) -> str:
         verdict = "⚠️ ambiguous (the CNI picks among same-priority policies)"
     if e.depends_on_address:
         verdict = f"❔ depends on the pod addresses (this pair: {verdict})"
-    out = [f"### {code(e.src)} → {code(e.dst)} on {e.protocol}/{e.port}: {verdict}",
+    out = [f"### {code(e.src)} → {code(e.dst)} on {e.port_label}: {verdict}",
            *_trust(e.unknown_reason, e.caveats), "", "| side | decision |", "| --- | --- |"]
     for name, side in (("egress", e.egress), ("ingress", e.ingress)):
         out.append(f"| {name} | {cell('; '.join(words.side_lines(side)))} |")
@@ -168,7 +170,7 @@ def render_diff(d: DiffReport, *, color: bool = False) -> str:
         icon = _ICON["unknown"]
     elif d.has_added:
         icon = "⚠️"
-    elif d.has_changed:
+    elif d.has_changed or d.new_workloads:
         icon = "ℹ️"
     else:
         icon = "✅"
@@ -179,9 +181,14 @@ def render_diff(d: DiffReport, *, color: bool = False) -> str:
         for c in d.changes:
             rules = words.rules_text(c.added_by + c.removed_by)
             out.append(
-                f"| {code(c.src.label)} | {code(c.dst.label)} | {cell(words.ports_text(c.added)) if c.added else ''} "
+                f"| {code(c.src.shown)} | {code(c.dst.shown)} | {cell(words.ports_text(c.added)) if c.added else ''} "
                 f"| {cell(words.ports_text(c.removed)) if c.removed else ''} | {cell(rules)} |"
             )
+    if d.new_workloads:
+        out += ["", f"**{words.NEW_WORKLOADS_TITLE[0].upper()}{words.NEW_WORKLOADS_TITLE[1:]}**:", "",
+                "| from | to | allowed | rules |", "| --- | --- | --- | --- |"]
+        out += [f"| {code(c.src.shown)} | {code(c.dst.shown)} | {cell(words.ports_text(c.added))} "
+                f"| {cell(words.rules_text(c.added_by))} |" for c in d.new_workloads]
     if d.added_classes:
         out += ["", "**New connection classes** (pods that may not exist yet):", ""]
         out += ["| class | opened by |", "| --- | --- |"]

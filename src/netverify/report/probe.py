@@ -50,7 +50,8 @@ def cases_of(result: ProveReport | DiffReport) -> list[ProbeCase]:
                 if w is not None:
                     out.append(ProbeCase(f"property {r.name} ({what}, expect {r.expect})", w))
         return out
-    return [ProbeCase(f"diff: {c.summary}", c.witness) for c in result.added_classes]
+    # a class shown as its pair (repeated_classes) is still a new connection worth replaying
+    return [ProbeCase(f"diff: {c.summary}", c.witness) for c in (*result.added_classes, *result.repeated_classes)]
 
 
 def _why_not_probed(w: ConnectionWitness) -> str | None:

@@ -41,6 +41,9 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
      "different actions: the API lets the CNI apply either (give them distinct priorities).", "warning"),
     ("NV401", "equiv-difference", "Two policy versions compared with `equiv` differ: one allows a connection "
      "the other does not.", "error"),
+    # appended, never inserted: a rule's index is part of every result that names it
+    ("NV103", "new-workload-connection", "A workload the change adds may connect as policies already allowed "
+     "before the change (no policy change opened it).", "note"),
 )
 _RULE_INDEX = {rule_id: i for i, (rule_id, *_rest) in enumerate(RULES)}
 _STATUS_RULE = {"violated": "NV001", "vacuous": "NV002", "unknown": "NV003"}
@@ -144,6 +147,12 @@ def _change_results(c: PairChange, where: SourceRoot | None) -> list[Json]:
     return out
 
 
+def _new_workload_result(c: PairChange, where: SourceRoot | None) -> Json:
+    title = words.change_title(c)
+    text = f"Allowed for a workload only in HEAD (BASE's policies allow it too) {title}: {words.ports_text(c.added)}"
+    return _result("NV103", text, [r.span for r in c.added_by], f"new-workload:{title}", where)
+
+
 def _overlap_result(o: SamePriorityOverlap, where: SourceRoot | None) -> Json:
     """At the first policy's rule, the second one's as a related location; the witness in the message."""
     text = f"{words.overlap_title(o)}. " + " ".join(words.overlap_lines(o))
@@ -200,6 +209,7 @@ def render_prove(report: ProveReport, *, color: bool = False, root: SourceRoot |
 def render_diff(d: DiffReport, *, color: bool = False, root: SourceRoot | None = None) -> str:
     results = [res for c in d.changes for res in _change_results(c, root)]
     results += [_class_result(a, root) for a in d.added_classes]
+    results += [_new_workload_result(c, root) for c in d.new_workloads]
     if d.unknown_reason:
         results.append(_result("NV004", f"Diff result unknown: {d.unknown_reason}", [], "diff:unknown", root))
     notes = d.notes

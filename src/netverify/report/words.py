@@ -175,7 +175,7 @@ def prove_summary(report: ProveReport) -> str:
 
 
 def change_title(c: PairChange) -> str:
-    return f"{c.src.label} -> {c.dst.label}"
+    return f"{c.src.shown} -> {c.dst.shown}"
 
 
 def change_lines(c: PairChange) -> list[str]:
@@ -205,6 +205,22 @@ def added_class_lines(a: AddedClass) -> list[str]:
     return lines
 
 
+# Connections of workloads only in HEAD that BASE's policies allow as well (DiffReport.new_workloads).
+NEW_WORKLOADS_TITLE = "connections of workloads only in HEAD (BASE's policies allow them too)"
+
+
+def new_workload_lines(c: PairChange) -> list[str]:
+    lines = [f"+ allowed: {ports_text(c.added)}"]
+    if c.added_by:
+        lines.append(f"  by {rules_text(c.added_by)}")
+    return lines
+
+
+def _new_workloads_summary(d: DiffReport) -> str:
+    n = len(d.new_workloads)
+    return f"{n} pair{'' if n == 1 else 's'} of workloads only in HEAD, allowed by BASE's policies too"
+
+
 SYMBOLIC_NOTE = {
     "skipped": "pods that do not exist yet were not considered (--scope existing)",
     "unknown": "the check for pods that do not exist yet ran out of solver time: result unknown",
@@ -226,6 +242,8 @@ def diff_summary(d: DiffReport) -> str:
             count = f"{n}+" if d.more_classes else str(n)
             plural = "" if n == 1 and not d.more_classes else "es"
             text += f"; {count} new connection class{plural} for pods that may not exist yet"
+    if d.new_workloads:
+        text += f"; {_new_workloads_summary(d)}"
     if d.symbolic_status == "unknown":
         text += "; UNKNOWN for pods that do not exist yet (solver ran out of time)"
     return text

@@ -23,7 +23,8 @@
   });
   groupBox.checked = !!data.grouped;
 
-  var COLORS = { allowed: "#2da44e", added: "#cf222e", violated: "#cf222e", removed: "#8c959f", witness: "#0969da" };
+  var COLORS = { allowed: "#2da44e", added: "#cf222e", violated: "#cf222e", removed: "#8c959f", witness: "#0969da",
+                 "new-workload": "#9a6700" };
   var style = [
     { selector: "node", style: {
       "label": "data(label)", "font-size": 11, "text-valign": "center", "text-halign": "center",
