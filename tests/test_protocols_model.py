@@ -83,8 +83,8 @@ def test_np_isolation_denies_icmp_and_an_unisolated_pod_allows_it():
 
 
 def test_anp_rule_without_ports_decides_icmp_and_one_with_ports_does_not():
-    deny_any = admin("deny-any", 10, ingress=[arule("Deny", pod_peer({"app": "a"}))])
-    deny_tcp = admin("deny-tcp", 10, ingress=[arule("Deny", pod_peer({"app": "a"}), ports=[aport(80)])])
+    deny_any = admin("deny-any", 10, ingress=[arule("deny", pod_peer({"app": "a"}))])
+    deny_tcp = admin("deny-tcp", 10, ingress=[arule("deny", pod_peer({"app": "a"}), ports=[aport(80)])])
     assert not evaluate(acluster(deny_any), icmp()).allowed
     assert evaluate(acluster(deny_tcp), icmp()).allowed
     assert not evaluate(acluster(deny_tcp), Flow(A, B, Protocol.TCP, 80)).allowed
