@@ -156,7 +156,8 @@ def protocols_dict(protocols: Mapping[Protocol, PortRanges]) -> Json:
 
 
 def connection_dict(c: Connection) -> Json:
-    return {"src": node_dict(c.src), "dst": node_dict(c.dst), "protocols": protocols_dict(c.protocols)}
+    return {"src": node_dict(c.src), "dst": node_dict(c.dst), "protocols": protocols_dict(c.protocols),
+            "other_protocols": c.other_protocols}
 
 
 def map_dict(cmap: ConnectivityMap) -> Json:
