@@ -324,3 +324,19 @@ def test_ipblock_matches_pods_notes_workloads_without_an_ip():
 @given(cluster_st(), st.booleans())
 def test_map_agrees_with_the_evaluator_long_run(c, flag):
     test_map_agrees_with_the_evaluator.hypothesis.inner_test(c, flag)
+
+
+def test_diff_reports_a_change_in_other_protocols_alone():
+    """Regression: narrowing a rule without ports to every TCP/UDP/SCTP port newly blocks ICMP and every other
+    protocol; diff compared TCP/UDP/SCTP ports only and said nothing changed."""
+    from netverify.analyses.diff import diff
+    from netverify.report import render
+    from netverify.report.words import ports_text
+    a, b = workload("a"), workload("b")
+    every = [port(None, p) for p in ("TCP", "UDP", "SCTP")]
+    base = cluster(a, b, policy("in", pods={"app": "b"}, ingress=[rule(peer({"app": "a"}))]))
+    head = cluster(a, b, policy("in", pods={"app": "b"}, ingress=[rule(peer({"app": "a"}), ports=every)]))
+    report = diff(base, head)
+    [change] = [c for c in report.changes if c.src.label == "default/a[Deployment]" and c.dst.label == "default/b[Deployment]"]
+    assert not change.added and ports_text(change.removed) == "other protocols"
+    assert "other protocols" in render(report, "text")

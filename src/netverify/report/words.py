@@ -41,11 +41,13 @@ OTHER_PROTOCOLS_TEXT = "other protocols"  # every IP protocol but TCP, UDP, SCTP
 
 def ports_text(protocols: Mapping[Protocol, PortRanges], other: bool | None = None) -> str:
     """`all`, or per protocol: `TCP 80,443; UDP 53` (`TCP all` for a whole protocol), then `other protocols`
-    when every other IP protocol is allowed. `other` None: the caller does not track other protocols (diff),
-    and `all` means every TCP, UDP and SCTP port."""
+    when every other IP protocol is in (`other`; None: a key beyond TCP/UDP/SCTP says so, as diff's changes
+    carry it: analyses/diff_maps.OTHER_PROTOCOLS_KEY)."""
     present = [(p, protocols[p]) for p in PROTOCOLS if protocols.get(p)]
+    if other is None:
+        other = any(r for p, r in protocols.items() if p not in PROTOCOLS)
     whole = len(present) == len(PROTOCOLS) and all(r.is_all for _, r in present)
-    if whole and other is not False:
+    if whole and other:
         return "all"
     parts = [f"{p} {'all' if r.is_all else r}" for p, r in present] + ([OTHER_PROTOCOLS_TEXT] if other else [])
     return "; ".join(parts) if parts else "nothing"
