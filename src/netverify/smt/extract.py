@@ -82,12 +82,6 @@ def _endpoint(
             w.namespace, dict(problem.cluster.namespace_labels(w.namespace)), dict(w.labels), tuple(w.ports),
             ip, w,
         ), True
-    if index >= 0 and problem.cluster.workloads[index].host_network:
-        # No new pod behaves like a host-network one: it stays the workload's replica, with the value the model
-        # gives a label only the cluster knows (shown as a pod of its own it would be judged as pod-network).
-        w = problem.cluster.workloads[index]
-        return PodEndpoint(w.namespace, dict(problem.cluster.namespace_labels(w.namespace)), ep.labels.read(model),
-                           tuple(w.ports), ip, w), True
     ports = tuple(dict.fromkeys(  # every slot in use, each (name, number, protocol) once
         ContainerPort(name, _int(model, v.number), read_protocol(_int(model, v.protocol)))
         for name, slots in sorted(ep.named_ports.items()) for v in slots
