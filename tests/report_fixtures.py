@@ -17,7 +17,7 @@ from netverify.findings import (
     ProveReport,
     WorkloadNode,
 )
-from netverify.model.ports import PortRanges, Protocol
+from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
 from netverify.model.span import Span
 from netverify.model.verdict import RuleRef, SideVerdict
 
@@ -137,14 +137,14 @@ API_NODE = WorkloadNode("api", "server", "Deployment")
 LOW_IPS = IPRangeNode("0.0.0.0", "9.255.255.255", ("0.0.0.0/5", "8.0.0.0/7"))
 ONE_IP = IPRangeNode("10.0.0.1", "10.0.0.1", ("10.0.0.1/32",))
 
-ALL = {p: PortRanges.all() for p in Protocol}
+ALL = {p: PortRanges.all() for p in PROTOCOLS}
 
 MAP = ConnectivityMap(
     connections=(
         Connection(FRONTEND_NODE, LOW_IPS, {Protocol.TCP: PortRanges.all(), Protocol.UDP: PortRanges.of([(53, 53)])}),
         Connection(FRONTEND_NODE, API_NODE, {Protocol.TCP: PortRanges.of([(80, 80), (443, 443), (8000, 8080)])}),
         Connection(API_NODE, DB_NODE, {Protocol.TCP: PortRanges.of([(3306, 3306)])}),
-        Connection(ONE_IP, FRONTEND_NODE, ALL),
+        Connection(ONE_IP, FRONTEND_NODE, ALL, other_protocols=True),  # every protocol: "all"
     ),
     notes=("host-network pods are outside the model: kube-system/node-exporter[DaemonSet]",),
 )

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from netverify.model.ports import PortRanges, Protocol
+from netverify.model.ports import PROTOCOLS, PortRanges, Protocol, describe_connection
 from netverify.model.span import Span
 from netverify.model.verdict import RuleRef, SideVerdict
 
@@ -38,10 +38,18 @@ class ConnectionWitness:
     src: EndpointWitness
     dst: EndpointWitness
     protocol: Protocol
-    port: int
+    port: int  # the destination port (0 for a protocol without ports)
     egress: SideVerdict
     ingress: SideVerdict
     pod_manifests: str
+    src_port: int | None = None  # port protocols: the source port the connection uses
+    icmp_type: int | None = None  # ICMP / ICMPv6: the message's type and code
+    icmp_code: int | None = None
+
+    @property
+    def service(self) -> str:
+        """What the connection uses, as reports print it: `TCP/80`, `ICMP type 8 code 0`, `protocol 47`."""
+        return describe_connection(self.protocol, self.port, self.src_port, self.icmp_type, self.icmp_code)
 
     @property
     def allowed(self) -> bool:
@@ -152,11 +160,14 @@ class Connection:
 
     src: MapNode
     dst: MapNode
-    protocols: Mapping[Protocol, PortRanges]
+    protocols: Mapping[Protocol, PortRanges]  # TCP, UDP, SCTP (model/ports.PROTOCOLS)
+    # Every other IP protocol (ICMP, ICMPv6, UDPLite, ...) on every port / type: NetworkPolicy and admin policies
+    # admit all of them or none (eval/portset.py PortSet.other).
+    other_protocols: bool = False
 
     @property
     def is_all(self) -> bool:
-        return all(self.protocols.get(p, PortRanges()).is_all for p in Protocol)
+        return self.other_protocols and all(self.protocols.get(p, PortRanges()).is_all for p in PROTOCOLS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +206,8 @@ class Explanation:
 
     @property
     def port_label(self) -> str:
+        if not Protocol(self.protocol).has_ports:  # ICMP and the others: no port to print
+            return describe_connection(self.protocol)
         ports = f"{self.port}-{self.port_end}" if self.port_end not in (None, self.port) else str(self.port)
         return f"{self.protocol}/{ports}" + (f" ({self.port_name})" if self.port_name else "")
 

@@ -178,8 +178,8 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
     verdict = f"{n} pair{'' if n == 1 else 's'} with allowed connections"
     if not n:
         verdict = "no allowed connections between the workloads and IP ranges in the manifests"
-    rows = [[f"<code>{_e(c.src.shown)}</code>", f"<code>{_e(c.dst.shown)}</code>", _e(words.ports_text(c.protocols))]
-            for c in merge_adjacent_ranges(cmap.connections)]
+    rows = [[f"<code>{_e(c.src.shown)}</code>", f"<code>{_e(c.dst.shown)}</code>",
+             _e(words.ports_text(c.protocols, c.other_protocols))] for c in merge_adjacent_ranges(cmap.connections)]
     body = [_trust(cmap.unknown_reason, cmap.caveats), '<section id="nv-results"><h2>Allowed connections</h2>',
             _table(["from", "to", "allowed"], rows, "nv-connections"), "</section>", _notes(cmap.notes)]
     css = "unknown" if cmap.unknown_reason else "info"

@@ -66,7 +66,7 @@ class Graph:
                            "kind": kind, "title": title})
 
     def connection(self, c: ConnectionWitness, kind: str, title: str) -> None:
-        self.edge(self.endpoint(c.src), self.endpoint(c.dst), f"{c.protocol}/{c.port}", kind,
+        self.edge(self.endpoint(c.src), self.endpoint(c.dst), c.service, kind,
                   f"{title}: {words.connection_headline(c)}")
 
     def data(self) -> dict[str, Any]:
@@ -82,8 +82,8 @@ class Graph:
 def map_graph(cmap: ConnectivityMap) -> dict[str, Any]:
     g = Graph()
     for c in cmap.connections:
-        g.edge(g.map_node(c.src), g.map_node(c.dst), words.ports_text(c.protocols), "allowed",
-               f"{c.src.label} -> {c.dst.label}: {words.ports_text(c.protocols)}")
+        g.edge(g.map_node(c.src), g.map_node(c.dst), words.ports_text(c.protocols, c.other_protocols), "allowed",
+               f"{c.src.label} -> {c.dst.label}: {words.ports_text(c.protocols, c.other_protocols)}")
     return g.data()
 
 

@@ -95,6 +95,11 @@ def connection_witness_dict(c: ConnectionWitness) -> Json:
         "ingress": side_dict(c.ingress),
         "pod_manifests": c.pod_manifests,
         "allowed": c.allowed,
+        # What else the connection carries, when something reads it (null otherwise): model/flow.py Flow.
+        "protocol_number": c.protocol.number,
+        "source_port": c.src_port,
+        "icmp_type": c.icmp_type,
+        "icmp_code": c.icmp_code,
     }
 
 
@@ -151,11 +156,15 @@ def node_dict(node: MapNode) -> Json:
 
 def protocols_dict(protocols: Mapping[Protocol, PortRanges]) -> Json:
     """Only protocols with something in them, in TCP, UDP, SCTP order; ranges merged and sorted."""
-    return {str(p): PortRanges.of(protocols[p].ranges).as_lists() for p in PROTOCOLS if protocols.get(p)}
+    out: Json = {str(p): PortRanges.of(protocols[p].ranges).as_lists() for p in PROTOCOLS if protocols.get(p)}
+    if any(r for p, r in protocols.items() if p not in PROTOCOLS):
+        out["other"] = True  # a diff change in every other IP protocol (analyses/diff_maps.OTHER_PROTOCOLS_KEY)
+    return out
 
 
 def connection_dict(c: Connection) -> Json:
-    return {"src": node_dict(c.src), "dst": node_dict(c.dst), "protocols": protocols_dict(c.protocols)}
+    return {"src": node_dict(c.src), "dst": node_dict(c.dst), "protocols": protocols_dict(c.protocols),
+            "other_protocols": c.other_protocols}
 
 
 def map_dict(cmap: ConnectivityMap) -> Json:

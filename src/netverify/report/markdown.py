@@ -144,8 +144,8 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
     out += _trust(cmap.unknown_reason, cmap.caveats)
     if cmap.connections:
         out += ["", "| from | to | allowed |", "| --- | --- | --- |"]
-        out += [f"| {code(c.src.shown)} | {code(c.dst.shown)} | {cell(words.ports_text(c.protocols))} |"
-                for c in rows]
+        out += [f"| {code(c.src.shown)} | {code(c.dst.shown)} | "
+                f"{cell(words.ports_text(c.protocols, c.other_protocols))} |" for c in rows]
     out += _notes(cmap.notes)
     return "\n".join(out) + "\n"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 
 from netverify.findings import Connection, IPRangeNode, MapNode
-from netverify.model.ports import Protocol
+from netverify.model.ports import PROTOCOLS
 
 
 def ip_range_node(version: int, first: int, last: int) -> IPRangeNode:
@@ -22,7 +22,8 @@ def _bounds(node: IPRangeNode) -> tuple[int, int, int]:
 
 
 def _same(a: Connection, b: Connection) -> bool:
-    return all(a.protocols.get(p) == b.protocols.get(p) for p in Protocol)
+    return all(a.protocols.get(p) == b.protocols.get(p) for p in PROTOCOLS) and \
+        a.other_protocols == b.other_protocols
 
 
 def merge_adjacent_ranges(connections: tuple[Connection, ...]) -> tuple[Connection, ...]:
@@ -55,8 +56,8 @@ def merge_adjacent_ranges(connections: tuple[Connection, ...]) -> tuple[Connecti
                 hi = _bounds(ip_end(last))[2]
                 node = ip_range_node(v, lo, hi)
                 first = connections[min(run)]
-                merged = Connection(first.src, node, first.protocols) if side == "dst" else \
-                    Connection(node, first.dst, first.protocols)
+                merged = Connection(first.src, node, first.protocols, first.other_protocols) if side == "dst" \
+                    else Connection(node, first.dst, first.protocols, first.other_protocols)
                 replaced.update({j: None for j in run})
                 replaced[min(run)] = merged
             run = [i] if i is not None else []

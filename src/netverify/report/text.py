@@ -108,7 +108,7 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False, width: int | None 
         console.print(Text("no connections allowed"))
         return _finish(console)
     shown = merge_adjacent_ranges(cmap.connections)
-    rows = [(c.src.shown, c.dst.shown, words.ports_text(c.protocols)) for c in shown]
+    rows = [(c.src.shown, c.dst.shown, words.ports_text(c.protocols, c.other_protocols)) for c in shown]
     columns = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(("FROM", "TO", "ALLOWED"))]
     if console.width is not None and sum(columns) + 2 * len(columns) > console.width:
         # too narrow for three columns: one line per pair, wrapped under itself

@@ -17,6 +17,7 @@ from netverify.eval.addresses import families_in_use
 from netverify.eval.admin_addresses import addresses_matter, admin_blocks, node_addresses
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
 from netverify.model.labels import LabelSelector
+from netverify.model.ports import Protocol
 from netverify.model.semantics import Semantics
 from netverify.smt.addresses import ReplicaAddresses
 from netverify.smt.compose import ChainEncoder
@@ -40,6 +41,7 @@ from netverify.smt.symbols import (
     new_pod,
     pod_domain,
     port_slots,
+    icmp_family,
     protocol_index,
 )
 from netverify.smt.universe import LabelUniverse
@@ -104,7 +106,8 @@ class ConnectionProblem:
         self.port_names = self._port_names()
         self.src = self._endpoint("src", src, src_ns, self.port_names)
         self.dst = self._endpoint("dst", dst, dst_ns, self.port_names)
-        self.conn = SymbolicConnection(session.int("conn.protocol"), session.int("conn.port"))
+        self.conn = SymbolicConnection.new(session)
+        self.conn.reads_src_port, self.conn.reads_icmp = ports.reads_src_port, ports.reads_icmp
         blocks = [spec.ip_block for spec in (src, dst) if spec.is_external and spec.ip_block is not None]
         blocks += admin_blocks(cluster)
         # Pod addresses are modelled under the flag, and whenever an admin peer or a host-network pod read as
@@ -126,6 +129,7 @@ class ConnectionProblem:
             else:
                 session.add(ep.ip.present)
         session.add(self.src.ip.same_family(self.dst.ip))
+        session.add(*icmp_family(self.conn, (ep.ip for ep in (self.src, self.dst) if ep.is_external)))
         self.fits_src = self.endpoints.fits(src, self.src)
         self.fits_dst = self.endpoints.fits(dst, self.dst)
         self.fits_ports = ports_match(session, ports.entries, self.conn, self.dst)
@@ -135,6 +139,8 @@ class ConnectionProblem:
         self.prefer_namespaces = session.guard("namespaces")
         self.prefer_served_port = session.guard("served-port")
         self.prefer_ordinary_ips = session.guard("ordinary-ips")
+        # A readable witness uses a protocol with a name (ICMP rather than protocol 0) where any protocol will do.
+        session.add(z3.Implies(self.prefer_served_port, z3.Or([self.conn.protocol == p.number for p in Protocol])))
         self._add_existing_choice()
         self._add_ordinary_ips()
         self._add_same_fresh_namespace()
