@@ -17,7 +17,7 @@ from calico_builders import cpolicy, cport as calport, crule, entity, netset, se
 from differential_strategies import (
     NAMESPACES, PORT_NAMES, admin_policies, clusters, networks4, policies,
 )
-from netverify.model.calico import ServiceAccountMatch
+from netverify.model.calico import IcmpMatch, ServiceAccountMatch
 from netverify.model.calico_selector import (
     All, And, Contains, EndsWith, Equals, Global, Has, In, Not, NotEquals, NotIn, Or, StartsWith,
 )
@@ -84,9 +84,9 @@ def entities(draw, with_ports: bool, source: bool):
         kw["nets_"] = draw(nets)
     if "not_nets" in fields:
         kw["not_nets"] = draw(nets)
-    if with_ports and "ports" in fields and (not source or draw(st.integers(0, 3)) == 0):
+    if with_ports and "ports" in fields:
         kw["ports"] = draw(st.lists(ports, min_size=1, max_size=2))
-    if with_ports and "not_ports" in fields and not source:
+    if with_ports and "not_ports" in fields:
         kw["not_ports"] = draw(st.lists(ports, min_size=1, max_size=2))
     if "service_accounts" in fields:
         names = tuple(draw(st.lists(st.sampled_from(ACCOUNTS), max_size=2, unique=True)))
@@ -96,14 +96,21 @@ def entities(draw, with_ports: bool, source: bool):
     return entity(**kw)
 
 
+icmp_matches = st.builds(IcmpMatch, st.integers(0, 2), st.one_of(st.none(), st.integers(0, 1)))
+
+
 @st.composite
 def calico_rules(draw):
     action = draw(st.sampled_from(["allow", "allow", "deny", "deny", "pass", "log"]))
-    protocol = draw(st.sampled_from([None, None, 6, 6, 17, 132, 1]))
+    protocol = draw(st.sampled_from([None, None, 6, 6, 17, 132, 1, 47]))
     with_ports = protocol in (6, 17, 132)
-    not_protocol = draw(st.sampled_from([None, None, None, 6, 17]))
-    return crule(action, protocol=protocol, not_protocol=not_protocol,
-                 source=draw(entities(with_ports, True)), destination=draw(entities(with_ports, False)))
+    not_protocol = draw(st.sampled_from([None, None, None, 6, 17, 1]))
+    r = crule(action, protocol=protocol, not_protocol=not_protocol,
+              source=draw(entities(with_ports, True)), destination=draw(entities(with_ports, False)))
+    if protocol == 1:  # the API server takes icmp / notICMP only with protocol ICMP (or ICMPv6)
+        r = dataclasses.replace(r, icmp=draw(st.one_of(st.none(), icmp_matches)),
+                                not_icmp=draw(st.one_of(st.none(), st.none(), icmp_matches)))
+    return r
 
 
 @st.composite
@@ -154,4 +161,21 @@ def calico_clusters(draw):
     return c
 
 
-__all__ = ["calico_clusters", "policies"]
+
+
+@st.composite
+def calico_flows(draw, c):
+    """admin_concrete_flows with what Calico rules read: a source port for a port protocol, now and then ICMP
+    (type and code) or a protocol without ports (GRE, 47)."""
+    from differential_strategies import admin_concrete_flows
+    from netverify.model.ports import Protocol
+    f = draw(admin_concrete_flows(c))
+    kind = draw(st.sampled_from(["ports", "ports", "ports", "icmp", "other"]))
+    if kind == "icmp":
+        if f.src.ip.version != 4 or f.dst.ip.version != 4:
+            return dataclasses.replace(f, src_port=draw(st.integers(1, 8)))  # ICMP is IPv4's (ICMPv6: IPv6)
+        return dataclasses.replace(f, protocol=Protocol.ICMP, port=0, icmp_type=draw(st.integers(0, 3)),
+                                   icmp_code=draw(st.integers(0, 2)))
+    if kind == "other":
+        return dataclasses.replace(f, protocol=Protocol.of(47), port=0)
+    return dataclasses.replace(f, src_port=draw(st.integers(1, 8)))

@@ -19,13 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from differential_calico import calico_clusters
-from differential_strategies import admin_concrete_flows, endpoint_specs, property_ports
+from differential_calico import calico_clusters, calico_flows
+from differential_strategies import endpoint_specs, property_ports
 from netverify.analyses.prove import prove
 from netverify.eval.concrete import evaluate
 from netverify.model.cluster import Cluster
 from netverify.model.flow import Flow, PodEndpoint
-from netverify.model.ports import PROTOCOLS
+from netverify.model.ports import PROTOCOLS, Protocol
 from netverify.model.semantics import Semantics
 from netverify.model.verdict import Verdict
 from netverify.smt.resolve import resolve_endpoint, resolve_ports
@@ -59,6 +59,43 @@ def _port_candidates(c: Cluster, p) -> list[int]:
     return sorted(n for n in out if 1 <= n <= 65535)
 
 
+def _src_port_candidates(c: Cluster) -> list[int | None]:
+    """Source ports that can make a difference (None: no Calico rule reads one)."""
+    entries = [e for pol in c.calico.policies for r in (*pol.ingress, *pol.egress)
+               for e in (*r.source.ports, *r.source.not_ports)]
+    if not entries:
+        return [None]
+    out = {1, 65535} | {cp.port for w in c.workloads for cp in w.ports}
+    for e in entries:
+        if e.name is None:
+            out.update({e.lo - 1, e.lo, e.hi, e.hi + 1})
+    return sorted(n for n in out if 1 <= n <= 65535)
+
+
+def _icmp_candidates(c: Cluster) -> list[tuple[int | None, int | None]]:
+    found = [m for pol in c.calico.policies for r in (*pol.ingress, *pol.egress) for m in (r.icmp, r.not_icmp)
+             if m is not None]
+    if not found:
+        return [(None, None)]
+    out = {(0, 0)}
+    for m in found:
+        code = m.code or 0
+        out.update({(m.type, code), (m.type, code + 1), (m.type + 1, 0)})
+    return sorted(out)
+
+
+def _connections(c: Cluster, p):
+    """(protocol, port, source port, ICMP type, ICMP code) that can make a difference: the port protocols at
+    every boundary, ICMP at every type and code a rule names, and one protocol without ports."""
+    for proto in PROTOCOLS:
+        for number in _port_candidates(c, p):
+            for src_port in _src_port_candidates(c):
+                yield proto, number, src_port, None, None
+    for kind, code in _icmp_candidates(c):
+        yield Protocol.ICMP, 0, None, kind, code
+    yield Protocol.of(47), 0, None, None, None
+
+
 def _oracle_once(c, p, src, dst, known):
     ports = resolve_ports(p, dst)
     extra = _extra(c, (src, dst))
@@ -73,16 +110,17 @@ def _oracle_once(c, p, src, dst, known):
         pairs = _pairs(c, s_alts, d_alts, s_unknown, d_unknown, extra)
         if not pairs:
             continue
-        for proto in PROTOCOLS:
-            for number in _port_candidates(c, p):
-                if not ports.fits(Flow(pairs[0][0], pairs[0][1], proto, number)):
-                    continue
-                fits = True
-                verdicts = [evaluate(c, Flow(s, d, proto, number), semantics=CALICO) for s, d in pairs]
-                hits = [_hit(v, p.expect) for v in verdicts]
-                certain |= all(hits)
-                dependent |= any(hits) and not all(hits)
-                undecided |= any("unknown" in v.outcomes for v in verdicts)
+        for proto, number, src_port, kind, code in _connections(c, p):
+            if not ports.fits(Flow(pairs[0][0], pairs[0][1], proto, number, src_port, kind, code)):
+                continue
+            fits = True
+            verdicts = [evaluate(c, Flow(s, d, proto, number, src_port, kind, code), semantics=CALICO)
+                        for s, d in pairs if proto != Protocol.ICMP or s.ip.version == d.ip.version == 4]
+            # (ICMP runs between IPv4 ends, ICMPv6 between IPv6 ones)
+            hits = [_hit(v, p.expect) for v in verdicts]
+            certain |= bool(hits) and all(hits)
+            dependent |= any(hits) and not all(hits)
+            undecided |= any("unknown" in v.outcomes for v in verdicts)
     if not fits:
         return "vacuous"
     return certain, dependent, undecided
@@ -144,7 +182,7 @@ def _check_any(data) -> None:
     in_use |= {pe.ip_block.version for pol in c.policies for r in (*pol.ingress, *pol.egress) for pe in r.peers
                if pe.ip_block is not None}
     in_use = in_use or {4}
-    for flow in data.draw(st.lists(admin_concrete_flows(c), min_size=1, max_size=6)):
+    for flow in data.draw(st.lists(calico_flows(c), min_size=1, max_size=6)):
         if not (rs.fits(flow.src) and rd.fits(flow.dst) and rp.fits(flow)):
             continue
         if flow.src.ip.version != flow.dst.ip.version or not {flow.src.ip.version} <= in_use:
