@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from netverify.errors import InputError
 from netverify.load.calico import (
     BUILTIN_TIERS, NAMESPACED, calico_policy, check_name, check_version, host_endpoint, network_set, profile,
     staged_kubernetes_policy, tier, v3_name,
@@ -78,7 +79,13 @@ class CalicoCollector:
         name_site = site.at("metadata", "name")
         spec_tier = getattr(getattr(model, "spec", None), "tier", None)
         name = v3_name(kind, meta.name, version, obj.data.get("metadata"), spec_tier)
-        check_name(kind, name, name_site)
+        try:
+            check_name(kind, name, name_site)
+        except InputError as exc:
+            if not builder.lenient:
+                raise
+            # As for every kind (cluster_builder._check_name): a name only identifies the object.
+            builder.warnings.append(f"{name_site.where()}: {name_site.field}: {exc.message}; read anyway (--lenient)")
         namespace = self._namespace(kind, meta.namespace, site, builder)
         builder._check_duplicate(f"{kind}.projectcalico.org", namespace or "", name, site)
         w = builder.warnings
