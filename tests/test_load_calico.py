@@ -217,3 +217,14 @@ def test_until_the_calico_layers_model_them_calico_objects_stay_unknown():
 def test_a_cluster_without_calico_objects_has_empty_resources():
     cluster = load("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n")
     assert not cluster.calico and cluster.service_accounts == ()
+
+
+def test_an_unquoted_port_range_is_a_range_not_a_base_60_number():
+    """YAML 1.1 (PyYAML) reads `1:2` as 62; the Kubernetes decoder keeps the text, so Calico sees a range."""
+    [policy] = load(doc("projectcalico.org/v3", "GlobalNetworkPolicy", "{name: p}", """\
+        ingress:
+        - action: Allow
+          protocol: TCP
+          destination: {ports: [1:2, 80:90, 8080]}
+        """)).calico.policies
+    assert [(p.lo, p.hi) for p in policy.ingress[0].destination.ports] == [(1, 2), (80, 90), (8080, 8080)]
