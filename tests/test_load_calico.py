@@ -228,3 +228,13 @@ def test_an_unquoted_port_range_is_a_range_not_a_base_60_number():
           destination: {ports: [1:2, 80:90, 8080]}
         """)).calico.policies
     assert [(p.lo, p.hi) for p in policy.ingress[0].destination.ports] == [(1, 2), (80, 90), (8080, 8080)]
+
+
+def test_a_name_prefixed_with_another_tier_is_read_with_a_warning():
+    """Calico 3.32 dropped the `tier.name` rule (projectcalico/calico#11232); older versions refuse it."""
+    cluster = load(doc("projectcalico.org/v3", "Tier", "{name: security}", "order: 1\n")
+                   + doc("projectcalico.org/v3", "GlobalNetworkPolicy", "{name: platform.p}", "tier: security\n")
+                   + doc("projectcalico.org/v3", "GlobalNetworkPolicy", "{name: security.q}", "tier: security\n"))
+    assert [p.name for p in cluster.calico.policies] == ["platform.p", "security.q"]
+    [warning] = [w for w in cluster.warnings if "before 3.32" in w]
+    assert "platform.p" in warning and "calico.yaml:" in warning
