@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calico_selector_strategies import expressions, label_maps, texts
+from netverify.errors import InputError
 from netverify.load.calico_selector import parse_selector
 from netverify.load.site import Site
 from netverify.model.calico_selector import And, Expr, Not, Or, matches
@@ -45,3 +46,17 @@ def test_a_written_selector_means_what_its_tree_means(data):
 @given(st.data())
 def test_a_written_selector_means_what_its_tree_means_slow(data):
     _check(data)
+
+
+_PIECES = st.sampled_from(['a', 'b.c/d', '==', '!=', '!', '&&', '||', '(', ')', '{', '}', ',', '"x"', "'y'", '"',
+                           "'", 'in', 'not', 'has(', 'all(', 'global(', 'contains', 'starts', 'with', 'ends', ' ',
+                           '\t', '\n', '=', '&', '|', '@', 'é'])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.one_of(st.text(max_size=30), st.lists(_PIECES, max_size=12).map("".join)))
+def test_any_text_parses_or_is_a_located_error(text):
+    try:
+        parse_selector(text, SITE)
+    except InputError as err:
+        assert err.file == "s.yaml" and err.field == "spec.selector" and "column " in err.message

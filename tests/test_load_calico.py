@@ -6,6 +6,7 @@ https://docs.tigera.io/calico/latest/reference/resources/ (the page of each kind
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import textwrap
 
@@ -200,6 +201,10 @@ def test_calico_objects_point_choose_cni_to_calico():
     cluster = load(doc("projectcalico.org/v3", "GlobalNetworkSet", "{name: ext}", "nets: [1.2.3.4/32]\n"))
     choice = choose_cni([cluster], None)
     assert choice.cni == "calico" and choice.inferred
+    # Once the kinds are modelled they are no unmodelled objects: cluster.calico alone must say calico.
+    modelled = dataclasses.replace(cluster, unmodelled=())
+    choice = choose_cni([modelled], None)
+    assert choice.cni == "calico" and choice.evidence == ("GlobalNetworkSet (calico.yaml)",)
 
 
 def test_until_the_calico_layers_model_them_calico_objects_stay_unknown():
