@@ -165,17 +165,22 @@ def calico_clusters(draw):
 
 @st.composite
 def calico_flows(draw, c):
-    """admin_concrete_flows with what Calico rules read: a source port for a port protocol, now and then ICMP
-    (type and code) or a protocol without ports (GRE, 47)."""
+    """admin_concrete_flows with what Calico rules read: a source port for a port protocol, an ICMP type and
+    code for ICMP (an outside end then IPv4), now and then a protocol without ports (GRE, 47)."""
     from differential_strategies import admin_concrete_flows
+    from netverify.model.flow import ExternalEndpoint
     from netverify.model.ports import Protocol
     f = draw(admin_concrete_flows(c))
-    kind = draw(st.sampled_from(["ports", "ports", "ports", "icmp", "other"]))
-    if kind == "icmp":
-        if f.src.ip.version != 4 or f.dst.ip.version != 4:
-            return dataclasses.replace(f, src_port=draw(st.integers(1, 8)))  # ICMP is IPv4's (ICMPv6: IPv6)
-        return dataclasses.replace(f, protocol=Protocol.ICMP, port=0, icmp_type=draw(st.integers(0, 3)),
+    kind = draw(st.sampled_from(["keep", "keep", "icmp", "other"]))
+    outside_v6 = any(isinstance(e, ExternalEndpoint) and e.ip.version == 6 for e in (f.src, f.dst))
+    if kind == "icmp" and not outside_v6:
+        f = dataclasses.replace(f, protocol=Protocol.ICMP, port=0, src_port=None)
+    elif kind == "other":
+        return dataclasses.replace(f, protocol=Protocol.of(47), port=0, src_port=None, icmp_type=None, icmp_code=None)
+    protocol = Protocol(f.protocol)
+    if protocol.has_ports:
+        return dataclasses.replace(f, src_port=draw(st.integers(1, 8)), icmp_type=None, icmp_code=None)
+    if protocol.is_icmp:
+        return dataclasses.replace(f, port=0, src_port=None, icmp_type=draw(st.integers(0, 3)),
                                    icmp_code=draw(st.integers(0, 2)))
-    if kind == "other":
-        return dataclasses.replace(f, protocol=Protocol.of(47), port=0)
-    return dataclasses.replace(f, src_port=draw(st.integers(1, 8)))
+    return dataclasses.replace(f, port=0, src_port=None, icmp_type=None, icmp_code=None)

@@ -20,12 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from differential_calico import calico_clusters, calico_flows
-from differential_strategies import endpoint_specs, property_ports
+from differential_strategies import SPAN, connection_candidates, connection_flow, endpoint_specs, property_ports
 from netverify.analyses.prove import prove
 from netverify.eval.concrete import evaluate
 from netverify.model.cluster import Cluster
 from netverify.model.flow import Flow, PodEndpoint
-from netverify.model.ports import PROTOCOLS, Protocol
+from netverify.model.policy import PortMatch
+from netverify.model.ports import Protocol
 from netverify.model.semantics import Semantics
 from netverify.model.verdict import Verdict
 from netverify.smt.resolve import resolve_endpoint, resolve_ports
@@ -59,41 +60,22 @@ def _port_candidates(c: Cluster, p) -> list[int]:
     return sorted(n for n in out if 1 <= n <= 65535)
 
 
-def _src_port_candidates(c: Cluster) -> list[int | None]:
-    """Source ports that can make a difference (None: no Calico rule reads one)."""
-    entries = [e for pol in c.calico.policies for r in (*pol.ingress, *pol.egress)
-               for e in (*r.source.ports, *r.source.not_ports)]
-    if not entries:
-        return [None]
-    out = {1, 65535} | {cp.port for w in c.workloads for cp in w.ports}
-    for e in entries:
-        if e.name is None:
-            out.update({e.lo - 1, e.lo, e.hi, e.hi + 1})
-    return sorted(n for n in out if 1 <= n <= 65535)
-
-
-def _icmp_candidates(c: Cluster) -> list[tuple[int | None, int | None]]:
-    found = [m for pol in c.calico.policies for r in (*pol.ingress, *pol.egress) for m in (r.icmp, r.not_icmp)
-             if m is not None]
-    if not found:
-        return [(None, None)]
-    out = {(0, 0)}
-    for m in found:
-        code = m.code or 0
-        out.update({(m.type, code), (m.type, code + 1), (m.type + 1, 0)})
-    return sorted(out)
-
-
-def _connections(c: Cluster, p):
-    """(protocol, port, source port, ICMP type, ICMP code) that can make a difference: the port protocols at
-    every boundary, ICMP at every type and code a rule names, and one protocol without ports."""
-    for proto in PROTOCOLS:
-        for number in _port_candidates(c, p):
-            for src_port in _src_port_candidates(c):
-                yield proto, number, src_port, None, None
-    for kind, code in _icmp_candidates(c):
-        yield Protocol.ICMP, 0, None, kind, code
-    yield Protocol.of(47), 0, None, None, None
+def _calico_cuts(c: Cluster) -> list[PortMatch]:
+    """Calico's source ports and ICMP types / codes as pseudo property entries: where connection_candidates
+    must cut (the shared candidates know only what property entries read)."""
+    out = []
+    for pol in c.calico.policies:
+        for r in (*pol.ingress, *pol.egress):
+            for e in (*r.source.ports, *r.source.not_ports):
+                if e.name is None:
+                    out.append(PortMatch(Protocol.TCP, None, None, SPAN, src_port=e.lo, src_end_port=e.hi))
+                else:  # a named source port: the source's container port numbers
+                    out += [PortMatch(Protocol.TCP, None, None, SPAN, src_port=cp.port)
+                            for w in c.workloads for cp in w.ports]
+            for m in (r.icmp, r.not_icmp):
+                if m is not None:
+                    out.append(PortMatch(Protocol.ICMP, None, None, SPAN, icmp_type=m.type, icmp_code=m.code))
+    return out
 
 
 def _oracle_once(c, p, src, dst, known):
@@ -110,13 +92,12 @@ def _oracle_once(c, p, src, dst, known):
         pairs = _pairs(c, s_alts, d_alts, s_unknown, d_unknown, extra)
         if not pairs:
             continue
-        for proto, number, src_port, kind, code in _connections(c, p):
-            if not ports.fits(Flow(pairs[0][0], pairs[0][1], proto, number, src_port, kind, code)):
+        for candidate in connection_candidates(_port_candidates(c, p), (*p.ports, *_calico_cuts(c))):
+            if (first := connection_flow(*pairs[0], candidate)) is None or not ports.fits(first):
                 continue
             fits = True
-            verdicts = [evaluate(c, Flow(s, d, proto, number, src_port, kind, code), semantics=CALICO)
-                        for s, d in pairs if proto != Protocol.ICMP or s.ip.version == d.ip.version == 4]
-            # (ICMP runs between IPv4 ends, ICMPv6 between IPv6 ones)
+            flows = [f for f in (connection_flow(s, d, candidate) for s, d in pairs) if f is not None]
+            verdicts = [evaluate(c, f, semantics=CALICO) for f in flows]
             hits = [_hit(v, p.expect) for v in verdicts]
             certain |= bool(hits) and all(hits)
             dependent |= any(hits) and not all(hits)
