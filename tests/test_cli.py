@@ -79,7 +79,7 @@ class Fakes:
             raise self.prove_report
         return self.prove_report
 
-    def connectivity_map(self, cluster, *, ipblock_matches_pods, focus):
+    def connectivity_map(self, cluster, *, ipblock_matches_pods, focus, granularity="workload", semantics=None):
         self.calls["map"] = (ipblock_matches_pods, focus)
         return self.map_result
 

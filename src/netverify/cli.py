@@ -19,6 +19,7 @@ import typer
 from netverify import __version__
 from netverify.cli_args import default_port, parse_port
 from netverify.cli_cni import CniOption, cni_notes
+from netverify.cli_map import MapGranularity
 from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_probe import ProbeScript, write_probe_script
@@ -248,6 +249,10 @@ def map_(
     context: Context = None,
     request_timeout: RequestTimeout = 30.0,
     cni: CniOption = None,
+    granularity: Annotated[
+        MapGranularity, typer.Option("--granularity", help="Rows per workload (default) or per pod: each Pod "
+                                     "of the manifests, or the pods a template makes (`<workload>-<i>`).")
+    ] = MapGranularity.workload,
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
 
@@ -258,7 +263,8 @@ def map_(
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
-        cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus)
+        cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus,
+                                granularity=granularity.value)
         cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), notes)
         return _finish(cmap, fmt, output, result_exit_code(cmap), reports)
 

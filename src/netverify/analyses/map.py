@@ -9,11 +9,13 @@ a workload's rows are the union over the addresses its pods have or may get, one
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from netverify.analyses.ipranges import IPRange, Partition, merge_adjacent
 from netverify.analyses.map_admin import admin_address_plan, admin_map_engine, admin_map_notes
 from netverify.analyses.map_engine import ALL, MapEngine
 from netverify.analyses.map_fold import Decide, FoldEngine
+from netverify.analyses.map_pods import pod_connections, template_pods_note
 from netverify.analyses.label_notes import unknown_value_notes
 from netverify.analyses.map_variants import VariantTable
 from netverify.analyses.refs import find_workload_entries
@@ -43,6 +45,8 @@ ADDRESS_DEPENDENT_NOTE = (
     "what some address allows: {rows}"
 )
 _MAX_LISTED = 20
+Granularity = Literal["workload", "pod"]
+GRANULARITIES: tuple[Granularity, ...] = ("workload", "pod")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +93,12 @@ def _resolve_focus(cluster: Cluster, focus: str | None) -> tuple[Workload, ...] 
 def connectivity_map(
     cluster: Cluster, *, ipblock_matches_pods: bool = False, focus: str | None = None,
     plan: AddressPlan | None = None, families: tuple[int, ...] | None = None, variants: bool = False,
-    decide: Decide | None = None,
+    decide: Decide | None = None, granularity: Granularity = "workload",
 ) -> ConnectivityMap:
     """`variants`: one node per address a workload's pods may have (`name@address`; diff compares those), else
-    one per workload, its rows the union over its pods' addresses."""
+    one per workload, its rows the union over its pods' addresses. `granularity="pod"`: one node per pod
+    (map_pods), pods of one workload reaching each other included."""
+    per_pod = granularity == "pod"
     target = _resolve_focus(cluster, focus)
     if cluster.admin_policies:
         # First match with Deny and Pass is no union of grants: fold the evaluator per class pair (map_fold).
@@ -112,7 +118,7 @@ def connectivity_map(
             continue  # a connection uses addresses of one family at both ends
         for a, ip_a in table.members(i):
             for b, ip_b in table.members(j):
-                if a is not b and keep(a, b):
+                if (a is not b or per_pod) and keep(a, b):
                     table.add((a, ip_a), (b, ip_b), ports)
     for direction in ("ingress", "egress"):
         for row in _ip_rows(engine.ip_sides(direction), engine.partitions[direction]):
@@ -127,6 +133,9 @@ def connectivity_map(
                         table.add(ip_end, (w, ip), ports) if direction == "ingress" else table.add((w, ip), ip_end, ports)
     connections, dependent = table.connections(variants, plan)
     notes = _notes(cluster, ipblock_matches_pods)
+    if per_pod:
+        connections = pod_connections(table)
+        notes += template_pods_note(cluster.workloads)
     # Rows evaluate labels only the cluster knows as "a value no policy names": where a policy names values of
     # such a label, the real value could change rows (label_notes), so the map is unknown (exit 3).
     dependent_labels = unknown_value_notes(cluster, cluster.workloads)
