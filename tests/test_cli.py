@@ -83,7 +83,7 @@ class Fakes:
         self.calls["map"] = (ipblock_matches_pods, focus)
         return self.map_result
 
-    def explain(self, cluster, src, dst, protocol, port, *, ipblock_matches_pods):
+    def explain(self, cluster, src, dst, protocol, port, *, ipblock_matches_pods, semantics=None):
         self.calls["explain"] = (src, dst, protocol, port)
         return fx.EXPLAIN_ALLOWED
 

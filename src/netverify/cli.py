@@ -18,7 +18,7 @@ import typer
 
 from netverify import __version__
 from netverify.cli_args import default_port, parse_port
-from netverify.cli_cni import CniOption, cni_notes
+from netverify.cli_cni import CniOption, cni_notes, run_semantics
 from netverify.cli_map import MapGranularity
 from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
@@ -91,6 +91,12 @@ IgnoreKind = Annotated[
 
 def _ignored_kinds(values: list[str]):
     return lazy("netverify.analyses.unmodelled", "parse_ignore_kinds")(values)
+
+
+def _cni_kwargs(semantics) -> dict:
+    """`semantics=` for an analysis when the run's CNI is not the generic chain (which every analysis assumes
+    by default; keeps the calls of a generic run as they were)."""
+    return {"semantics": semantics} if semantics.cni != "generic" else {}
 
 
 def _judge(name: str):
@@ -215,6 +221,7 @@ def prove(
             ipblock_matches_pods=ipblock_matches_pods,
             max_time_s=max_time,
             ignore_kinds=ignored,  # prove judges unmodelled policy kinds itself (fail-closed for every caller)
+            **_cni_kwargs(run_semantics(cni, ipblock_matches_pods, cluster)),
         )
         report = add_notes(with_allow_vacuous(report, props), notes)
         report = lazy("netverify.analyses.property_lint", "with_property_warnings")(report, cluster, props)
@@ -264,7 +271,8 @@ def map_(
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus,
-                                granularity=granularity.value)
+                                granularity=granularity.value,
+                                **_cni_kwargs(run_semantics(cni, ipblock_matches_pods, cluster)))
         cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), notes)
         return _finish(cmap, fmt, output, result_exit_code(cmap), reports)
 
@@ -310,7 +318,8 @@ def explain(
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         protocol, number = parsed or default_port(cluster, dst)
-        explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
+        explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods,
+                                  **_cni_kwargs(run_semantics(cni, ipblock_matches_pods, cluster)))
         explanation = _judge("judge_explanation")(explanation, cluster, src, dst, ignored)
         explanation = add_notes(explanation, notes)
         # A verdict that depends on an address the manifests do not give is not decided: fail closed.
