@@ -47,6 +47,9 @@ def choose_cni(clusters: Iterable[Cluster], requested: str | None) -> CniChoice:
             cni = CNI_GROUPS.get(obj.group)
             if cni is not None:
                 found.setdefault(cni, {})[_evidence(obj)] = None
+        if "calico" not in found:  # Calico's kinds, once modelled, are only in cluster.calico
+            for evidence in _calico_evidence(cluster):
+                found.setdefault("calico", {})[evidence] = None
     if requested is not None:
         if requested not in CNIS:
             raise UsageError(f"--cni {requested!r}: use one of {', '.join(CNIS)}")
@@ -66,3 +69,14 @@ def choose_cni(clusters: Iterable[Cluster], requested: str | None) -> CniChoice:
 
 def _evidence(obj: UnmodelledObject) -> str:
     return f"{obj.kind}.{obj.group} ({obj.span.file})"
+
+
+def _calico_evidence(cluster: Cluster) -> list[str]:
+    """"Kind.group (file)" of the Calico objects read (the built-in tiers, which have no file, say nothing)."""
+    calico = cluster.calico
+    out = [f"{p.kind}.{p.api_version.split('/', 1)[0]} ({p.span.file})" for p in calico.policies]
+    out += [f"Tier ({t.span.file})" for t in calico.tiers if t.span is not None]
+    out += [f"{'NetworkSet' if s.namespace else 'GlobalNetworkSet'} ({s.span.file})" for s in calico.network_sets]
+    out += [f"Profile ({p.span.file})" for p in calico.profiles]
+    out += [f"HostEndpoint ({h.span.file})" for h in calico.host_endpoints]
+    return out

@@ -76,6 +76,8 @@ _EXPECTED = {
     "model_type": "a mapping",
     "model_attributes_type": "a mapping",
     "list_type": "a list",
+    "float_type": "a number",
+    "float_parsing": "a number",
 }
 
 
