@@ -25,6 +25,12 @@ class Semantics:
     cni: Cni = "generic"
     ipblock_matches_pods: bool = False
 
+    def __post_init__(self) -> None:
+        # Calico `nets` match every address, pods' included, and Calico enforces a NetworkPolicy ipBlock as
+        # `nets` (model/calico_k8s.py): under Calico pod addresses always count.
+        if self.cni == "calico" and not self.ipblock_matches_pods:
+            object.__setattr__(self, "ipblock_matches_pods", True)
+
 
 # The layers each CNI consults for one side, in order (model/decision.py folds their answers; the end of the
 # chain allows). Names are the layer modules' (eval/<layer>.py, smt/<layer>.py via eval/compose.LAYERS). A CNI
@@ -32,8 +38,12 @@ class Semantics:
 #   admin:         AdminNetworkPolicy and ClusterNetworkPolicy tier Admin, by priority (lower first)
 #   networkpolicy: networking.k8s.io NetworkPolicy (isolation, union of allow rules)
 #   baseline:      BaselineAdminNetworkPolicy and ClusterNetworkPolicy tier Baseline, by priority
+#   calico:        Calico's tiers by (order, name), kube-admin (the admin tier's policies), default (Calico
+#                  policies and every NetworkPolicy converted), kube-baseline, user tiers (eval/calico.py);
+#                  the profile allows at the end
 CHAINS: dict[str, tuple[str, ...]] = {
     "generic": ("admin", "networkpolicy", "baseline"),
+    "calico": ("calico",),
 }
 
 
