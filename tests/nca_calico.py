@@ -9,6 +9,9 @@ reads them too (each is where NCA's input is not what an API server would hold; 
   `spec.ipNetworks` its addresses (libcalico-go/lib/backend/k8s/conversion/workload_endpoint_default.go);
 - `containers[].ports: {}` (a mapping where the API has a list, in NCA's pod dumps) is dropped, and so is a
   container port's name the API refuses (`calico-node-port`, `my_watcher_port`; no policy names one);
+- a Profile's `spec.types` (no such field in ProfileSpec; Calico's API server refuses it) is dropped, and a
+  Calico policy's name is lower-cased (`testcase18-highPriorityPass-…`: the API server accepts DNS names only;
+  lower-casing keeps these schemes' name order, which breaks order ties);
 - Service objects are not read: NCA's service lists break the API's port name rules (`TCP`), and no Calico
   rule of these schemes has a `services` match, so Services decide nothing here;
 - an object listed twice (one namespace in two namespace lists) is read once.
@@ -84,6 +87,12 @@ def _normalised(obj: dict) -> dict:
             for p in c.get("ports") or ():
                 if isinstance(p, dict) and p.get("name") and not _port_name_ok(p["name"]):
                     LONG_PORT_NAMES.add(p.pop("name"))
+    if obj.get("kind") == "Profile":
+        (obj.get("spec") or {}).pop("types", None)
+    if obj.get("kind") in POLICY_KINDS and obj.get("apiVersion", "").startswith("projectcalico.org"):
+        meta = obj.get("metadata") or {}
+        if meta.get("name"):
+            meta["name"] = meta["name"].lower()
     return obj
 
 

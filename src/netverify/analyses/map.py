@@ -146,7 +146,8 @@ def connectivity_map(
     connections, dependent = table.connections(variants, plan)
     notes = _notes(cluster, ipblock_matches_pods)
     if per_pod:
-        connections = pod_connections(table)
+        connections, pod_dependent = pod_connections(table, plan if not variants else None)
+        dependent = [f"{a} -> {b}" for a, b in pod_dependent]
         notes += template_pods_note(cluster.workloads)
     # Rows evaluate labels only the cluster knows as "a value no policy names": where a policy names values of
     # such a label, the real value could change rows (label_notes), so the map is unknown (exit 3).
@@ -165,7 +166,8 @@ def connectivity_map(
     if dependent_labels:
         reason = ("rows may depend on the value of labels the control plane sets and the manifests do not show: "
                   + "; ".join(dependent_labels))
-    return ConnectivityMap(connections, notes, unknown_reason=reason)
+    return ConnectivityMap(connections, notes, unknown_reason=reason,
+                           address_dependent=tuple(tuple(d.split(" -> ", 1)) for d in dependent))  # type: ignore[misc]
 
 
 def _listed(rows: list[str]) -> str:

@@ -11,7 +11,8 @@ connections to itself are not.
 
 from __future__ import annotations
 
-from netverify.analyses.map_variants import End, VariantTable
+from netverify.analyses.map_variants import End, VariantTable, _strip
+from netverify.eval.addresses import AddressPlan
 from netverify.eval.portset import PortSet
 from netverify.findings import Connection, MapNode, WorkloadNode
 from netverify.model.cluster import Workload
@@ -36,21 +37,27 @@ def pods_of(w: Workload) -> list[tuple[str, tuple[IPAddress, ...]]]:
     return [(f"{w.name}-{i}", ()) for i in range(max(1, min(w.replicas, MAX_TEMPLATE_PODS)))]
 
 
-def _pod_ends(end: End) -> list[tuple[MapNode, tuple]]:
-    """The nodes (with sort keys) an end of the table stands for at pod granularity."""
+def _pod_ends(end: End, unknown_only: bool = False) -> list[tuple[MapNode, tuple]]:
+    """The nodes (with sort keys) an end of the table stands for at pod granularity (`unknown_only`: only the
+    pods whose addresses are not known)."""
     if end[0] is None:
         r = end[1]
         return [(r.node(), (1, r.version, r.first))]  # type: ignore[union-attr]
     w, ip = end
     out = []
     for name, ips in pods_of(w):
+        if unknown_only and ips:
+            continue
         if ip is None or not ips or ip in ips:
             out.append((WorkloadNode(w.namespace, name, POD_KIND), (0, w.namespace, name)))
     return out
 
 
-def pod_connections(table: VariantTable) -> tuple[Connection, ...]:
-    """The table's rows per pod pair (and pod / IP range), the union over the addresses each pod may have."""
+def pod_connections(table: VariantTable, plan: AddressPlan | None = None
+                    ) -> tuple[tuple[Connection, ...], list[tuple[str, str]]]:
+    """The table's rows per pod pair (and pod / IP range), the union over the addresses each pod may have;
+    and the (src, dst) labels of rows that depend on the address of a pod whose IP is not known (its
+    workload's row does, and that pod has no known address)."""
     merged: dict[tuple, PortSet] = {}
     nodes: dict[tuple, tuple[tuple, MapNode, tuple, MapNode]] = {}
     for key, ports in table.rows.items():
@@ -69,7 +76,22 @@ def pod_connections(table: VariantTable) -> tuple[Connection, ...]:
         mapping = mappings.setdefault(ports, dict(ports.as_mapping()))
         rows.append((s_key, d_key, Connection(s_node, d_node, mapping)))
     rows.sort(key=lambda row: (row[0], row[1]))
-    return tuple(row[2] for row in rows)
+    dependent: list[tuple[str, str]] = []
+    if plan is not None and plan.enabled:
+        seen: set[tuple] = set()
+        for key in table.rows:
+            src, dst = (_strip(e) for e in table._ends[key])
+            pair = (id(src[0]) if src[0] is not None else src[1], id(dst[0]) if dst[0] is not None else dst[1])
+            if pair in seen:
+                continue
+            seen.add(pair)
+            if not table._depends(src, dst):
+                continue
+            for s_node, _ in _pod_ends(src, unknown_only=dst[0] is None or bool(dst[0].ips)):
+                for d_node, _ in _pod_ends(dst, unknown_only=src[0] is None or bool(src[0].ips)):
+                    if s_node != d_node:
+                        dependent.append((s_node.label, d_node.label))
+    return tuple(row[2] for row in rows), sorted(dict.fromkeys(dependent))
 
 
 def template_pods_note(workloads: tuple[Workload, ...]) -> tuple[str, ...]:
