@@ -10,10 +10,13 @@ reads them too (each is where NCA's input is not what an API server would hold; 
 - `containers[].ports: {}` (a mapping where the API has a list, in NCA's pod dumps) is dropped, and so is a
   container port's name the API refuses (`calico-node-port`, `my_watcher_port`; no policy names one);
 - a Profile's `spec.types` (no such field in ProfileSpec; Calico's API server refuses it) is dropped, and a
-  Calico policy's name is lower-cased (`testcase18-highPriorityPass-…`: the API server accepts DNS names only;
-  lower-casing keeps these schemes' name order, which breaks order ties);
+  Calico policy's name is made a DNS name, lower-cased with `_` as `-` (`testcase18-highPriorityPass-…`,
+  `…-allow_nets`: the API server accepts DNS names only; this keeps these schemes' name order, which breaks
+  order ties);
 - Service objects are not read: NCA's service lists break the API's port name rules (`TCP`), and no Calico
   rule of these schemes has a `services` match, so Services decide nothing here;
+- an item of a List without `kind`/`apiVersion` (NCA's namespace lists) gets the List's (a `NamespaceList`'s
+  items are Namespaces), as the API server's List responses mean it;
 - an object listed twice (one namespace in two namespace lists) is read once.
 A config named `config/policy` (NCA's notation) or a map with `policy_filter` keeps only that policy.
 """
@@ -43,11 +46,16 @@ PROTOCOL_NAMES = tuple(p.value for p in PROTOCOLS)  # NCA's conns_parsed keeps T
 def documents(path: Path) -> list[dict]:
     """Every object of a JSON or YAML file, Lists flattened."""
     text = path.read_text()
-    docs = [json.loads(text)] if path.suffix == ".json" else [d for d in yaml.safe_load_all(text) if d]
+    try:
+        docs = [json.loads(text)] if path.suffix == ".json" else [d for d in yaml.safe_load_all(text) if d]
+    except json.JSONDecodeError:  # NCA reads its .json files as YAML (one has a trailing comma): so do we
+        docs = [d for d in yaml.safe_load_all(text) if d]
     out: list[dict] = []
     for d in docs:
         if isinstance(d, dict) and d.get("kind", "").endswith("List") and "items" in d:
-            out += [i for i in d["items"] if i]
+            # An API List's items may omit their kind and apiVersion (NCA's namespace lists do): the List's.
+            kind = d["kind"][: -len("List")]
+            out += [{"kind": kind, "apiVersion": d.get("apiVersion", "v1"), **i} for i in d["items"] if i]
         elif isinstance(d, dict):
             out.append(d)
     return out
@@ -92,8 +100,12 @@ def _normalised(obj: dict) -> dict:
     if obj.get("kind") in POLICY_KINDS and obj.get("apiVersion", "").startswith("projectcalico.org"):
         meta = obj.get("metadata") or {}
         if meta.get("name"):
-            meta["name"] = meta["name"].lower()
+            meta["name"] = dns_name(meta["name"])
     return obj
+
+
+def dns_name(name: str) -> str:
+    return name.lower().replace("_", "-")
 
 
 def _policy_key(obj: dict) -> tuple[str, str]:
@@ -109,9 +121,10 @@ def keeps(policy_filter: str | None, obj: dict) -> bool:
     if policy_filter is None or obj.get("kind") not in POLICY_KINDS:
         return True
     family, key = _policy_key(obj)
+    key, policy_filter = dns_name(key), dns_name(policy_filter)
     head, _, rest = policy_filter.partition("/")
-    if head in ("K8sNetworkPolicy", "CalicoNetworkPolicy", "CalicoGlobalNetworkPolicy"):
-        return family == ("k8s" if head == "K8sNetworkPolicy" else "calico") and key == rest
+    if head in ("k8snetworkpolicy", "caliconetworkpolicy", "calicoglobalnetworkpolicy"):
+        return family == ("k8s" if head == "k8snetworkpolicy" else "calico") and key == rest
     return key == policy_filter
 
 
@@ -259,3 +272,59 @@ def scheme_dirs() -> list[Path]:
 def map_answers() -> list[Path]:
     return sorted(ROOT.glob("*/connectivity/*.json")) if ROOT.is_dir() else []
 
+
+
+# ---- queries decided from maps --------------------------------------------------------------------------
+
+def _pair_le(a: Ports, b: Ports) -> bool:
+    for p, intervals in a.items():
+        have = _merged(b.get(p, ()))
+        for lo, hi in _merged(intervals):
+            if not any(x <= lo and hi <= y for x, y in have):
+                return False
+    return True
+
+
+def contained(a: Table, b: Table, endpoints: list[str]) -> bool:
+    """Whether everything map `a` allows over `endpoints` (pairs and address rows), `b` allows too."""
+    for pair, ports in a.pairs.items():
+        if pair[0] in endpoints and pair[1] in endpoints and not _pair_le(ports, b.pairs.get(pair, {})):
+            return False
+    for ep in endpoints:
+        for way in ("from", "to"):
+            a_rows, b_rows = a.ip_rows.get((ep, way), []), b.ip_rows.get((ep, way), [])
+            for version in (4, 6):
+                top = 2 ** (32 if version == 4 else 128)
+                cuts = {lo for lo, _, v, _ in a_rows + b_rows if v == version}
+                cuts |= {hi + 1 for _, hi, v, _ in a_rows + b_rows if v == version and hi + 1 < top}
+                for address in sorted(cuts):
+                    if not _pair_le(_at(a_rows, version, address), _at(b_rows, version, address)):
+                        return False
+    return True
+
+
+def split_config(name: str) -> tuple[str, str | None]:
+    """NCA's `config/policy` names one policy of a config."""
+    base, _, policy = name.partition("/")
+    return (base, policy or None)
+
+
+def meet(a: Table, b: Table, endpoints: list[str]) -> bool:
+    """Whether some connection over `endpoints` is allowed by both maps."""
+    for pair, ports in a.pairs.items():
+        other = b.pairs.get(pair, {})
+        if any(_overlap(ports.get(p, ()), other.get(p, ())) for p in ports):
+            return True
+    for ep in endpoints:
+        for way in ("from", "to"):
+            a_rows, b_rows = a.ip_rows.get((ep, way), []), b.ip_rows.get((ep, way), [])
+            for lo, hi, v, ports in a_rows:
+                for lo2, hi2, v2, ports2 in b_rows:
+                    if v == v2 and lo <= hi2 and lo2 <= hi and any(_overlap(ports[p], ports2.get(p, ()))
+                                                                 for p in ports):
+                        return True
+    return False
+
+
+def _overlap(a, b) -> bool:
+    return any(lo <= hi2 and lo2 <= hi for lo, hi in a for lo2, hi2 in b)
