@@ -6,6 +6,7 @@ https://docs.tigera.io/calico/latest/reference/resources/ (the page of each kind
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import textwrap
 
@@ -200,6 +201,10 @@ def test_calico_objects_point_choose_cni_to_calico():
     cluster = load(doc("projectcalico.org/v3", "GlobalNetworkSet", "{name: ext}", "nets: [1.2.3.4/32]\n"))
     choice = choose_cni([cluster], None)
     assert choice.cni == "calico" and choice.inferred
+    # Once the kinds are modelled they are no unmodelled objects: cluster.calico alone must say calico.
+    modelled = dataclasses.replace(cluster, unmodelled=())
+    choice = choose_cni([modelled], None)
+    assert choice.cni == "calico" and choice.evidence == ("GlobalNetworkSet (calico.yaml)",)
 
 
 def test_until_the_calico_layers_model_them_calico_objects_stay_unknown():
@@ -217,3 +222,24 @@ def test_until_the_calico_layers_model_them_calico_objects_stay_unknown():
 def test_a_cluster_without_calico_objects_has_empty_resources():
     cluster = load("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n")
     assert not cluster.calico and cluster.service_accounts == ()
+
+
+def test_an_unquoted_port_range_is_a_range_not_a_base_60_number():
+    """YAML 1.1 (PyYAML) reads `1:2` as 62; the Kubernetes decoder keeps the text, so Calico sees a range."""
+    [policy] = load(doc("projectcalico.org/v3", "GlobalNetworkPolicy", "{name: p}", """\
+        ingress:
+        - action: Allow
+          protocol: TCP
+          destination: {ports: [1:2, 80:90, 8080]}
+        """)).calico.policies
+    assert [(p.lo, p.hi) for p in policy.ingress[0].destination.ports] == [(1, 2), (80, 90), (8080, 8080)]
+
+
+def test_a_name_prefixed_with_another_tier_is_read_with_a_warning():
+    """Calico 3.32 dropped the `tier.name` rule (projectcalico/calico#11232); older versions refuse it."""
+    cluster = load(doc("projectcalico.org/v3", "Tier", "{name: security}", "order: 1\n")
+                   + doc("projectcalico.org/v3", "GlobalNetworkPolicy", "{name: platform.p}", "tier: security\n")
+                   + doc("projectcalico.org/v3", "GlobalNetworkPolicy", "{name: security.q}", "tier: security\n"))
+    assert [p.name for p in cluster.calico.policies] == ["platform.p", "security.q"]
+    [warning] = [w for w in cluster.warnings if "before 3.32" in w]
+    assert "platform.p" in warning and "calico.yaml:" in warning

@@ -170,6 +170,12 @@ def calico_policy(
     if name.startswith(("knp.default.", "ossg.default.")):
         warnings.append(f"{site.at('metadata', 'name').where()}: metadata.name: {name} is the name Calico gives its "
                         "own copy of a Kubernetes NetworkPolicy; read as a Calico policy")
+    prefix = name.split(".", 1)[0] if "." in name else None
+    if prefix is not None and prefix != tier and not name.startswith(("knp.default.", "ossg.default.")):
+        # Calico before 3.32 (libcalico-go names.ValidateTieredPolicyName) refused a prefix other than the tier.
+        warnings.append(f"{site.at('metadata', 'name').where()}: metadata.name: {name} starts with {prefix}. but "
+                        f"the policy is in tier {tier}; Calico before 3.32 refuses such a name (the prefix must be "
+                        "the tier)")
     if spec.stagedAction not in (None, "Set", "Delete", "Learn", "Ignore"):
         raise here.at("stagedAction").error(f"{spec.stagedAction!r} is not a staged action: use Set, Delete, Learn "
                                             "or Ignore")

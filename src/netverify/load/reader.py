@@ -244,7 +244,12 @@ class _Builder:
         if tag is None:
             if not event.implicit[0]:  # quoted or block scalar
                 return value
-            resolved = self._typed(_resolver.resolve(ScalarNode, value, (True, False)), value, line)
+            tag = _resolver.resolve(ScalarNode, value, (True, False))
+            if tag in (_INT, _FLOAT) and ":" in value:
+                # YAML 1.1's base-60 numbers (`1:30` is 90): the Kubernetes decoder (go-yaml) has none and keeps
+                # the text, so Calico reads `ports: [1:2]` as the range 1-2, not as port 62.
+                tag = _STR
+            resolved = self._typed(tag, value, line)
             if len(_PLAIN_CACHE) < _PLAIN_CACHE_SIZE:
                 _PLAIN_CACHE[value] = resolved
             return resolved
