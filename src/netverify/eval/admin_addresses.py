@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from netverify.eval.calico_match import calico_blocks
 from netverify.model.cluster import Cluster
 from netverify.model.ipblock import IPBlock
 
@@ -33,8 +34,10 @@ def addresses_matter(cluster: Cluster, ipblock_matches_pods: bool) -> bool:
 
 
 def admin_blocks(cluster: Cluster) -> tuple[IPBlock, ...]:
-    """The `networks` CIDRs, and one whole-family block per family of a node address (families in use)."""
+    """The `networks` CIDRs, Calico's nets and network sets, and one whole-family block per family of a node
+    address (families in use)."""
     out = [b for peer in admin_peers(cluster) for b in peer.networks]
+    out += calico_blocks(cluster)  # Calico nets and network sets match every address too
     families = {a.version for n in cluster.nodes for a in n.addresses}
     out += [IPBlock(ipaddress.ip_network("0.0.0.0/0" if v == 4 else "::/0")) for v in sorted(families)]
     return tuple(dict.fromkeys(out))

@@ -20,14 +20,17 @@ input a selector may match them by the host endpoint's labels, which netverify d
 from __future__ import annotations
 
 from netverify.eval.calico_selector import (
-    NAMESPACE_KEY, NS_PREFIX, ORCHESTRATOR_KEY, SA_PREFIX, UNKNOWN, Match, Subject, all3, any3, match3, not3,
+    NAMESPACE_KEY, NS_PREFIX, ORCHESTRATOR_KEY, SA_PREFIX, SERVICE_ACCOUNT_KEY, UNKNOWN, Match, Subject, all3, any3,
+    match3, not3,
 )
 from netverify.eval.layer import Side, is_host_network
+from netverify.model.calico_selector import Equals, Expr, In
 from netverify.model.calico import CalicoPolicy, CalicoPort, CalicoRule, EntityRule, IcmpMatch, NetworkSet
 from netverify.model.cluster import Cluster
 from netverify.model.flow import Endpoint, ExternalEndpoint, PodEndpoint
 
 PORT_PROTOCOLS = frozenset({6, 17, 132, 136})
+ICMP_PROTOCOLS = frozenset({1, 58})
 _NUMBERS = {"TCP": 6, "UDP": 17, "SCTP": 132, "ICMP": 1, "ICMPv6": 58, "UDPLite": 136}
 
 
@@ -57,44 +60,59 @@ def pod_subject(cluster: Cluster, pod: PodEndpoint) -> Subject:
                    dict(found.labels) if found is not None else UNKNOWN)
 
 
-def entity_selector(er: EntityRule, policy_namespace: str | None):
-    """The entity's combined selector as a function of a Subject, or None when the entity names no selector."""
+Parts = list[tuple[Expr, str]]  # (selector, key prefix) conjuncts, read by match3 / smt's encoder
+
+
+def entity_parts(er: EntityRule, policy_namespace: str | None) -> Parts | None:
+    """The entity's combined selector as conjuncts, or None when the entity names no selector (then its
+    endpoints are not limited to the policy's namespace)."""
     if er.selector is None and er.service_accounts is None and er.namespace_selector is None \
             and er.not_selector is None:
         return None
-
-    def combined(subject: Subject) -> Match:
-        parts: list[Match] = []
-        if er.namespace_selector is not None:
-            parts.append(match3(er.namespace_selector.expr, subject, NS_PREFIX))
-        elif policy_namespace is not None:
-            parts.append(subject.namespace == policy_namespace)
-        sa = er.service_accounts
-        if sa is not None:
-            if sa.selector is not None:
-                parts.append(match3(sa.selector.expr, subject, SA_PREFIX))
-            if sa.names:
-                name = subject.value("projectcalico.org/serviceaccount")
-                parts.append(None if name is UNKNOWN else name in sa.names)
-        if er.selector is not None:
-            parts.append(match3(er.selector.expr, subject))
-        return all3(parts)
-
-    return combined
+    parts: Parts = []
+    if er.namespace_selector is not None:
+        parts.append((er.namespace_selector.expr, NS_PREFIX))
+    elif policy_namespace is not None:
+        parts.append((Equals(NAMESPACE_KEY, policy_namespace), ""))
+    sa = er.service_accounts
+    if sa is not None:
+        if sa.selector is not None:
+            parts.append((sa.selector.expr, SA_PREFIX))
+        if sa.names:
+            parts.append((In(SERVICE_ACCOUNT_KEY, frozenset(sa.names)), ""))
+    if er.selector is not None:
+        parts.append((er.selector.expr, ""))
+    return parts
 
 
-def endpoint_matches(cluster: Cluster, test, ep: Endpoint) -> Match:
-    """A selector (a function of a Subject) over an endpoint: its own workload endpoint, or its address in a
-    network set the selector matches."""
+def policy_parts(policy: CalicoPolicy) -> Parts:
+    """Which workload endpoints the policy applies to, as conjuncts."""
+    parts: Parts = [(policy.selector.expr, "")]
+    if policy.namespace is not None:
+        parts.append((Equals(NAMESPACE_KEY, policy.namespace), ""))
+    if policy.namespace_selector is not None:
+        parts.append((policy.namespace_selector.expr, NS_PREFIX))
+    if policy.service_account_selector is not None:
+        parts.append((policy.service_account_selector.expr, SA_PREFIX))
+    return parts
+
+
+def parts_match(parts: Parts, subject: Subject) -> Match:
+    return all3(match3(e, subject, prefix) for e, prefix in parts)
+
+
+def endpoint_matches(cluster: Cluster, parts: Parts, ep: Endpoint) -> Match:
+    """A selector over an endpoint: its own workload endpoint, or its address in a network set the selector
+    matches."""
     own: Match = False
     if isinstance(ep, PodEndpoint):
         if not is_host_network(ep):
-            own = test(pod_subject(cluster, ep))
+            own = parts_match(parts, pod_subject(cluster, ep))
         elif cluster.calico.host_endpoints:
             own = None  # a HostEndpoint's labels may stand for it
     by_address = []
     for ns in cluster.calico.network_sets:
-        m = test(set_subject(cluster, ns))
+        m = parts_match(parts, set_subject(cluster, ns))
         if m is False:
             continue
         if ep.ip is None:
@@ -133,18 +151,19 @@ def entity_match(cluster: Cluster, er: EntityRule, policy_namespace: str | None,
             parts.append(any3(port_match(e, port, ep, side) for e in er.ports))
         if er.not_ports:
             parts.append(not3(any3(port_match(e, port, ep, side) for e in er.not_ports)))
-    combined = entity_selector(er, policy_namespace)
-    if combined is not None:
+    combined = entity_parts(er, policy_namespace)
+    if combined:
         parts.append(endpoint_matches(cluster, combined, ep))
     if er.not_selector is not None:
-        expr = er.not_selector.expr
-        parts.append(not3(endpoint_matches(cluster, lambda s: match3(expr, s), ep)))
+        parts.append(not3(endpoint_matches(cluster, [(er.not_selector.expr, "")], ep)))
     if er.services is not None:
         parts.append(None)
     return all3(parts)
 
 
 def _icmp(m: IcmpMatch, side: Side) -> Match:
+    if protocol_number(side.protocol) not in ICMP_PROTOCOLS:
+        return False  # only ICMP and ICMPv6 messages have a type and a code
     kind, code = getattr(side, "icmp_type", None), getattr(side, "icmp_code", None)
     if kind is None or (m.code is not None and code is None):
         return None
@@ -186,16 +205,17 @@ def selects(cluster: Cluster, policy: CalicoPolicy, pod: Endpoint) -> Match:
         return False
     if is_host_network(pod):
         return None if cluster.calico.host_endpoints else False
-    subject = pod_subject(cluster, pod)
-    parts: list[Match] = [match3(policy.selector.expr, subject)]
-    if policy.namespace is not None:
-        parts.append(pod.namespace == policy.namespace)
-    if policy.namespace_selector is not None:
-        parts.append(match3(policy.namespace_selector.expr, subject, NS_PREFIX))
-    if policy.service_account_selector is not None:
-        parts.append(match3(policy.service_account_selector.expr, subject, SA_PREFIX))
-    return all3(parts)
+    return parts_match(policy_parts(policy), pod_subject(cluster, pod))
 
 
 def is_external(ep: Endpoint) -> bool:
     return isinstance(ep, ExternalEndpoint)
+
+
+def calico_blocks(cluster: Cluster):
+    """Every CIDR Calico objects name (rule nets / notNets, network sets): they cut the address space."""
+    res = cluster.calico
+    out = [b for p in res.policies for r in (*p.ingress, *p.egress) for er in (r.source, r.destination)
+           for b in (*er.nets, *er.not_nets)]
+    out += [b for ns in res.network_sets for b in ns.nets]
+    return tuple(dict.fromkeys(out))

@@ -19,6 +19,7 @@ from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
 from netverify.model.labels import LabelSelector
 from netverify.model.semantics import Semantics
 from netverify.smt.addresses import ReplicaAddresses
+from netverify.smt.calico_vocab import CalicoVocabulary, vocabulary
 from netverify.smt.compose import ChainEncoder
 from netverify.smt.endpoints import EndpointEncoder
 from netverify.smt.layer import HostPods, SymOutcome
@@ -99,6 +100,7 @@ class ConnectionProblem:
         src_ns = self._namespaces(src, self.candidates["src"])
         dst_ns = self._namespaces(dst, self.candidates["dst"])
         self.policies = [p for ns in sorted(src_ns | dst_ns) for p in cluster.policies_in(ns)]
+        self.calico_vocabulary = vocabulary(cluster) if self.semantics.cni == "calico" else CalicoVocabulary()
         self.universe = self._universe()
         self.selectors = SelectorEncoder(session, self.table)
         self.port_names = self._port_names()
@@ -184,12 +186,15 @@ class ConnectionProblem:
         selectors += self.src_spec.selectors() + self.dst_spec.selectors()
         named = {s.namespace for s in (self.src_spec, self.dst_spec) if s.namespace is not None}
         named -= set(self.table.names)
+        extra = {**self.calico_vocabulary.values}
+        extra[NAMESPACE_NAME_LABEL] = set(extra.get(NAMESPACE_NAME_LABEL, ())) | named
         return LabelUniverse.of(
-            selectors, extra={NAMESPACE_NAME_LABEL: named}, reserved={NAMESPACE_NAME_LABEL: self.table.names}
+            selectors, extra=extra, reserved={NAMESPACE_NAME_LABEL: self.table.names},
+            string_tests=self.calico_vocabulary.string_tests,
         )
 
     def _port_names(self) -> tuple[str, ...]:
-        names = set(self.ports.port_names())
+        names = set(self.ports.port_names()) | self.calico_vocabulary.port_names
         for p in self.policies:
             for rule in (*p.ingress, *p.egress):
                 names.update(e.port for e in rule.ports if isinstance(e.port, str))
@@ -233,7 +238,9 @@ class ConnectionProblem:
             own = i if any(k in self.universe.keys for k in w.unknown_labels) else None
             # A host-network pod is judged apart (no subject, no pod peer; its Node for `nodes` peers).
             host = (w.host_network, w.node_name if w.host_network else None)
-            key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, ips, own, host)
+            # Calico selectors read a pod's ServiceAccount: a representative must have its group's.
+            account = w.service_account if self.semantics.cni == "calico" else None
+            key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, ips, own, host, account)
             groups.setdefault(key, []).append((i, w))
         # A controller's replicas can talk to each other; a bare Pod is alone: prefer showing a controller.
         return [(*min(members, key=lambda m: m[1].kind == "Pod"), len(members)) for members in groups.values()]

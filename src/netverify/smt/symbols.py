@@ -42,6 +42,8 @@ class NamespaceTable:
         names.update(w.namespace for w in cluster.workloads)
         names.update(p.namespace for p in cluster.policies)
         names.update(s.namespace for s in cluster.services)
+        # Calico's namespaced objects name namespaces too (a new namespace never takes such a name).
+        names.update(o.namespace for o in (*cluster.calico.policies, *cluster.calico.network_sets) if o.namespace)
         ordered = tuple(sorted(names))
         return NamespaceTable(ordered, tuple(dict(cluster.namespace_labels(n)) for n in ordered))
 

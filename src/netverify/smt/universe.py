@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from netverify.model.calico_selector import StringTest
 from netverify.model.labels import LabelSelector
+from netverify.smt.string_values import representatives
 
 
 @dataclass(frozen=True)
@@ -50,15 +52,21 @@ class LabelUniverse:
 
     @staticmethod
     def of(selectors: Iterable[LabelSelector], extra: Mapping[str, Iterable[str]] | None = None,
-           reserved: Mapping[str, Iterable[str]] | None = None) -> LabelUniverse:
+           reserved: Mapping[str, Iterable[str]] | None = None,
+           string_tests: Mapping[str, Iterable[StringTest]] | None = None) -> LabelUniverse:
         """`extra`: more values to name (e.g. namespace names a property mentions); `reserved`: values the
-        fresh value must avoid besides the named ones (e.g. names of namespaces that already exist)."""
+        fresh value must avoid besides the named ones (e.g. names of namespaces that already exist);
+        `string_tests`: Calico's contains / starts with / ends with per key, which get a representative value
+        for every combination of them a value can pass (smt/string_values.py)."""
         named: dict[str, set[str]] = {}
         for sel in selectors:
             for key, values in sel.mentioned().items():
                 named.setdefault(key, set()).update(values)
         for key, values in (extra or {}).items():
             named.setdefault(key, set()).update(values)
+        for key, tests in (string_tests or {}).items():
+            taken = named.setdefault(key, set()) | set((reserved or {}).get(key, ()))
+            named[key] |= representatives(tests, taken)
         out = {}
         for key in sorted(named):
             values = tuple(sorted(named[key]))

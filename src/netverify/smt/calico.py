@@ -1,0 +1,184 @@
+"""Calico's tiers as formulas (smt twin of eval/calico.py; docs/semantics.md, Calico).
+
+Per tier one SymDecision. Inside a tier the selecting policies and their rules are one ordered first match
+(spec/layers.md §3.3): `reach` is "no earlier rule or policy of the tier ended it"; a rule fires its action on
+reach ∧ match, a Log rule goes on, a match netverify cannot tell (M3 neither true nor false) fires unknown.
+The tier's default applies on reach at its end when some policy of it selected the pod. Admin policies in
+kube-admin / kube-baseline are encoded by smt/anp.py's AdminEncoder.policy (their order is their priority,
+ties by name: Calico leaves no same-priority choice).
+"""
+
+from __future__ import annotations
+
+import z3
+
+from netverify.eval.calico import members_of, tiers_of
+from netverify.eval.calico_match import entity_parts, parts_match, policy_parts, set_subject
+from netverify.model.calico import CalicoPolicy, CalicoPort, CalicoRule, CalicoTier, EntityRule
+from netverify.model.cluster import Cluster
+from netverify.model.policy import Direction
+from netverify.model.ports import PROTOCOLS
+from netverify.smt.anp import AdminEncoder
+from netverify.smt.calico_selector import M3, CalicoSelectorEncoder, and3, bool3, const3, not3, or3
+from netverify.smt.layer import HostPods, SymDecision
+from netverify.smt.session import SolverSession
+from netverify.smt.symbols import NamespaceTable, SymbolicConnection, SymbolicEndpoint, SymbolicPod
+
+_INDEX = {6: PROTOCOLS.index("TCP"), 17: PROTOCOLS.index("UDP"), 132: PROTOCOLS.index("SCTP")}  # type: ignore
+
+
+class CalicoEncoder:
+    def __init__(self, session: SolverSession, cluster: Cluster, table: NamespaceTable, hosts: HostPods,
+                 admin: AdminEncoder) -> None:
+        self.session = session
+        self.cluster = cluster
+        self.hosts = hosts
+        self.admin = admin
+        self.selectors = CalicoSelectorEncoder(session, cluster, table)
+        self.tiers = [t for t, _ in tiers_of(cluster)]
+        self.members = {t.name: members_of(cluster, t.name) for t in self.tiers}
+        self.host_endpoints = bool(cluster.calico.host_endpoints)
+        self._endpoints: dict[tuple, M3] = {}
+
+    # ---- what the connection is ---------------------------------------------------------------
+
+    def protocol_is(self, conn: SymbolicConnection, number: int) -> z3.BoolRef:
+        index = _INDEX.get(number)
+        return self.session.false() if index is None else self.session.eq(conn.protocol, index)
+
+    def has_ports(self, conn: SymbolicConnection) -> z3.BoolRef:
+        return self.session.true()  # every protocol the connection can have today carries ports
+
+    # ---- endpoints ----------------------------------------------------------------------------
+
+    def own(self, parts, pod: SymbolicPod) -> M3:
+        """The pod's own workload endpoint (a host-network pod has none)."""
+        s = self.session
+        m = and3(s, [self.selectors.expr(e, pod, prefix) for e, prefix in parts])
+        host = self.hosts.is_host(s, pod)
+        return M3(s.and_([s.not_(host), m.t]),
+                  s.or_([s.and_([s.not_(host), m.f]), s.and_([host, s.const(not self.host_endpoints)])]))
+
+    def endpoint(self, parts, ep: SymbolicEndpoint) -> M3:
+        key = (tuple(parts), id(ep))
+        if key in self._endpoints:
+            return self._endpoints[key]
+        s = self.session
+        items = [self.own(parts, ep)] if isinstance(ep, SymbolicPod) else []
+        for ns in self.cluster.calico.network_sets:
+            m = parts_match(parts, set_subject(self.cluster, ns))
+            if m is False:
+                continue
+            inside = s.or_(ep.ip.in_block(b) for b in ns.nets)
+            items.append(M3(inside if m else s.false(), s.and_([ep.ip.present, s.not_(inside)])))
+        out = self._endpoints[key] = or3(s, items)
+        return out
+
+    def nets(self, nets, ep: SymbolicEndpoint) -> M3:
+        s = self.session
+        inside = s.or_(ep.ip.in_block(b) for b in nets)
+        return M3(inside, s.and_([ep.ip.present, s.not_(inside)]))
+
+    def port(self, entry: CalicoPort, ep: SymbolicEndpoint, conn: SymbolicConnection, source: bool) -> M3:
+        s = self.session
+        if source:
+            return const3(s, None)  # the connection's source port is not modelled yet: cannot tell
+        if entry.name is None:
+            return bool3(s, s.and_([conn.port >= entry.lo, conn.port <= entry.hi]))
+        if not isinstance(ep, SymbolicPod):
+            return const3(s, False)
+        return bool3(s, s.or_(s.and_([v.has, v.protocol == conn.protocol, conn.port == v.number])
+                              for v in ep.named_ports.get(entry.name, ())))
+
+    def entity(self, er: EntityRule, policy_namespace: str | None, ep: SymbolicEndpoint,
+               conn: SymbolicConnection, source: bool) -> M3:
+        s = self.session
+        parts: list[M3] = []
+        if er.nets:
+            parts.append(self.nets(er.nets, ep))
+        if er.not_nets:
+            parts.append(not3(self.nets(er.not_nets, ep)))
+        if er.ports or er.not_ports:
+            parts.append(bool3(s, self.has_ports(conn)))
+            if er.ports:
+                parts.append(or3(s, [self.port(e, ep, conn, source) for e in er.ports]))
+            if er.not_ports:
+                parts.append(not3(or3(s, [self.port(e, ep, conn, source) for e in er.not_ports])))
+        combined = entity_parts(er, policy_namespace)
+        if combined:
+            parts.append(self.endpoint(combined, ep))
+        if er.not_selector is not None:
+            parts.append(not3(self.endpoint([(er.not_selector.expr, "")], ep)))
+        if er.services is not None:
+            parts.append(const3(s, None))
+        return and3(s, parts)
+
+    # ---- rules and policies -------------------------------------------------------------------
+
+    def rule(self, policy: CalicoPolicy, rule: CalicoRule, pod: SymbolicPod, direction: Direction,
+             other: SymbolicEndpoint, conn: SymbolicConnection) -> M3:
+        s = self.session
+        parts: list[M3] = []
+        if rule.protocol is not None:
+            parts.append(bool3(s, self.protocol_is(conn, rule.protocol)))
+        if rule.not_protocol is not None:
+            parts.append(bool3(s, s.not_(self.protocol_is(conn, rule.not_protocol))))
+        if rule.icmp is not None:
+            parts.append(const3(s, False))  # no connection of the model is ICMP yet
+        if rule.ip_version is not None:
+            want = rule.ip_version == 6
+            t = z3.If(pod.ip.present, pod.ip.v6 == want, z3.And(other.ip.present, other.ip.v6 == want))
+            f = z3.If(pod.ip.present, pod.ip.v6 != want, z3.And(other.ip.present, other.ip.v6 != want))
+            parts.append(M3(t, f))
+        src, dst = (pod, other) if direction == "egress" else (other, pod)
+        parts.append(self.entity(rule.source, policy.namespace, src, conn, True))
+        parts.append(self.entity(rule.destination, policy.namespace, dst, conn, False))
+        return and3(s, parts)
+
+    def selects(self, policy: CalicoPolicy, pod: SymbolicPod) -> M3:
+        return self.own(policy_parts(policy), pod)
+
+    def tier(self, tier: CalicoTier, pod: SymbolicEndpoint, direction: Direction, other: SymbolicEndpoint,
+             conn: SymbolicConnection, dst: SymbolicEndpoint) -> SymDecision:
+        s = self.session
+        if not isinstance(pod, SymbolicPod):
+            return SymDecision.nomatch(s)
+        out: dict[str, list[z3.BoolRef]] = {"allow": [], "deny": [], "pass": [], "unknown": []}
+        reach, selected = s.true(), []
+        for m in self.members[tier.name]:
+            if m.admin is not None:
+                if not m.admin.rules(direction):
+                    continue
+                d = self.admin.policy(m.admin, pod, direction, other, conn, dst)
+                for part, value in (("allow", d.allow), ("deny", d.deny), ("pass", d.pass_), ("unknown", d.unknown)):
+                    out[part].append(s.and_([reach, value]))
+                selected.append(self.admin.in_pod_set(m.admin.subject, pod))
+                reach = s.and_([reach, s.not_(s.or_([d.allow, d.deny, d.pass_, d.unknown]))])
+                continue
+            p = m.calico
+            assert p is not None
+            if direction not in p.types:
+                continue
+            chosen = self.selects(p, pod)
+            out["unknown"].append(s.and_([reach, chosen.unknown(s)]))
+            selected.append(chosen.t)
+            r = s.and_([reach, chosen.t])
+            if p.unmodelled:
+                out["unknown"].append(r)
+                reach = s.and_([reach, chosen.f])
+                continue
+            for rule in p.rules(direction):
+                match = self.rule(p, rule, pod, direction, other, conn)
+                out["unknown"].append(s.and_([r, match.unknown(s)]))
+                if rule.unmodelled:
+                    out["unknown"].append(s.and_([r, match.t]))
+                elif rule.action != "log":
+                    out[rule.action].append(s.and_([r, match.t]))
+                r = s.and_([r, s.not_(match.unknown(s)) if rule.action == "log" and not rule.unmodelled else match.f])
+            reach = s.or_([s.and_([reach, chosen.f]), r])
+        out[tier.default_action].append(s.and_([reach, s.or_(selected)]))
+        return SymDecision(s.or_(out["allow"]), s.or_(out["deny"]), s.or_(out["pass"]), s.or_(out["unknown"]))
+
+    def decisions(self, pod: SymbolicEndpoint, direction: Direction, other: SymbolicEndpoint,
+                  conn: SymbolicConnection, dst: SymbolicEndpoint) -> list[SymDecision]:
+        return [self.tier(t, pod, direction, other, conn, dst) for t in self.tiers]
