@@ -87,7 +87,7 @@ class Fakes:
         self.calls["explain"] = (src, dst, protocol, port)
         return fx.EXPLAIN_ALLOWED
 
-    def diff(self, base, head, *, symbolic, max_witnesses, timeout_ms, ipblock_matches_pods):
+    def diff(self, base, head, *, symbolic, max_witnesses, timeout_ms, ipblock_matches_pods, semantics=None):
         self.calls["diff"] = (symbolic, max_witnesses, timeout_ms)
         return self.diff_result
 

@@ -387,6 +387,7 @@ def diff(
             max_witnesses=max_witnesses,
             timeout_ms=int(timeout * 1000),
             ipblock_matches_pods=ipblock_matches_pods,
+            **_cni_kwargs(run_semantics(cni, ipblock_matches_pods, base_cluster, head_cluster)),
         )
         report = dataclasses.replace(report, base=base, head=head)
         report = _judge("judge_diff")(report, base_cluster, head_cluster, ignored)

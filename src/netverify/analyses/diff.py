@@ -16,9 +16,11 @@ from netverify.analyses.diff_rules import Replicas, attribute
 from netverify.analyses.diff_variants import DEPENDS_NOTE, address_dependent, merge_variants
 from netverify.analyses.map import connectivity_map
 from netverify.analyses.map_admin import admin_address_plan
+from netverify.analyses.map_calico import calico_address_plan
 from netverify.eval.addresses import families_in_use
 from netverify.findings import DiffReport
 from netverify.model.cluster import Cluster
+from netverify.model.semantics import Semantics
 
 
 def diff(
@@ -31,19 +33,26 @@ def diff(
     ipblock_matches_pods: bool = False,
     base_name: str = "BASE",
     head_name: str = "HEAD",
+    semantics: Semantics | None = None,
 ) -> DiffReport:
+    """`semantics`: the CNI's chain (None: the generic one). Under Calico the existing workloads are compared
+    by the evaluator's Calico chain; the symbolic search for pods that may not exist yet does not model
+    Calico's tiers, so it says unknown (fail closed) rather than search under the wrong semantics."""
+    calico = semantics is not None and semantics.cni == "calico"
     # Both versions over the same address classes and families, compared per pod address (`diff_variants`).
     # (admin `networks` CIDRs match pod addresses whatever the flag says: they cut pod addresses too)
-    plan = admin_address_plan([base, head], ipblock_matches_pods=ipblock_matches_pods)
+    plan = (calico_address_plan([base, head]) if calico
+            else admin_address_plan([base, head], ipblock_matches_pods=ipblock_matches_pods))
     families = tuple(sorted({4, *families_in_use([base, head]), *(plan.families if plan.enabled else ())}))
     base_map = connectivity_map(base, ipblock_matches_pods=ipblock_matches_pods, plan=plan, families=families,
-                                variants=True)
+                                variants=True, semantics=semantics)
     head_map = connectivity_map(head, ipblock_matches_pods=ipblock_matches_pods, plan=plan, families=families,
-                                variants=True)
+                                variants=True, semantics=semantics)
     raws = compare_maps(base_map, head_map)
     base_replicas, head_replicas = Replicas(base), Replicas(head)
     changes = merge_variants(
-        (raw, *attribute(base_replicas, head_replicas, raw, ipblock_matches_pods=ipblock_matches_pods))
+        (raw, *attribute(base_replicas, head_replicas, raw, ipblock_matches_pods=ipblock_matches_pods,
+                         semantics=semantics))
         for raw in raws
     )
     notes = _workload_notes(base, head)
@@ -52,6 +61,9 @@ def diff(
         notes += (DEPENDS_NOTE.format(names=", ".join(dependent)),)
     if not symbolic:
         return DiffReport(base_name, head_name, tuple(changes), symbolic_status="skipped", notes=notes)
+    if calico:
+        notes += (CALICO_SYMBOLIC_NOTE,)
+        return DiffReport(base_name, head_name, tuple(changes), symbolic_status="unknown", notes=notes)
     if max_witnesses <= 0:
         notes += ("pods that may not exist yet were not checked (--max-witnesses 0)",)
         return DiffReport(base_name, head_name, tuple(changes), symbolic_status="skipped", notes=notes)
@@ -62,6 +74,13 @@ def diff(
                   "(raise --max-witnesses to see them)",)
     return DiffReport(base_name, head_name, tuple(changes), search.classes, search.more, search.status,
                       notes + search.notes)
+
+
+CALICO_SYMBOLIC_NOTE = (
+    "--cni calico: pods that may not exist yet were not checked (the symbolic diff does not model Calico's tiers "
+    "yet: unknown, never a guess); the rows above compare the existing workloads under Calico's chain, and "
+    "`--scope existing` asks only that"
+)
 
 
 def _workload_notes(base: Cluster, head: Cluster) -> tuple[str, ...]:

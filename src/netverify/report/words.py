@@ -207,7 +207,8 @@ def added_class_lines(a: AddedClass) -> list[str]:
 
 SYMBOLIC_NOTE = {
     "skipped": "pods that do not exist yet were not considered (--scope existing)",
-    "unknown": "the check for pods that do not exist yet ran out of solver time: result unknown",
+    "unknown": ("the check for pods that do not exist yet did not finish (solver time, or a chain it does not "
+                "model: the notes say which): result unknown"),
 }
 
 
@@ -227,5 +228,5 @@ def diff_summary(d: DiffReport) -> str:
             plural = "" if n == 1 and not d.more_classes else "es"
             text += f"; {count} new connection class{plural} for pods that may not exist yet"
     if d.symbolic_status == "unknown":
-        text += "; UNKNOWN for pods that do not exist yet (solver ran out of time)"
+        text += "; UNKNOWN for pods that do not exist yet (not finished: see the notes)"
     return text
