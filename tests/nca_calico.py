@@ -50,15 +50,21 @@ def documents(path: Path) -> list[dict]:
         docs = [json.loads(text)] if path.suffix == ".json" else [d for d in yaml.safe_load_all(text) if d]
     except json.JSONDecodeError:  # NCA reads its .json files as YAML (one has a trailing comma): so do we
         docs = [d for d in yaml.safe_load_all(text) if d]
-    out: list[dict] = []
-    for d in docs:
-        if isinstance(d, dict) and d.get("kind", "").endswith("List") and "items" in d:
-            # An API List's items may omit their kind and apiVersion (NCA's namespace lists do): the List's.
-            kind = d["kind"][: -len("List")]
-            out += [{"kind": kind, "apiVersion": d.get("apiVersion", "v1"), **i} for i in d["items"] if i]
-        elif isinstance(d, dict):
-            out.append(d)
-    return out
+    return [obj for d in docs for obj in _flattened(d)]
+
+
+def _flattened(d) -> list[dict]:
+    """A List's items (Lists of Lists too, as NCA's mixed dumps hold); an API List's items may omit their kind
+    and apiVersion (NCA's namespace lists do): the List's."""
+    if isinstance(d, list):  # NCA's mixed dumps are JSON arrays of Lists
+        return [obj for i in d for obj in _flattened(i)]
+    if not isinstance(d, dict):
+        return []
+    if not (d.get("kind", "").endswith("List") and "items" in d):
+        return [d]
+    kind = d["kind"][: -len("List")]
+    items = [{"kind": kind, "apiVersion": d.get("apiVersion", "v1"), **i} for i in d["items"] or () if i]
+    return [obj for i in items for obj in _flattened(i)]
 
 
 def pod_of_workload_endpoint(wep: dict) -> dict:
