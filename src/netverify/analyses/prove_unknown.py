@@ -20,8 +20,9 @@ from netverify.smt.session import CheckResult, SolverSession
 
 
 def may_be_unknown(cluster: Cluster) -> bool:
-    """Only admin policies and host-network pods can make a layer say unknown (NetworkPolicy alone cannot)."""
-    return bool(cluster.admin_policies) or cluster.has_host_network
+    """Only admin policies, host-network pods and Calico objects (eval/calico.py: services, ServiceAccounts,
+    unmodelled fields) can make a layer say unknown (NetworkPolicy alone cannot)."""
+    return bool(cluster.admin_policies) or cluster.has_host_network or bool(cluster.calico)
 
 
 def unknown_connection(

@@ -49,7 +49,8 @@ def same_pod(a: Endpoint, b: Endpoint) -> bool:
         return True  # two pods never share an address (two pod groups of one workload included)
     if a.workload is None or b.workload is None or a.workload != b.workload:
         return False
-    return a.workload.kind == "Pod" or (a.ip is not None and a.ip == b.ip)
+    # Host-network replicas share their node's address: one address is then no evidence of one pod.
+    return a.workload.kind == "Pod" or (a.ip is not None and a.ip == b.ip and not host)
 
 
 def is_replica(ep: Endpoint) -> bool:

@@ -28,15 +28,12 @@ from netverify.model.calico_selector import Equals, Expr, In
 from netverify.model.calico import CalicoPolicy, CalicoPort, CalicoRule, EntityRule, IcmpMatch, NetworkSet
 from netverify.model.cluster import Cluster
 from netverify.model.flow import Endpoint, ExternalEndpoint, PodEndpoint
-
-PORT_PROTOCOLS = frozenset({6, 17, 132, 136})
-ICMP_PROTOCOLS = frozenset({1, 58})
-_NUMBERS = {"TCP": 6, "UDP": 17, "SCTP": 132, "ICMP": 1, "ICMPv6": 58, "UDPLite": 136}
+from netverify.model.ports import Protocol
 
 
-def protocol_number(protocol) -> int:
-    number = getattr(protocol, "number", None)  # model/ports.py Protocol.number (every IP protocol)
-    return number if number is not None else _NUMBERS[str(protocol)]
+
+def protocol_number(protocol: Protocol) -> int:
+    return Protocol(protocol).number
 
 
 def set_subject(cluster: Cluster, ns: NetworkSet) -> Subject:
@@ -145,7 +142,7 @@ def entity_match(cluster: Cluster, er: EntityRule, policy_namespace: str | None,
     if er.not_nets:
         parts.append(not3(nets_match(er.not_nets, ep)))
     if er.ports or er.not_ports:
-        if protocol_number(side.protocol) not in PORT_PROTOCOLS:
+        if not Protocol(side.protocol).has_ports:
             return False  # ports only match protocols with ports (the API server requires such a protocol)
         if er.ports:
             parts.append(any3(port_match(e, port, ep, side) for e in er.ports))
@@ -162,9 +159,9 @@ def entity_match(cluster: Cluster, er: EntityRule, policy_namespace: str | None,
 
 
 def _icmp(m: IcmpMatch, side: Side) -> Match:
-    if protocol_number(side.protocol) not in ICMP_PROTOCOLS:
+    if not Protocol(side.protocol).is_icmp:
         return False  # only ICMP and ICMPv6 messages have a type and a code
-    kind, code = getattr(side, "icmp_type", None), getattr(side, "icmp_code", None)
+    kind, code = side.icmp_type, side.icmp_code
     if kind is None or (m.code is not None and code is None):
         return None
     return kind == m.type and (m.code is None or code == m.code)
@@ -193,7 +190,7 @@ def rule_match(cluster: Cluster, policy: CalicoPolicy, rule: CalicoRule, side: S
         version = _ip_version(side)
         parts.append(None if version is None else version == rule.ip_version)
     src, dst = (side.pod, side.other) if side.direction == "egress" else (side.other, side.pod)
-    parts.append(entity_match(cluster, rule.source, policy.namespace, src, getattr(side, "src_port", None), side))
+    parts.append(entity_match(cluster, rule.source, policy.namespace, src, side.src_port, side))
     parts.append(entity_match(cluster, rule.destination, policy.namespace, dst, side.port, side))
     return all3(parts)
 

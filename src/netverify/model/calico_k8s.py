@@ -61,16 +61,13 @@ def _entity(peer: Peer | None) -> EntityRule:
 
 
 def _port(entry: PortMatch) -> tuple[int, tuple[CalicoPort, ...]]:
-    number = _PROTOCOL_NUMBERS[str(entry.protocol)]
+    number = entry.protocol.number
     if entry.port is None:
         return number, ()
     if isinstance(entry.port, str):
         return number, (CalicoPort(None, None, entry.port, entry.span),)
     hi = entry.end_port if entry.end_port is not None else entry.port
     return number, (CalicoPort(entry.port, hi, None, entry.span),)
-
-
-_PROTOCOL_NUMBERS = {"TCP": 6, "UDP": 17, "SCTP": 132}
 
 
 def _rules(rule: Rule) -> list[CalicoRule]:

@@ -17,15 +17,11 @@ from netverify.eval.calico_match import entity_parts, parts_match, policy_parts,
 from netverify.model.calico import CalicoPolicy, CalicoPort, CalicoRule, CalicoTier, EntityRule
 from netverify.model.cluster import Cluster
 from netverify.model.policy import Direction
-from netverify.model.ports import PROTOCOLS
 from netverify.smt.anp import AdminEncoder
 from netverify.smt.calico_selector import M3, CalicoSelectorEncoder, and3, bool3, const3, not3, or3
 from netverify.smt.layer import HostPods, SymDecision
 from netverify.smt.session import SolverSession
 from netverify.smt.symbols import NamespaceTable, SymbolicConnection, SymbolicEndpoint, SymbolicPod
-
-_INDEX = {6: PROTOCOLS.index("TCP"), 17: PROTOCOLS.index("UDP"), 132: PROTOCOLS.index("SCTP")}  # type: ignore
-
 
 class CalicoEncoder:
     def __init__(self, session: SolverSession, cluster: Cluster, table: NamespaceTable, hosts: HostPods,
@@ -43,11 +39,16 @@ class CalicoEncoder:
     # ---- what the connection is ---------------------------------------------------------------
 
     def protocol_is(self, conn: SymbolicConnection, number: int) -> z3.BoolRef:
-        index = _INDEX.get(number)
-        return self.session.false() if index is None else self.session.eq(conn.protocol, index)
+        return self.session.eq(conn.protocol, number)  # the connection's protocol is its IP number
 
-    def has_ports(self, conn: SymbolicConnection) -> z3.BoolRef:
-        return self.session.true()  # every protocol the connection can have today carries ports
+    def icmp(self, m, conn: SymbolicConnection) -> z3.BoolRef:
+        """An `icmp` / `notICMP` match: an ICMP or ICMPv6 message of that type (and code)."""
+        s = self.session
+        conn.reads_icmp = True  # a counterexample then shows the type and code
+        parts = [conn.is_icmp(), s.eq(conn.icmp_type, m.type)]
+        if m.code is not None:
+            parts.append(s.eq(conn.icmp_code, m.code))
+        return s.and_(parts)
 
     # ---- endpoints ----------------------------------------------------------------------------
 
@@ -81,13 +82,15 @@ class CalicoEncoder:
 
     def port(self, entry: CalicoPort, ep: SymbolicEndpoint, conn: SymbolicConnection, source: bool) -> M3:
         s = self.session
+        number = conn.port
         if source:
-            return const3(s, None)  # the connection's source port is not modelled yet: cannot tell
+            conn.reads_src_port = True  # a counterexample then shows the source port
+            number = conn.src_port
         if entry.name is None:
-            return bool3(s, s.and_([conn.port >= entry.lo, conn.port <= entry.hi]))
+            return bool3(s, s.and_([number >= entry.lo, number <= entry.hi]))
         if not isinstance(ep, SymbolicPod):
-            return const3(s, False)
-        return bool3(s, s.or_(s.and_([v.has, v.protocol == conn.protocol, conn.port == v.number])
+            return const3(s, False)  # a named port is a pod's container port (of the end it is written at)
+        return bool3(s, s.or_(s.and_([v.has, v.protocol == conn.protocol, number == v.number])
                               for v in ep.named_ports.get(entry.name, ())))
 
     def entity(self, er: EntityRule, policy_namespace: str | None, ep: SymbolicEndpoint,
@@ -99,7 +102,7 @@ class CalicoEncoder:
         if er.not_nets:
             parts.append(not3(self.nets(er.not_nets, ep)))
         if er.ports or er.not_ports:
-            parts.append(bool3(s, self.has_ports(conn)))
+            parts.append(bool3(s, conn.has_ports()))
             if er.ports:
                 parts.append(or3(s, [self.port(e, ep, conn, source) for e in er.ports]))
             if er.not_ports:
@@ -124,7 +127,9 @@ class CalicoEncoder:
         if rule.not_protocol is not None:
             parts.append(bool3(s, s.not_(self.protocol_is(conn, rule.not_protocol))))
         if rule.icmp is not None:
-            parts.append(const3(s, False))  # no connection of the model is ICMP yet
+            parts.append(bool3(s, self.icmp(rule.icmp, conn)))
+        if rule.not_icmp is not None:
+            parts.append(bool3(s, s.not_(self.icmp(rule.not_icmp, conn))))
         if rule.ip_version is not None:
             want = rule.ip_version == 6
             t = z3.If(pod.ip.present, pod.ip.v6 == want, z3.And(other.ip.present, other.ip.v6 == want))

@@ -100,9 +100,25 @@ class PortSpec:
     def port_names(self) -> set[str]:
         return {e.port for e in self.entries if isinstance(e.port, str)}
 
+    @property
+    def reads_src_port(self) -> bool:
+        return any(e.src_port is not None for e in self.entries)
+
+    @property
+    def reads_icmp(self) -> bool:
+        return any(e.icmp_type is not None or e.icmp_code is not None for e in self.entries)
+
 
 def entry_fits(entry: PortMatch, flow: Flow) -> bool:
     if entry.protocol != flow.protocol:
+        return False
+    if entry.src_port is not None:
+        end = entry.src_end_port if entry.src_end_port is not None else entry.src_port
+        if flow.src_port is None or not entry.src_port <= flow.src_port <= end:
+            return False
+    if entry.icmp_type is not None and flow.icmp_type != entry.icmp_type:
+        return False
+    if entry.icmp_code is not None and flow.icmp_code != entry.icmp_code:
         return False
     if entry.port is None:
         return True
