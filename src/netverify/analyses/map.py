@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from netverify.analyses.ipranges import IPRange, Partition, merge_adjacent
-from netverify.analyses.map_calico import calico_address_plan, calico_map_engine, uses_calico
+from netverify.analyses.map_calico import SOURCE_PORT_NOTE, calico_address_plan, calico_map_engine, uses_calico
 from netverify.analyses.map_admin import admin_address_plan, admin_map_engine, admin_map_notes
 from netverify.analyses.map_engine import ALL, MapEngine
 from netverify.analyses.map_fold import Decide, FoldEngine
@@ -159,6 +159,8 @@ def connectivity_map(
         notes += admin_notes
     if dependent and calico:
         notes += (CALICO_ADDRESS_NOTE.format(rows=_listed(dependent)),)
+    if isinstance(engine, FoldEngine) and getattr(engine.decide, "depends", 0):
+        notes += (SOURCE_PORT_NOTE.format(count=engine.decide.depends),)
     elif dependent and (ipblock_matches_pods or not isinstance(engine, FoldEngine)):
         shown = ", ".join(dependent[:_MAX_LISTED]) + (f" and {len(dependent) - _MAX_LISTED} more"
                                                        if len(dependent) > _MAX_LISTED else "")

@@ -13,12 +13,15 @@ evaluator (`eval.concrete.evaluate` with the run's Semantics) once per (class pa
   (libcalico-go/lib/backend/k8s/conversion/conversion.go): their CIDRs and the NetworkSets' cut pod addresses
   and the address rows alike; a pod whose IP is not known is tried once per range (rows named as
   address-dependent, as for admin `networks`);
-- ports: Calico `ports`/`notPorts` ranges cut the port cells.
+- ports: Calico `ports`/`notPorts` ranges cut the port cells; `source.ports` cut the source ports, one of each
+  cell is asked and a row shows what some source port allows (a note counts what depends on it). Rows list
+  TCP, UDP and SCTP ports, as every map does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from netverify.analyses.ipranges import Partition
 from netverify.analyses.map_classes import workload_classes
@@ -129,12 +132,61 @@ def calico_port_cells(cluster: Cluster, classes) -> dict:
     return out
 
 
-def semantics_decide(cluster: Cluster, semantics: Semantics) -> Decide:
-    """The reference evaluator's verdict on one connection under `semantics`, as the map folds it."""
-    def decide(flow: Flow) -> Outcome:
-        verdict = evaluate(cluster, flow, semantics=semantics)
+def source_port_starts(cluster: Cluster, classes) -> tuple[int, ...]:
+    """One source port per cell that Calico `source.ports`/`notPorts` (numbers, ranges, and the container ports
+    named ones resolve to) cut 1-65535 into; (1,) when no rule matches source ports."""
+    entries = [p for r in _rules(cluster) for p in (*r.source.ports, *r.source.not_ports)]
+    if not entries:
+        return (MIN_PORT,)
+    points = {MIN_PORT}
+    for p in entries:
+        if p.lo is not None and p.hi is not None:
+            points.add(max(p.lo, MIN_PORT))
+            if p.hi < MAX_PORT:
+                points.add(p.hi + 1)
+    if any(p.name is not None for p in entries):
+        for c in classes:
+            for cp in c.endpoint.ports:
+                points.add(cp.port)
+                if cp.port < MAX_PORT:
+                    points.add(cp.port + 1)
+    return tuple(sorted(points))
+
+
+class SourcePortDecide:
+    """The evaluator's verdict on one connection under `semantics`, as the map folds it: for a port protocol
+    the connection is allowed when some source port allows it (one port per source-port cell is asked), and
+    `depends` counts connections whose verdict differs between source ports (a note says rows show what some
+    source port allows)."""
+
+    def __init__(self, cluster: Cluster, semantics: Semantics, starts: tuple[int, ...]):
+        self.cluster, self.semantics, self.starts = cluster, semantics, starts
+        self.depends = 0
+
+    def __call__(self, flow: Flow) -> Outcome:
+        outcomes = [self._one(replace(flow, src_port=sp)) for sp in self.starts]
+        allow = any(o.may_allow for o in outcomes)
+        unknown = next((o.unknown for o in outcomes if o.unknown is not None), None)
+        if len({o.may_allow for o in outcomes}) > 1:
+            self.depends += 1
+        # same-priority ambiguity stays ambiguity; a source-port difference is not one
+        ambiguous = any(o.ambiguous for o in outcomes)
+        return Outcome(allow, (not allow) or ambiguous, unknown)
+
+    def _one(self, flow: Flow) -> Outcome:
+        verdict = evaluate(self.cluster, flow, semantics=self.semantics)
         return Outcome(verdict.may_be(True), verdict.may_be(False), verdict.unknown_reason)
-    return decide
+
+
+SOURCE_PORT_NOTE = (
+    "Calico rules match source ports: each row shows the destination ports some source port may use; {count} "
+    "connections are allowed from some source ports only"
+)
+
+
+def semantics_decide(cluster: Cluster, semantics: Semantics, classes=()) -> SourcePortDecide:
+    """The reference evaluator's verdict on one connection under `semantics`, as the map folds it."""
+    return SourcePortDecide(cluster, semantics, source_port_starts(cluster, classes))
 
 
 def calico_map_engine(cluster: Cluster, semantics: Semantics, plan: AddressPlan,
@@ -145,7 +197,7 @@ def calico_map_engine(cluster: Cluster, semantics: Semantics, plan: AddressPlan,
     blocks = list(dict.fromkeys((*calico_blocks(cluster), *admin_blocks(cluster))))
     versions = tuple(sorted({4, *(families or families_in_use([cluster], blocks))}))
     partitions = {d: Partition(blocks, versions) for d in ("ingress", "egress")}
-    engine = FoldEngine(cluster, classes, partitions, decide or semantics_decide(cluster, semantics))
+    engine = FoldEngine(cluster, classes, partitions, decide or semantics_decide(cluster, semantics, classes))
     engine.cells = calico_port_cells(cluster, classes)
     return engine
 
