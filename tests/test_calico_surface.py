@@ -332,3 +332,27 @@ def test_the_readme_explain_block_is_what_the_command_prints(monkeypatch):
     if ACCEPT:  # the accepted-risk line the run adds until Calico's kinds are modelled
         printed = "\n".join(line for line in printed.splitlines() if not line.startswith(("UNKNOWN", "caveat")))
     assert printed == block
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "junit", "html", "json"])
+def test_every_format_shows_the_calico_tier_that_decided(tmp_path, fmt):
+    props = tmp_path / "props.yaml"
+    props.write_text(f"""
+manifests: [{EXAMPLE / 'manifests'}]
+properties:
+  - name: sandbox-reaches-ledger
+    from: {{namespace: sandbox}}
+    to: {{namespace: payments}}
+    ports: [{{protocol: TCP, port: 50051}}]
+    expect: reachable
+    scope: existing
+""")
+    out = runner.invoke(app, ["prove", str(props), "--format", fmt, *ACCEPT])
+    assert out.exit_code == 1, out.output
+    if fmt == "json":
+        [result] = json.loads(out.stdout)["results"]
+        [entry] = result["counterexample"]["ingress"]["chain"]
+        assert (entry["layer"], entry["action"], entry["by"][0]["line"]) == ("calico:security", "deny", 18)
+    else:
+        assert "Calico tier security: deny by GlobalNetworkPolicy/security.sandbox-isolation ingress[0]" in out.stdout
+        assert "security-tier.yaml:18" in out.stdout
