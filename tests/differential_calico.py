@@ -84,9 +84,9 @@ def entities(draw, with_ports: bool, source: bool):
         kw["nets_"] = draw(nets)
     if "not_nets" in fields:
         kw["not_nets"] = draw(nets)
-    if with_ports and "ports" in fields:
+    if with_ports and "ports" in fields and (not source or draw(st.integers(0, 2)) == 0):
         kw["ports"] = draw(st.lists(ports, min_size=1, max_size=2))
-    if with_ports and "not_ports" in fields:
+    if with_ports and "not_ports" in fields and (not source or draw(st.integers(0, 2)) == 0):
         kw["not_ports"] = draw(st.lists(ports, min_size=1, max_size=2))
     if "service_accounts" in fields:
         names = tuple(draw(st.lists(st.sampled_from(ACCOUNTS), max_size=2, unique=True)))

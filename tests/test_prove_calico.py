@@ -162,3 +162,65 @@ def test_representatives_cover_every_combination_a_value_can_pass(tests, named):
             value = "".join(letters)
             if value not in named:
                 assert tuple(passes(t, value) for t in tests) in have, (value, tests)
+
+
+MANIFESTS = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {team: shop}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: db, namespace: shop}
+spec:
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: postgres, ports: [{containerPort: 5432, name: pg}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-all-to-db, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress: [{}]
+---
+apiVersion: projectcalico.org/v3
+kind: Tier
+metadata: {name: security}
+spec: {order: 100}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkSet
+metadata: {name: scanners, labels: {role: scanner}}
+spec: {nets: [198.51.100.0/24]}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: security.block-scanners}
+spec:
+  tier: security
+  order: 10
+  selector: has(app)
+  types: [Ingress]
+  ingress:
+  - action: Deny
+    source: {selector: role == "scanner"}
+  - action: Pass
+"""
+
+
+def test_loaded_calico_manifests_a_global_deny_beats_a_networkpolicy_allow():
+    """From Calico's docs: tiers (https://docs.tigera.io/calico/latest/network-policy/policy-tiers/tiered-policy),
+    GlobalNetworkSet (https://docs.tigera.io/calico/latest/reference/resources/globalnetworkset), `has()`."""
+    from netverify.load.manifests import load_cluster_from_texts
+    c = load_cluster_from_texts([("calico.yaml", MANIFESTS)])
+    r = run(c, prop(addresses("198.51.100.0/24"), pods("shop", {"app": "db"})))
+    assert r.status == "proven"
+    other = run(c, prop(addresses("203.0.113.0/24"), pods("shop", {"app": "db"}), expect="reachable"))
+    assert other.status == "proven"  # Pass hands it to the default tier, where the NetworkPolicy admits it
+    shown = run(c, prop(addresses("0.0.0.0/0"), pods("shop", {"app": "db"})))
+    assert shown.status == "violated"
+    chain = shown.counterexample.ingress.chain
+    assert [d.layer for d in chain][:2] == ["calico:security", "calico:kube-admin"]
+    assert chain[0].action == "pass" and chain[-1].by[0].policy == "shop/allow-all-to-db"

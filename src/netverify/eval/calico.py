@@ -15,6 +15,10 @@ projectcalico/calico felix/calc/policy_sorter.go (TierLess, PolKVLess), api/pkg/
   Log goes on. When no rule of any selecting policy ends the tier, the tier's default action applies if some
   policy of the tier selected the pod; else the next tier decides. After the last tier the profile (kns.<ns>)
   allows: the end of the chain.
+- HostEndpoints: a host-network pod has no workload endpoint (no policy selects it, no selector matches it by
+  labels); with HostEndpoints in the input, a HostEndpoint's policies may apply to it instead (unknown), and a
+  policy with applyOnForward / preDNAT / doNotTrack may judge traffic the host forwards (every side unknown).
+  Profiles apply to pods only as Calico's own kns.* / ksa.* profiles, which allow: the end of the chain.
 - Unknown (fail closed): a rule whose match netverify cannot tell (services, a ServiceAccount not in the
   input, an address not known) or whose unmodelled fields (http, ...) could decide; a policy with unmodelled
   fields (doNotTrack, preDNAT, applyOnForward) that selects the pod; a selection netverify cannot tell.
@@ -160,8 +164,24 @@ def tier_decision(cluster: Cluster, tier: CalicoTier, side: Side) -> LayerDecisi
     return LayerDecision(layer, tier.default_action, tuple(selected))
 
 
+def forwarding_reason(cluster: Cluster) -> str | None:
+    """HostEndpoints with policies netverify does not model on them (applyOnForward, preDNAT, doNotTrack):
+    such a policy may judge pod traffic the host forwards, in ways netverify does not model."""
+    if not cluster.calico.host_endpoints:
+        return None
+    found = [p for p in cluster.calico.policies if p.unmodelled and not p.staged]
+    if not found:
+        return None
+    what = ", ".join(f"{p.key} ({', '.join(str(u) for u in p.unmodelled)})" for p in found)
+    return (f"HostEndpoints are in the input and {what} may judge traffic the host forwards, which netverify does "
+            f"not model")
+
+
 def decide(cluster: Cluster, side: Side) -> tuple[LayerDecision, ...]:
     """One entry per tier, in order, until one ends the chain (allow, deny or unknown)."""
+    forwarding = forwarding_reason(cluster)
+    if forwarding is not None:
+        return (LayerDecision(LAYER, "unknown", reason=forwarding),)
     out = []
     for tier, _ in tiers_of(cluster):
         d = tier_decision(cluster, tier, side)

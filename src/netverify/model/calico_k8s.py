@@ -2,7 +2,7 @@
 
 Calico converts every networking.k8s.io NetworkPolicy into a policy of the `default` tier at order 1000
 whose rules all Allow (projectcalico/calico libcalico-go/lib/backend/k8s/conversion/conversion.go,
-`K8sNetworkPolicyToCalico`; https://docs.tigera.io/calico/latest/network-policy/get-started/kubernetes-policy/):
+`K8sNetworkPolicyToCalico`; https://docs.tigera.io/calico/latest/reference/resources/networkpolicy):
 - the podSelector becomes the policy selector, policyTypes its `types`;
 - a peer's podSelector becomes the rule `selector` (in a namespaced policy limited to its namespace), a
   namespaceSelector the rule `namespaceSelector` (`{}`: every namespace);

@@ -29,15 +29,15 @@ MODELLED: frozenset[KindKey] = frozenset({
     ("policy.networking.k8s.io", "AdminNetworkPolicy"), ("policy.networking.k8s.io", "BaselineAdminNetworkPolicy"),
     ("policy.networking.k8s.io", "ClusterNetworkPolicy"),
 })
-# issue 11: the Calico kinds load/calico*.py reads into Cluster.calico. Until the calico layers (eval/, smt/)
-# decide them, each object read is also kept as an UnmodelledObject (results it reaches are unknown); the
-# layers' branch moves these rows into MODELLED (`MODELLED | CALICO_READ`), which ends that.
+# issue 11: the Calico kinds load/calico*.py reads into Cluster.calico, decided by the calico layer (eval/calico.py,
+# smt/calico.py) under --cni calico (which the CLI infers from them).
 CALICO_READ: frozenset[KindKey] = frozenset(
     (group, kind) for group in ("projectcalico.org", "crd.projectcalico.org") for kind in (
         "NetworkPolicy", "GlobalNetworkPolicy", "StagedNetworkPolicy", "StagedGlobalNetworkPolicy",
         "StagedKubernetesNetworkPolicy", "Tier", "NetworkSet", "GlobalNetworkSet", "Profile", "HostEndpoint",
     )
 )
+MODELLED = MODELLED | CALICO_READ
 
 
 @dataclass(frozen=True, slots=True)

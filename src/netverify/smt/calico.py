@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import z3
 
-from netverify.eval.calico import members_of, tiers_of
+from netverify.eval.calico import forwarding_reason, members_of, tiers_of
 from netverify.eval.calico_match import entity_parts, parts_match, policy_parts, set_subject
 from netverify.model.calico import CalicoPolicy, CalicoPort, CalicoRule, CalicoTier, EntityRule
 from netverify.model.cluster import Cluster
@@ -34,6 +34,7 @@ class CalicoEncoder:
         self.tiers = [t for t, _ in tiers_of(cluster)]
         self.members = {t.name: members_of(cluster, t.name) for t in self.tiers}
         self.host_endpoints = bool(cluster.calico.host_endpoints)
+        self.forwarding = forwarding_reason(cluster) is not None
         self._endpoints: dict[tuple, M3] = {}
 
     # ---- what the connection is ---------------------------------------------------------------
@@ -186,4 +187,7 @@ class CalicoEncoder:
 
     def decisions(self, pod: SymbolicEndpoint, direction: Direction, other: SymbolicEndpoint,
                   conn: SymbolicConnection, dst: SymbolicEndpoint) -> list[SymDecision]:
+        if self.forwarding:
+            s = self.session
+            return [SymDecision(s.false(), s.false(), s.false(), s.true())]  # eval/calico.py forwarding_reason
         return [self.tier(t, pod, direction, other, conn, dst) for t in self.tiers]

@@ -141,7 +141,7 @@ class DiffProblem:
         self.conn = SymbolicConnection.new(session)
         session.add(*self.conn.domain())
         session.add(self.src.ip.same_family(self.dst.ip))
-        session.add(*icmp_family(self.conn, (self.src.ip, self.dst.ip)))
+        session.add(*icmp_family(self.conn, (ep.ip for ep in (self.src, self.dst) if ep.is_external)))
         self._same_fresh_namespace()
         # Host-network pods are HEAD's workloads (the endpoints are HEAD's pods or new ones), in both versions.
         self.hosts = HostPods()

@@ -130,7 +130,7 @@ class ConnectionProblem:
             else:
                 session.add(ep.ip.present)
         session.add(self.src.ip.same_family(self.dst.ip))
-        session.add(*icmp_family(self.conn, (self.src.ip, self.dst.ip)))
+        session.add(*icmp_family(self.conn, (ep.ip for ep in (self.src, self.dst) if ep.is_external)))
         self.fits_src = self.endpoints.fits(src, self.src)
         self.fits_dst = self.endpoints.fits(dst, self.dst)
         self.fits_ports = ports_match(session, ports.entries, self.conn, self.dst)

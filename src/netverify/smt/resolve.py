@@ -181,11 +181,12 @@ def resolve_ports(prop: Property, dst: ResolvedEndpoint) -> PortSpec:
     service = dst.service
     entries: list[PortMatch] = []
     for sp in service.ports:
-        if prop.ports and not any(_names_service_port(e, sp) for e in prop.ports):
-            continue
-        entry = PortMatch(sp.protocol, sp.target_port, None, prop.span)
-        if entry not in entries:
-            entries.append(entry)
+        # Each property entry naming the service port keeps its source ports on the target port.
+        naming = [e for e in prop.ports if _names_service_port(e, sp)] if prop.ports else [None]
+        for e in naming:
+            entry = PortMatch(sp.protocol, sp.target_port, None, prop.span, *((e.src_port, e.src_end_port) if e else ()))
+            if entry not in entries:
+                entries.append(entry)
     if not entries:
         return PortSpec((), empty_reason=f"no port of Service {service.namespace}/{service.name} matches the ports")
     return PortSpec(tuple(entries))

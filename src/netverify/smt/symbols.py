@@ -335,7 +335,9 @@ def pod_domain(
 
 
 def icmp_family(conn: SymbolicConnection, ips: Iterable[SymbolicIP]) -> list[z3.BoolRef]:
-    """ICMP is IPv4's and ICMPv6 IPv6's (RFC 792, RFC 4443): an end with an address has that family."""
+    """ICMP is IPv4's and ICMPv6 IPv6's (RFC 792, RFC 4443): an address outside the cluster has that family.
+    Callers pass the outside ends only: a pod may have an address of each family in use (dual stack) whatever
+    the one modelled for ipBlocks is, so its family does not restrict the protocol."""
     out = []
     for ip in ips:
         out.append(z3.Implies(z3.And(ip.present, conn.protocol == Protocol.ICMP.number), z3.Not(ip.v6)))
