@@ -81,15 +81,15 @@ class Fakes:
             raise self.prove_report
         return self.prove_report
 
-    def connectivity_map(self, cluster, *, ipblock_matches_pods, focus):
+    def connectivity_map(self, cluster, *, ipblock_matches_pods, focus, granularity="workload", semantics=None):
         self.calls["map"] = (ipblock_matches_pods, focus)
         return self.map_result
 
-    def explain(self, cluster, src, dst, protocol, port, *, ipblock_matches_pods):
+    def explain(self, cluster, src, dst, protocol, port, *, ipblock_matches_pods, semantics=None):
         self.calls["explain"] = (src, dst, protocol, port)
         return fx.EXPLAIN_ALLOWED
 
-    def diff(self, base, head, *, symbolic, max_witnesses, timeout_ms, ipblock_matches_pods):
+    def diff(self, base, head, *, symbolic, max_witnesses, timeout_ms, ipblock_matches_pods, semantics=None):
         self.calls["diff"] = (symbolic, max_witnesses, timeout_ms)
         return self.diff_result
 

@@ -20,8 +20,9 @@ from netverify import __version__
 from netverify.cli_ports import explain_exit_code, ports_to_explain
 from netverify.cli_choices import choice_metavar, choice_of
 from netverify.cli_help import ReadableCommand, ReadableGroup
-from netverify.cli_cni import CniOption, cni_notes
+from netverify.cli_cni import CniOption, cni_notes, run_semantics
 from netverify.cli_fix import SuggestFix, with_fixes
+from netverify.cli_map import MapGranularity
 from netverify.cli_guard import EXIT_OK, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_probe import ProbeScript, write_probe_script
@@ -96,6 +97,12 @@ IgnoreKind = Annotated[
 
 def _ignored_kinds(values: list[str]):
     return lazy("netverify.analyses.unmodelled", "parse_ignore_kinds")(values)
+
+
+def _cni_kwargs(semantics) -> dict:
+    """`semantics=` for an analysis when the run's CNI is not the generic chain (which every analysis assumes
+    by default; keeps the calls of a generic run as they were)."""
+    return {"semantics": semantics} if semantics.cni != "generic" else {}
 
 
 def _judge(name: str):
@@ -224,7 +231,8 @@ def prove(
                                     live_target(kubeconfig, context, request_timeout))
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         options = dict(timeout_ms=int(timeout * 1000), rlimit=rlimit, ipblock_matches_pods=ipblock_matches_pods,
-                       max_time_s=max_time, ignore_kinds=ignored)  # prove judges unmodelled kinds itself
+                       max_time_s=max_time, ignore_kinds=ignored,  # prove judges unmodelled kinds itself
+                       **_cni_kwargs(run_semantics(cni, ipblock_matches_pods, cluster)))
         report = run_prove(cluster, props, **options)
         if suggest_fix:
             report = with_fixes(report, cluster, props, [*props.manifests, *files], namespace=namespace,
@@ -264,6 +272,10 @@ def map_(
     context: Context = None,
     request_timeout: RequestTimeout = 30.0,
     cni: CniOption = None,
+    granularity: Annotated[
+        MapGranularity, typer.Option("--granularity", help="Rows per workload (default) or per pod: each Pod "
+                                     "of the manifests, or the pods a template makes (`<workload>-<i>`).")
+    ] = MapGranularity.workload,
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
     namespace = _default_namespace(namespace, namespace_alias)
@@ -275,7 +287,9 @@ def map_(
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
-        cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus)
+        cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus,
+                                granularity=granularity.value,
+                                **_cni_kwargs(run_semantics(cni, ipblock_matches_pods, cluster)))
         cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), notes)
         return _finish(cmap, fmt, output, result_exit_code(cmap), reports, wide)
 
@@ -329,9 +343,11 @@ def explain(
             lazy("netverify.analyses.explain", "check_endpoint")(cluster, end, role)
         ports, port_name = ports_to_explain(port, cluster, dst)
         judge = _judge("judge_explanation")
+        chain = _cni_kwargs(run_semantics(cni, ipblock_matches_pods, cluster))
 
         def one(protocol, number):
-            explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
+            explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods,
+                                      **chain)
             return add_notes(judge(explanation, cluster, src, dst, ignored), notes)
 
         result = lazy("netverify.analyses.explain_ports", "explain_ports")(ports, one, port_name)
@@ -405,6 +421,7 @@ def diff(
             max_witnesses=max_witnesses,
             timeout_ms=int(timeout * 1000),
             ipblock_matches_pods=ipblock_matches_pods,
+            **_cni_kwargs(run_semantics(cni, ipblock_matches_pods, base_cluster, head_cluster)),
         )
         report = dataclasses.replace(report, base=base, head=head)
         report = _judge("judge_diff")(report, base_cluster, head_cluster, ignored)

@@ -9,6 +9,7 @@ import typer
 
 from netverify.cli_guard import lazy
 from netverify.model.cluster import Cluster
+from netverify.model.semantics import CHAINS, Semantics
 
 
 class CniName(str, Enum):
@@ -23,6 +24,13 @@ CniOption = Annotated[
                  "from the kinds present (Calico kinds: calico, Cilium kinds: cilium, else generic); kinds of "
                  "two CNIs need it."),
 ]
+
+
+def run_semantics(requested: CniName | None, ipblock_matches_pods: bool, *clusters: Cluster) -> Semantics:
+    """The run's Semantics: the CNI chosen (as cni_notes says) where its layer chain is modelled."""
+    choice = lazy("netverify.load.cni", "choose_cni")(clusters, requested.value if requested else None)
+    cni = choice.cni if choice.cni in CHAINS else "generic"  # an unmodelled chain: kinds are judged fail-closed
+    return Semantics(cni=cni, ipblock_matches_pods=ipblock_matches_pods)
 
 
 def cni_notes(requested: CniName | None, *clusters: Cluster) -> tuple[str, ...]:

@@ -67,6 +67,7 @@ def cluster_notes(cluster: Cluster) -> tuple[str, ...]:
         kinds = ", ".join(f"{kind} ({n})" for kind, n in sorted(cluster.skipped_kinds.items()))
         notes.append(f"skipped {total} object{'' if total == 1 else 's'} of kinds netverify does not read: {kinds}")
     notes.extend(cluster.warnings)
+    notes.extend(cluster.calico.notes)  # staged Calico policies: previews, not enforced (load/calico_builder.py)
     undeclared = sorted(name for name, ns in cluster.namespaces.items() if ns.span is None)
     if undeclared:
         # Their real labels may be more than the name label the model gives them: selectors on them may differ.

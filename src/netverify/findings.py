@@ -177,6 +177,9 @@ class ConnectivityMap:
     unknown_reason: str | None = None  # set: the map may be wrong (e.g. a policy kind not modelled), exit 3
     caveats: tuple[str, ...] = ()  # accepted risks the map stands on
     no_workloads: bool = False  # the manifests hold no workload: nothing to map (not "nothing allowed")
+    # (src label, dst label) of each row whose ports depend on the address of a pod the manifests give none for
+    # (the row shows what some address allows; the notes name them too)
+    address_dependent: tuple[tuple[str, str], ...] = ()
 
 
 # ---- explain -----------------------------------------------------------------------------------

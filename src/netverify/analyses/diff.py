@@ -16,6 +16,7 @@ from netverify.analyses.diff_rules import Replicas, attribute
 from netverify.analyses.diff_variants import DEPENDS_NOTE, address_dependent, merge_variants
 from netverify.analyses.map import connectivity_map
 from netverify.analyses.map_admin import admin_address_plan
+from netverify.analyses.map_calico import calico_address_plan
 from netverify.eval.addresses import families_in_use
 from netverify.analyses.diff_new_workloads import (
     already_allowed,
@@ -26,6 +27,7 @@ from netverify.analyses.diff_new_workloads import (
 )
 from netverify.findings import AddedClass, DiffReport, PairChange
 from netverify.model.cluster import Cluster
+from netverify.model.semantics import Semantics
 
 
 def diff(
@@ -38,28 +40,36 @@ def diff(
     ipblock_matches_pods: bool = False,
     base_name: str = "BASE",
     head_name: str = "HEAD",
+    semantics: Semantics | None = None,
 ) -> DiffReport:
+    """`semantics`: the CNI's chain (None: the generic one). Under Calico the existing workloads are compared
+    by the evaluator's Calico chain; the symbolic search for pods that may not exist yet does not model
+    Calico's tiers, so it says unknown (fail closed) rather than search under the wrong semantics."""
+    calico = semantics is not None and semantics.cni == "calico"
     # Both versions over the same address classes and families, compared per pod address (`diff_variants`).
     # (admin `networks` CIDRs match pod addresses whatever the flag says: they cut pod addresses too)
-    plan = admin_address_plan([base, head], ipblock_matches_pods=ipblock_matches_pods)
+    plan = (calico_address_plan([base, head]) if calico
+            else admin_address_plan([base, head], ipblock_matches_pods=ipblock_matches_pods))
     families = tuple(sorted({4, *families_in_use([base, head]), *(plan.families if plan.enabled else ())}))
     # BASE as if it had HEAD's new workloads: their connections change only where the policies do
     new = new_workload_refs(base, head)
     base_with_new = with_new_workloads(base, head, new)
     base_map = connectivity_map(base_with_new, ipblock_matches_pods=ipblock_matches_pods, plan=plan,
-                                families=families, variants=True)
+                                families=families, variants=True, semantics=semantics)
     head_map = connectivity_map(head, ipblock_matches_pods=ipblock_matches_pods, plan=plan, families=families,
-                                variants=True)
+                                variants=True, semantics=semantics)
     raws = compare_maps(base_map, head_map)
     base_replicas, head_replicas = Replicas(base_with_new), Replicas(head)
     changes = merge_variants(
-        (raw, *attribute(base_replicas, head_replicas, raw, ipblock_matches_pods=ipblock_matches_pods))
+        (raw, *attribute(base_replicas, head_replicas, raw, ipblock_matches_pods=ipblock_matches_pods,
+                         semantics=semantics))
         for raw in only_what_was_there(raws, new)
     )
     # what HEAD allows them is named against the real BASE, where they do not exist: every admitting rule
     real_base = Replicas(base)
     new_workloads = tuple(merge_variants(
-        (raw, *attribute(real_base, head_replicas, raw, ipblock_matches_pods=ipblock_matches_pods))
+        (raw, *attribute(real_base, head_replicas, raw, ipblock_matches_pods=ipblock_matches_pods,
+                         semantics=semantics))
         for raw in already_allowed(base_map, raws, new)
     ))
     notes = _workload_notes(base, head)
@@ -68,6 +78,10 @@ def diff(
         notes += (DEPENDS_NOTE.format(names=", ".join(dependent)),)
     if not symbolic:
         return DiffReport(base_name, head_name, tuple(changes), symbolic_status="skipped", notes=notes,
+                          new_workloads=new_workloads)
+    if calico:
+        notes += (CALICO_SYMBOLIC_NOTE,)
+        return DiffReport(base_name, head_name, tuple(changes), symbolic_status="unknown", notes=notes,
                           new_workloads=new_workloads)
     if max_witnesses <= 0:
         notes += ("pods that may not exist yet were not checked (--max-witnesses 0)",)
@@ -91,6 +105,13 @@ def _shown_as_a_pair(a: AddedClass, changes: list[PairChange]) -> bool:
     return w.src.workload is not None and w.dst.workload is not None and any(
         (workload_ref_of(c.src), workload_ref_of(c.dst)) == (w.src.workload, w.dst.workload)
         and w.port in c.added.get(w.protocol, ()) for c in changes)
+
+
+CALICO_SYMBOLIC_NOTE = (
+    "--cni calico: pods that may not exist yet were not checked (the symbolic diff does not model Calico's tiers "
+    "yet: unknown, never a guess); the rows above compare the existing workloads under Calico's chain, and "
+    "`--scope existing` asks only that"
+)
 
 
 def _workload_notes(base: Cluster, head: Cluster) -> tuple[str, ...]:

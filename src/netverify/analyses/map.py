@@ -9,11 +9,14 @@ a workload's rows are the union over the addresses its pods have or may get, one
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from netverify.analyses.ipranges import IPRange, Partition, merge_adjacent
+from netverify.analyses.map_calico import SOURCE_PORT_NOTE, calico_address_plan, calico_map_engine, uses_calico
 from netverify.analyses.map_admin import admin_address_plan, admin_map_engine, admin_map_notes
 from netverify.analyses.map_engine import ALL, MapEngine
 from netverify.analyses.map_fold import Decide, FoldEngine
+from netverify.analyses.map_pods import pod_connections, template_pods_note
 from netverify.analyses.label_notes import unknown_value_notes
 from netverify.analyses.map_variants import VariantTable
 from netverify.analyses.refs import did_you_mean, find_workload_entries
@@ -22,6 +25,7 @@ from netverify.eval.addresses import AddressPlan, families_in_use, same_family
 from netverify.eval.portset import PortSet
 from netverify.findings import ConnectivityMap
 from netverify.model.cluster import Cluster, Workload
+from netverify.model.semantics import Semantics
 
 HOST_NETWORK_NOTE = (
     "host-network pods are outside the model: {names} use the node's network, which NetworkPolicy does not "
@@ -42,7 +46,13 @@ ADDRESS_DEPENDENT_NOTE = (
     "--ipblock-matches-pods: these rows depend on the address of a pod whose IP is not in the manifests and show "
     "what some address allows: {rows}"
 )
+CALICO_ADDRESS_NOTE = (
+    "Calico `nets` (and NetworkPolicy ipBlocks, which Calico converts to nets) match pod addresses too: these "
+    "rows depend on the address of a pod whose IP is not in the manifests and show what some address allows: {rows}"
+)
 _MAX_LISTED = 20
+Granularity = Literal["workload", "pod"]
+GRANULARITIES: tuple[Granularity, ...] = ("workload", "pod")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,15 +104,23 @@ def _resolve_focus(cluster: Cluster, focus: str | None) -> tuple[Workload, ...] 
 def connectivity_map(
     cluster: Cluster, *, ipblock_matches_pods: bool = False, focus: str | None = None,
     plan: AddressPlan | None = None, families: tuple[int, ...] | None = None, variants: bool = False,
-    decide: Decide | None = None,
+    decide: Decide | None = None, granularity: Granularity = "workload", semantics: Semantics | None = None,
 ) -> ConnectivityMap:
     """`variants`: one node per address a workload's pods may have (`name@address`; diff compares those), else
-    one per workload, its rows the union over its pods' addresses."""
+    one per workload, its rows the union over its pods' addresses. `semantics`: the CNI (Calico's chain is
+    folded from the evaluator, map_calico); None: the generic chain. `granularity="pod"`: one node per pod
+    (map_pods), pods of one workload reaching each other included."""
+    per_pod = granularity == "pod"
     target = _resolve_focus(cluster, focus)
-    if cluster.admin_policies:
+    if uses_calico(cluster, semantics):
+        # Calico's tiers decide by first match: fold the evaluator per class pair (map_calico, map_fold).
+        semantics = semantics or Semantics(cni="calico", ipblock_matches_pods=ipblock_matches_pods)
+        plan = plan or calico_address_plan([cluster])
+        engine: MapEngine | FoldEngine = calico_map_engine(cluster, semantics, plan, families, decide)
+    elif cluster.admin_policies:
         # First match with Deny and Pass is no union of grants: fold the evaluator per class pair (map_fold).
         plan = plan or admin_address_plan([cluster], ipblock_matches_pods=ipblock_matches_pods)
-        engine: MapEngine | FoldEngine = admin_map_engine(cluster, ipblock_matches_pods, plan, families, decide)
+        engine = admin_map_engine(cluster, ipblock_matches_pods, plan, families, decide)
     else:
         plan = plan or AddressPlan.of([cluster], ipblock_matches_pods=ipblock_matches_pods)
         engine = MapEngine(cluster, ipblock_matches_pods, plan, families)
@@ -117,7 +135,7 @@ def connectivity_map(
             continue  # a connection uses addresses of one family at both ends
         for a, ip_a in table.members(i):
             for b, ip_b in table.members(j):
-                if a is not b and keep(a, b):
+                if (a is not b or per_pod) and keep(a, b):
                     table.add((a, ip_a), (b, ip_b), ports)
     for direction in ("ingress", "egress"):
         for row in _ip_rows(engine.ip_sides(direction), engine.partitions[direction]):
@@ -132,14 +150,23 @@ def connectivity_map(
                         table.add(ip_end, (w, ip), ports) if direction == "ingress" else table.add((w, ip), ip_end, ports)
     connections, dependent = table.connections(variants, plan)
     notes = _notes(cluster, ipblock_matches_pods)
+    if per_pod:
+        connections, pod_dependent = pod_connections(table, plan if not variants else None)
+        dependent = [f"{a} -> {b}" for a, b in pod_dependent]
+        notes += template_pods_note(cluster.workloads)
     # Rows evaluate labels only the cluster knows as "a value no policy names": where a policy names values of
     # such a label, the real value could change rows (label_notes), so the map is unknown (exit 3).
     dependent_labels = unknown_value_notes(cluster, cluster.workloads)
     reason = None
+    calico = uses_calico(cluster, semantics)
     if isinstance(engine, FoldEngine):
-        admin_notes, reason = admin_map_notes(engine, keep, dependent if not ipblock_matches_pods else [])
+        admin_notes, reason = admin_map_notes(engine, keep, dependent if not (ipblock_matches_pods or calico) else [])
         notes += admin_notes
-    if dependent and (ipblock_matches_pods or not isinstance(engine, FoldEngine)):
+    if dependent and calico:
+        notes += (CALICO_ADDRESS_NOTE.format(rows=_listed(dependent)),)
+    if isinstance(engine, FoldEngine) and getattr(engine.decide, "depends", 0):
+        notes += (SOURCE_PORT_NOTE.format(count=engine.decide.depends),)
+    elif dependent and (ipblock_matches_pods or not isinstance(engine, FoldEngine)):
         shown = ", ".join(dependent[:_MAX_LISTED]) + (f" and {len(dependent) - _MAX_LISTED} more"
                                                        if len(dependent) > _MAX_LISTED else "")
         notes += (ADDRESS_DEPENDENT_NOTE.format(rows=shown),)
@@ -148,7 +175,12 @@ def connectivity_map(
                   + "; ".join(dependent_labels))
     if not cluster.workloads:
         notes = (NO_WORKLOADS_NOTE, *notes)
-    return ConnectivityMap(connections, notes, unknown_reason=reason, no_workloads=not cluster.workloads)
+    return ConnectivityMap(connections, notes, unknown_reason=reason, no_workloads=not cluster.workloads,
+                           address_dependent=tuple(tuple(d.split(" -> ", 1)) for d in dependent))  # type: ignore[misc]
+
+
+def _listed(rows: list[str]) -> str:
+    return ", ".join(rows[:_MAX_LISTED]) + (f" and {len(rows) - _MAX_LISTED} more" if len(rows) > _MAX_LISTED else "")
 
 
 def _notes(cluster: Cluster, ipblock_matches_pods: bool) -> tuple[str, ...]:

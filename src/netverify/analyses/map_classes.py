@@ -41,9 +41,16 @@ class Signature:
     address of its pods falls in. Workloads with equal signatures get equal verdicts everywhere.
     """
 
-    def __init__(self, cluster: Cluster, ipblock_matches_pods: bool, plan: AddressPlan | None = None):
+    def __init__(self, cluster: Cluster, ipblock_matches_pods: bool, plan: AddressPlan | None = None,
+                 exact_keys: frozenset[str] = frozenset(), by_account: bool = False,
+                 port_names: frozenset[str] = frozenset()):
+        """`exact_keys`: label keys whose every value counts (Calico selectors' string tests, map_calico);
+        `by_account`: the pod's service account counts too (Calico `serviceAccounts`); `port_names`: more
+        named ports rules name (Calico's)."""
         self.values: dict[str, set[str]] = {}
-        self.port_names: set[str] = set()
+        self.exact_keys = exact_keys
+        self.by_account = by_account
+        self.port_names: set[str] = set(port_names)
         for p in cluster.policies:
             self._mention(p.pod_selector)
             for r in (*p.ingress, *p.egress):
@@ -76,10 +83,12 @@ class Signature:
         """(signature, address) per ipBlock cut that an address its pods may have falls in (every known IP,
         else one address per cut); one variant without an address when addresses are not modelled."""
         labels = frozenset(
-            (k, v if v in self.values[k] else _OTHER) for k, v in w.labels.items() if k in self.values
+            (k, v if k in self.exact_keys or v in self.values[k] else _OTHER) for k, v in w.labels.items()
+            if k in self.values or k in self.exact_keys
         )
         # a host-network pod is never an admin subject or `pods` peer, and its node decides `nodes` peers
-        base = (w.namespace, labels, self.named_ports(w), w.host_network, w.node_name if w.host_network else None)
+        base = (w.namespace, labels, self.named_ports(w), w.host_network, w.node_name if w.host_network else None,
+                w.service_account if self.by_account else None)
         if self.cuts is None:
             return [((*base, None), None)]
         by_cut: dict[int, IPAddress | None] = {}
@@ -89,8 +98,10 @@ class Signature:
         return [((*base, cut), ip) for cut, ip in by_cut.items()]
 
 
-def workload_classes(cluster: Cluster, ipblock_matches_pods: bool, plan: AddressPlan | None = None) -> list[WorkloadClass]:
-    signature = Signature(cluster, ipblock_matches_pods, plan)
+def workload_classes(cluster: Cluster, ipblock_matches_pods: bool, plan: AddressPlan | None = None,
+                     exact_keys: frozenset[str] = frozenset(), by_account: bool = False,
+                     port_names: frozenset[str] = frozenset()) -> list[WorkloadClass]:
+    signature = Signature(cluster, ipblock_matches_pods, plan, exact_keys, by_account, port_names)
     groups: dict[tuple, list[tuple[Workload, IPAddress | None]]] = {}
     for w in cluster.workloads:
         for key, ip in signature.variants(w):

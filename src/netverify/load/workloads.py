@@ -66,7 +66,8 @@ def pod_workload(namespace: str, pod: PodModel, site: Site, warnings: list[str])
     workload = template_workload(namespace, name, kind, meta, pod.spec, site, site, warnings)
     # A pod of a controller is one of its pods, by name; a bare Pod is a workload of its own.
     names = (meta.name,) if owner is not None and meta.name else ()
-    return replace(workload, ips=pod_ips(pod, site), pods=names)
+    ips = pod_ips(pod, site)
+    return replace(workload, ips=ips, pods=names, listed_pods=((meta.name, ips),) if meta.name else ())
 
 
 def pod_ips(pod: PodModel, site: Site) -> tuple[IPAddress, ...]:
@@ -119,6 +120,8 @@ def template_workloads(
 ) -> tuple[Workload, ...]:
     """A controller's pods: its template plus the labels the control plane adds, one entry per distinct pod."""
     base = template_workload(namespace, name, kind, meta, spec, site, object_site, warnings)
+    if controller is not None and controller.replicas is not None and kind != "StatefulSet":
+        base = replace(base, replicas=max(controller.replicas, 0))  # a StatefulSet's groups name each replica
     groups = control_plane_groups(kind, name, controller, base.labels, owner_kind)
     return tuple(
         replace(base, labels=g.labels, unknown_labels=g.unknown, pods=g.pods, distinct=len(groups) > 1)
@@ -197,12 +200,15 @@ def _entries(groups: tuple[Workload, ...], pods: list[Workload]) -> list[Workloa
             ips[at] = dict.fromkeys(pod.ips)
             continue
         at = next((i for i, g in enumerate(entries) if i < len(groups) and _covers(g, pod)), None)
+        if at is not None:
+            entries[at] = replace(entries[at], listed_pods=entries[at].listed_pods + pod.listed_pods)
         if at is None:
             at = next((i for i, g in enumerate(entries) if i >= len(groups) and (g.labels, g.ports, g.host_network)
                        == (pod.labels, pod.ports, pod.host_network)), None)
             if at is not None:  # pods alike but on other nodes: the entry is on no one node
                 node = entries[at].node_name if entries[at].node_name == pod.node_name else None
-                entries[at] = replace(entries[at], pods=entries[at].pods + pod.pods, node_name=node)
+                entries[at] = replace(entries[at], pods=entries[at].pods + pod.pods, node_name=node,
+                                      listed_pods=entries[at].listed_pods + pod.listed_pods)
         if at is None:
             at = len(entries)
             entries.append(pod)

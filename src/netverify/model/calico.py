@@ -108,7 +108,8 @@ class CalicoPolicy:
     """A (Global|Staged|StagedGlobal|StagedKubernetes)NetworkPolicy. `namespace` None: cluster-wide.
 
     `order` None sorts after every number; ties are broken by name (see docs/semantics.md). `types` is the
-    defaulted value (Calico: Ingress, plus Egress when egress rules are present, if `types` is omitted).
+    defaulted value (Calico's api/pkg/defaults, if `types` is omitted: [Ingress] without egress rules, [Egress]
+    with egress rules only, both with both).
     `staged`: not enforced (a preview of a policy); the chain skips it and a note says so."""
 
     kind: str

@@ -61,6 +61,10 @@ class Workload:
     unknown_labels: frozenset[str] = frozenset()
     node_name: str | None = None  # spec.nodeName, when the manifests give it (host-network pods take its IPs)
     service_account: str = "default"  # spec.serviceAccountName (Calico serviceAccounts, Cilium identities)
+    # The Pod objects of the manifests this entry stands for, by name, each with its own addresses (`ips` is
+    # their union): `map --granularity pod` shows one row per pod.
+    listed_pods: tuple[tuple[str, tuple[IPAddress, ...]], ...] = ()
+    replicas: int = 1  # spec.replicas of a Deployment/ReplicaSet/StatefulSet/ReplicationController (1 otherwise)
 
     @property
     def id(self) -> str:

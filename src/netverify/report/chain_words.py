@@ -12,6 +12,7 @@ as soon as an admin tier took part, the chain is shown entry by entry:
 from __future__ import annotations
 
 from netverify.findings import SamePriorityOverlap
+from netverify.report.calico_words import END_OF_TIERS, calico_runs, is_calico, tier_action, tier_title, tiers_title
 from netverify.model.decision import LayerDecision
 from netverify.model.responsible import takes_part
 from netverify.model.verdict import RuleRef, SideVerdict
@@ -35,12 +36,16 @@ def _refs(refs: tuple[RuleRef, ...]) -> str:
 
 
 def layer_title(d: LayerDecision) -> str:
+    if is_calico(d):
+        return tier_title(d)
     name = _LAYER_NAME.get(d.layer, d.layer)
     return f"{name}, priority {d.priority}" if d.priority is not None else name
 
 
 def action_text(d: LayerDecision) -> str:
     """What one entry said, naming the rules (with file:line) that said it."""
+    if is_calico(d) and not d.ambiguous:
+        return tier_action(d)
     if d.ambiguous:
         each = "; ".join(f"{a.action} by {_refs(a.by)}" if a.by else a.action for a in d.alternatives)
         return f"ambiguous (same priority, the CNI may apply either): {each}"
@@ -65,10 +70,14 @@ def reached_the_end(side: SideVerdict) -> bool:
 def chain_lines(side: SideVerdict) -> list[str]:
     """The decision, then one line per entry consulted, then the end of the chain when it was reached."""
     lines = [DECISION_WORD.get(side.decision, side.decision)]
-    for i, d in enumerate(side.chain, 1):
-        lines.append(f"{i} {layer_title(d)}: {action_text(d)}")
+    for i, entries in enumerate(calico_runs(side.chain), 1):
+        if len(entries) > 1:  # Calico tiers that do not select the pod, one line for the run
+            lines.append(f"{i} {tiers_title(entries)}: no policy of these tiers selects the pod for this direction")
+        else:
+            lines.append(f"{i} {layer_title(entries[0])}: {action_text(entries[0])}")
     if reached_the_end(side):
-        lines.append(f"{len(side.chain) + 1} end of the chain: allowed (no layer decided)")
+        end = END_OF_TIERS if all(is_calico(d) for d in side.chain) else "end of the chain: allowed (no layer decided)"
+        lines.append(f"{len(calico_runs(side.chain)) + 1} {end}")
     return lines
 
 

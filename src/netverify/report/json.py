@@ -169,7 +169,8 @@ def connection_dict(c: Connection) -> Json:
 
 def map_dict(cmap: ConnectivityMap) -> Json:
     return {"connections": [connection_dict(c) for c in cmap.connections], "notes": list(cmap.notes),
-            "unknown_reason": cmap.unknown_reason, "caveats": list(cmap.caveats)}
+            "unknown_reason": cmap.unknown_reason, "caveats": list(cmap.caveats),
+            "address_dependent": [{"src": s, "dst": d} for s, d in cmap.address_dependent]}
 
 
 def explain_dict(e: Explanation) -> Json:

@@ -230,7 +230,8 @@ def _new_workloads_summary(d: DiffReport) -> str:
 
 SYMBOLIC_NOTE = {
     "skipped": "pods that do not exist yet were not considered (--scope existing)",
-    "unknown": "the check for pods that do not exist yet ran out of solver time: result unknown",
+    "unknown": ("the check for pods that do not exist yet did not finish (solver time, or a chain it does not "
+                "model: the notes say which): result unknown"),
 }
 
 
@@ -252,7 +253,7 @@ def diff_summary(d: DiffReport) -> str:
     if d.new_workloads:
         text += f"; {_new_workloads_summary(d)}"
     if d.symbolic_status == "unknown":
-        text += "; UNKNOWN for pods that do not exist yet (solver ran out of time)"
+        text += "; UNKNOWN for pods that do not exist yet (not finished: see the notes)"
     return text
 
 
