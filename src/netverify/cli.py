@@ -18,7 +18,7 @@ import typer
 
 from netverify import __version__
 from netverify.cli_args import default_port, parse_port
-from netverify.cli_cni import CniOption, cni_notes
+from netverify.cli_cni import CniOption, cni_notes, cni_semantics
 from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_probe import ProbeScript, write_probe_script
@@ -212,6 +212,7 @@ def prove(
             timeout_ms=int(timeout * 1000),
             rlimit=rlimit,
             ipblock_matches_pods=ipblock_matches_pods,
+            semantics=cni_semantics(cni, ipblock_matches_pods, cluster),
             max_time_s=max_time,
             ignore_kinds=ignored,  # prove judges unmodelled policy kinds itself (fail-closed for every caller)
         )
@@ -258,7 +259,8 @@ def map_(
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
-        cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus)
+        cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus,
+                                semantics=cni_semantics(cni, ipblock_matches_pods, cluster))
         cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), notes)
         return _finish(cmap, fmt, output, result_exit_code(cmap), reports)
 
@@ -304,7 +306,8 @@ def explain(
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         protocol, number = parsed or default_port(cluster, dst)
-        explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
+        explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods,
+                                  semantics=cni_semantics(cni, ipblock_matches_pods, cluster))
         explanation = _judge("judge_explanation")(explanation, cluster, src, dst, ignored)
         explanation = add_notes(explanation, notes)
         # A verdict that depends on an address the manifests do not give is not decided: fail closed.
@@ -372,6 +375,7 @@ def diff(
             max_witnesses=max_witnesses,
             timeout_ms=int(timeout * 1000),
             ipblock_matches_pods=ipblock_matches_pods,
+            semantics=cni_semantics(cni, ipblock_matches_pods, base_cluster, head_cluster),
         )
         report = dataclasses.replace(report, base=base, head=head)
         report = _judge("judge_diff")(report, base_cluster, head_cluster, ignored)

@@ -9,6 +9,7 @@ import typer
 
 from netverify.cli_guard import lazy
 from netverify.model.cluster import Cluster
+from netverify.model.semantics import CHAINS, Semantics
 
 
 class CniName(str, Enum):
@@ -29,3 +30,11 @@ def cni_notes(requested: CniName | None, *clusters: Cluster) -> tuple[str, ...]:
     """The note naming the CNI chosen; bad usage (exit 2) when kinds of two CNIs are present without --cni."""
     choice = lazy("netverify.load.cni", "choose_cni")(clusters, requested.value if requested else None)
     return (choice.note,)
+
+
+def cni_semantics(requested: CniName | None, ipblock_matches_pods: bool, *clusters: Cluster) -> Semantics:
+    """The Semantics the analyses run under: the chosen CNI's chain (model/semantics.py CHAINS). A CNI whose row
+    is not there yet runs the generic chain, as every CNI did before its layers existed; its own kinds are then
+    unmodelled and make every result they could change unknown."""
+    choice = lazy("netverify.load.cni", "choose_cni")(clusters, requested.value if requested else None)
+    return Semantics(choice.cni if choice.cni in CHAINS else "generic", ipblock_matches_pods)

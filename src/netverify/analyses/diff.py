@@ -19,6 +19,7 @@ from netverify.analyses.map_admin import admin_address_plan
 from netverify.eval.addresses import families_in_use
 from netverify.findings import DiffReport
 from netverify.model.cluster import Cluster
+from netverify.model.semantics import Semantics
 
 
 def diff(
@@ -31,19 +32,23 @@ def diff(
     ipblock_matches_pods: bool = False,
     base_name: str = "BASE",
     head_name: str = "HEAD",
+    semantics: Semantics | None = None,
 ) -> DiffReport:
+    """`semantics` (the CNI's chain and its choices) wins over `ipblock_matches_pods` when given."""
+    semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
+    ipblock_matches_pods = semantics.ipblock_matches_pods
     # Both versions over the same address classes and families, compared per pod address (`diff_variants`).
     # (admin `networks` CIDRs match pod addresses whatever the flag says: they cut pod addresses too)
     plan = admin_address_plan([base, head], ipblock_matches_pods=ipblock_matches_pods)
     families = tuple(sorted({4, *families_in_use([base, head]), *(plan.families if plan.enabled else ())}))
     base_map = connectivity_map(base, ipblock_matches_pods=ipblock_matches_pods, plan=plan, families=families,
-                                variants=True)
+                                variants=True, semantics=semantics)
     head_map = connectivity_map(head, ipblock_matches_pods=ipblock_matches_pods, plan=plan, families=families,
-                                variants=True)
+                                variants=True, semantics=semantics)
     raws = compare_maps(base_map, head_map)
     base_replicas, head_replicas = Replicas(base), Replicas(head)
     changes = merge_variants(
-        (raw, *attribute(base_replicas, head_replicas, raw, ipblock_matches_pods=ipblock_matches_pods))
+        (raw, *attribute(base_replicas, head_replicas, raw, semantics=semantics))
         for raw in raws
     )
     notes = _workload_notes(base, head)
@@ -55,6 +60,12 @@ def diff(
     if max_witnesses <= 0:
         notes += ("pods that may not exist yet were not checked (--max-witnesses 0)",)
         return DiffReport(base_name, head_name, tuple(changes), symbolic_status="skipped", notes=notes)
+    if semantics.cni != "generic":
+        # The symbolic search's regions know NetworkPolicy and admin rules only: under another CNI's chain a
+        # class it excluded could hide a different one, so it cannot say "nothing else is newly allowed".
+        notes += (f"pods that may not exist yet were not compared: the symbolic diff does not model the "
+                  f"{semantics.cni} chain yet (the existing workloads above are compared exactly)",)
+        return DiffReport(base_name, head_name, tuple(changes), symbolic_status="unknown", notes=notes)
     search = added_classes(base, head, max_witnesses=max_witnesses, timeout_ms=timeout_ms,
                            ipblock_matches_pods=ipblock_matches_pods)
     if search.more:

@@ -20,6 +20,7 @@ from netverify.model.cluster import Cluster
 from netverify.model.flow import Endpoint, ExternalEndpoint, Flow
 from netverify.model.ports import Protocol
 from netverify.model.responsible import deciding_refs, takes_part
+from netverify.model.semantics import Semantics
 from netverify.model.verdict import RuleRef, SideVerdict, Verdict
 
 # One witness per (protocol, port range) is enough to name every rule in practice and keeps large maps cheap.
@@ -56,11 +57,11 @@ def witness_ports(protocols: Protocols) -> Iterable[tuple[Protocol, int]]:
 
 
 def _verdict(version: Replicas, src: MapNode, dst: MapNode, proto: Protocol, port: int,
-             ipblock_matches_pods: bool) -> Verdict | None:
+             semantics: Semantics) -> Verdict | None:
     s, d = version.endpoint(src), version.endpoint(dst)
     if s is None or d is None:
         return None
-    return evaluate(version.cluster, Flow(s, d, proto, port), ipblock_matches_pods=ipblock_matches_pods)
+    return evaluate(version.cluster, Flow(s, d, proto, port), semantics=semantics)
 
 
 def _opened_by(now: Verdict, then: Verdict | None) -> list[RuleRef]:
@@ -79,20 +80,23 @@ def _admitted_by(side: SideVerdict) -> tuple[RuleRef, ...]:
 
 
 def attribute(base: Cluster | Replicas, head: Cluster | Replicas, change: RawChange, *,
-              ipblock_matches_pods: bool = False) -> tuple[tuple[RuleRef, ...], tuple[RuleRef, ...]]:
-    """(added_by, removed_by) for one changed pair. Pass `Replicas` to share lookups across many changes."""
+              ipblock_matches_pods: bool = False, semantics: Semantics | None = None,
+              ) -> tuple[tuple[RuleRef, ...], tuple[RuleRef, ...]]:
+    """(added_by, removed_by) for one changed pair. Pass `Replicas` to share lookups across many changes.
+    `semantics` (the CNI's chain) wins over `ipblock_matches_pods` when given."""
+    semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
     base = base if isinstance(base, Replicas) else Replicas(base)
     head = head if isinstance(head, Replicas) else Replicas(head)
     added_by: list[RuleRef] = []
     for proto, port in witness_ports(change.added):
-        now = _verdict(head, change.src, change.dst, proto, port, ipblock_matches_pods)
-        then = _verdict(base, change.src, change.dst, proto, port, ipblock_matches_pods)
+        now = _verdict(head, change.src, change.dst, proto, port, semantics)
+        then = _verdict(base, change.src, change.dst, proto, port, semantics)
         if now is not None:
             added_by += _opened_by(now, then)
     removed_by: list[RuleRef] = []
     for proto, port in witness_ports(change.removed):
-        then = _verdict(base, change.src, change.dst, proto, port, ipblock_matches_pods)
-        now = _verdict(head, change.src, change.dst, proto, port, ipblock_matches_pods)
+        then = _verdict(base, change.src, change.dst, proto, port, semantics)
+        now = _verdict(head, change.src, change.dst, proto, port, semantics)
         if then is None:
             continue
         for side_then, side_now in ((then.egress, now and now.egress), (then.ingress, now and now.ingress)):

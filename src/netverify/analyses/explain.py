@@ -17,6 +17,7 @@ from netverify.model.cluster import Cluster, Workload
 from netverify.model.flow import Endpoint, ExternalEndpoint, Flow, PodEndpoint
 from netverify.model.ipblock import IPBlock
 from netverify.model.ports import Protocol
+from netverify.model.semantics import Semantics
 from netverify.model.verdict import Verdict
 
 
@@ -48,15 +49,19 @@ def _resolve(cluster: Cluster, text: str, role: str) -> tuple[Endpoint, str, Wor
 
 
 def explain(
-    cluster: Cluster, src: str, dst: str, protocol: Protocol, port: int, *, ipblock_matches_pods: bool = False
+    cluster: Cluster, src: str, dst: str, protocol: Protocol, port: int, *, ipblock_matches_pods: bool = False,
+    semantics: Semantics | None = None,
 ) -> Explanation:
+    """`semantics` (the CNI's chain and its choices) wins over `ipblock_matches_pods` when given."""
+    semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
+    ipblock_matches_pods = semantics.ipblock_matches_pods
     srcs, dsts = _resolve_all(cluster, src, "source"), _resolve_all(cluster, dst, "destination")
     plan = _plan(cluster, ipblock_matches_pods, (srcs[0][0], dsts[0][0]))
     notes: list[str] = []
     if len(srcs) > 1 or len(dsts) > 1:
         # A workload whose pods differ in labels: one verdict for all of them (at every address), or name the pod.
         verdicts = {
-            (s[1], d[1]): _allowed_set(cluster, plan, s, d, protocol, port, ipblock_matches_pods)
+            (s[1], d[1]): _allowed_set(cluster, plan, s, d, protocol, port, semantics)
             for s in srcs for d in dsts if s[2] is None or s[2] is not d[2]
         }
         if len(set(verdicts.values())) > 1:
@@ -88,7 +93,7 @@ def explain(
                          "can exist; the verdict shown is the policies' for these addresses")
             pairs = [(s[0], d[0])]
         for a, b in pairs:
-            v = evaluate(cluster, Flow(a, b, protocol, port), ipblock_matches_pods=ipblock_matches_pods)
+            v = evaluate(cluster, Flow(a, b, protocol, port), semantics=semantics)
             verdicts.append((a, b, v))
             lines.append(f"{'allowed' if v.allowed else 'blocked'}: {_at(s[1], a, s[2])} -> {_at(d[1], b, d[2])}")
     first_s, first_d, verdict = verdicts[0]
@@ -128,7 +133,7 @@ def explain(
         egress=verdict.egress, ingress=verdict.ingress, notes=tuple(notes),
         depends_on_address=depends, address_unknown=unknown,
         unknown_reason=verdict.unknown_reason
-        or _label_dependence(cluster, verdicts, protocol, port, ipblock_matches_pods),
+        or _label_dependence(cluster, verdicts, protocol, port, semantics),
         decision=decision,
     )
 
@@ -157,10 +162,10 @@ def _pairs(plan: AddressPlan, s: _Group, d: _Group) -> list[tuple[Endpoint, Endp
 
 
 def _allowed_set(cluster: Cluster, plan: AddressPlan, s: _Group, d: _Group, protocol: Protocol, port: int,
-                 ipblock_matches_pods: bool) -> frozenset[bool]:
+                 semantics: Semantics) -> frozenset[bool]:
     """The verdicts of one pair of pod groups over the addresses their pods may have."""
     pairs = _pairs(plan, s, d)
-    return frozenset(evaluate(cluster, Flow(a, b, protocol, port), ipblock_matches_pods=ipblock_matches_pods).allowed
+    return frozenset(evaluate(cluster, Flow(a, b, protocol, port), semantics=semantics).allowed
                      for a, b in pairs or [(s[0], d[0])])
 
 
@@ -172,12 +177,12 @@ class _Policies:
 
 
 def _label_dependence(cluster: Cluster, verdicts: list[tuple[Endpoint, Endpoint, Verdict]],
-                      protocol: Protocol, port: int, ipblock_matches_pods: bool) -> str | None:
+                      protocol: Protocol, port: int, semantics: Semantics) -> str | None:
     """Why the verdict is unknown when it changes with the value of a label only the cluster knows."""
     for s, d, verdict in verdicts:
         flow = Flow(s, d, protocol, port)
         for variant in unknown_value_variants(_Policies(cluster), flow, ("src", "dst")):
-            if evaluate(cluster, variant, ipblock_matches_pods=ipblock_matches_pods).allowed != verdict.allowed:
+            if evaluate(cluster, variant, semantics=semantics).allowed != verdict.allowed:
                 keys = sorted({f"{k} of {ep.workload.pod_ref}" for ep in (s, d) if isinstance(ep, PodEndpoint)
                                and ep.workload is not None for k in ep.workload.unknown_labels})
                 return (f"the verdict depends on the value of label {'; '.join(keys)}, which the control plane sets "

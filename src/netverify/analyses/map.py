@@ -22,6 +22,7 @@ from netverify.eval.addresses import AddressPlan, families_in_use, same_family
 from netverify.eval.portset import PortSet
 from netverify.findings import ConnectivityMap
 from netverify.model.cluster import Cluster, Workload
+from netverify.model.semantics import Semantics
 
 HOST_NETWORK_NOTE = (
     "host-network pods are outside the model: {names} use the node's network, which NetworkPolicy does not "
@@ -89,15 +90,20 @@ def _resolve_focus(cluster: Cluster, focus: str | None) -> tuple[Workload, ...] 
 def connectivity_map(
     cluster: Cluster, *, ipblock_matches_pods: bool = False, focus: str | None = None,
     plan: AddressPlan | None = None, families: tuple[int, ...] | None = None, variants: bool = False,
-    decide: Decide | None = None,
+    decide: Decide | None = None, semantics: Semantics | None = None,
 ) -> ConnectivityMap:
     """`variants`: one node per address a workload's pods may have (`name@address`; diff compares those), else
-    one per workload, its rows the union over its pods' addresses."""
+    one per workload, its rows the union over its pods' addresses. `semantics` (the CNI's chain) wins over
+    `ipblock_matches_pods` when given."""
+    semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
+    ipblock_matches_pods = semantics.ipblock_matches_pods
     target = _resolve_focus(cluster, focus)
-    if cluster.admin_policies:
-        # First match with Deny and Pass is no union of grants: fold the evaluator per class pair (map_fold).
+    if cluster.admin_policies or semantics.cni != "generic":
+        # First match with Deny and Pass (or another CNI's chain, such as Cilium's deny-wins union) is no union
+        # of NetworkPolicy grants: fold the evaluator per class pair (map_fold).
         plan = plan or admin_address_plan([cluster], ipblock_matches_pods=ipblock_matches_pods)
-        engine: MapEngine | FoldEngine = admin_map_engine(cluster, ipblock_matches_pods, plan, families, decide)
+        engine: MapEngine | FoldEngine = admin_map_engine(cluster, ipblock_matches_pods, plan, families, decide,
+                                                          semantics)
     else:
         plan = plan or AddressPlan.of([cluster], ipblock_matches_pods=ipblock_matches_pods)
         engine = MapEngine(cluster, ipblock_matches_pods, plan, families)
