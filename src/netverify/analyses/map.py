@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from netverify.analyses.ipranges import IPRange, Partition, merge_adjacent
+from netverify.analyses.cilium_l7 import with_l7_map_note
 from netverify.analyses.map_admin import admin_address_plan, admin_map_engine, admin_map_notes
 from netverify.analyses.map_engine import ALL, MapEngine
 from netverify.analyses.map_fold import Decide, FoldEngine
@@ -147,7 +148,7 @@ def connectivity_map(
     if dependent_labels:
         reason = ("rows may depend on the value of labels the control plane sets and the manifests do not show: "
                   + "; ".join(dependent_labels))
-    return ConnectivityMap(connections, notes, unknown_reason=reason)
+    return with_l7_map_note(ConnectivityMap(connections, notes, unknown_reason=reason), cluster, semantics)
 
 
 def _notes(cluster: Cluster, ipblock_matches_pods: bool) -> tuple[str, ...]:
