@@ -32,8 +32,12 @@ class Semantics:
 #   admin:         AdminNetworkPolicy and ClusterNetworkPolicy tier Admin, by priority (lower first)
 #   networkpolicy: networking.k8s.io NetworkPolicy (isolation, union of allow rules)
 #   baseline:      BaselineAdminNetworkPolicy and ClusterNetworkPolicy tier Baseline, by priority
+#   cilium:        Cilium's one union of NetworkPolicy (as Cilium converts it), CNP and CCNP: deny wins, then
+#                  allow, then default deny (eval/cilium.py). Cilium enforces no AdminNetworkPolicy, BANP or
+#                  ClusterNetworkPolicy: under --cni cilium they are skipped (eval/cilium.unenforced_kinds).
 CHAINS: dict[str, tuple[str, ...]] = {
     "generic": ("admin", "networkpolicy", "baseline"),
+    "cilium": ("cilium",),
 }
 
 
