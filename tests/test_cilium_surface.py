@@ -67,3 +67,84 @@ def test_json_carries_the_cilium_entry_with_kind_action_and_line():
     assert entry["by"] == [{"policy": "CiliumNetworkPolicy/shop/lock", "rule": 0, "file": "lock.yaml", "line": 9,
                             "direction": "ingress", "kind": "CiliumNetworkPolicy", "rule_name": None,
                             "action": "deny"}]
+
+
+# ---- explain, map and diff over model objects (the evaluator decides; these pin what the commands show) ------
+
+from builders import cluster as k8s_cluster  # noqa: E402
+from builders import cport, namespace, workload  # noqa: E402
+from cilium_builders import ccnp, cnp, cport_, crule, to_ports, with_cilium  # noqa: E402
+from netverify.analyses.diff import diff  # noqa: E402
+from netverify.analyses.explain import explain  # noqa: E402
+from netverify.analyses.map import connectivity_map  # noqa: E402
+from netverify.model.ports import Protocol  # noqa: E402
+from netverify.model.semantics import Semantics  # noqa: E402
+from netverify.report import text  # noqa: E402
+
+CILIUM = Semantics(cni="cilium")
+SHOP = k8s_cluster(namespace("shop"), namespace("lab", {"env": "sandbox"}),
+                   workload("web", "shop", {"app": "web"}, [cport(8080, "http")], ips=["10.0.0.1"]),
+                   workload("db", "shop", {"app": "db"}, [cport(5432, "pg")], ips=["10.0.0.2"]),
+                   workload("probe", "lab", {"app": "probe"}, ips=["10.0.1.1"]))
+ALLOW_ALL_IN = ccnp("open", {}, ingress=[crule(entities=["all"])])
+DENY_LAB = cnp("lock", "shop", {"app": "db"},
+               ingress_deny=[crule(endpoints=[{"io.kubernetes.pod.namespace": "lab"}])])
+
+
+def test_explain_under_cilium_names_the_deny_rule_at_its_line():
+    c = with_cilium(SHOP, ALLOW_ALL_IN, DENY_LAB)
+    e = explain(c, "lab/probe", "shop/db", Protocol.TCP, 5432, semantics=CILIUM)
+    assert not e.allowed
+    out = text.render_explain(e)
+    assert "1 Cilium: deny by CiliumNetworkPolicy/shop/lock ingressDeny[0] (lock.yaml:20)" in out
+    allowed = explain(c, "shop/web", "shop/db", Protocol.TCP, 5432, semantics=CILIUM)
+    assert allowed.allowed
+    assert "allow by CiliumClusterwideNetworkPolicy/open ingress[0] (open.yaml:10)" in text.render_explain(allowed)
+
+
+def test_explain_without_the_cilium_chain_is_the_generic_one():
+    """The CNI decides: the same cluster under the generic chain never consults the Cilium layer."""
+    e = explain(with_cilium(SHOP, ALLOW_ALL_IN, DENY_LAB), "lab/probe", "shop/db", Protocol.TCP, 5432)
+    assert all(d.layer != "cilium" for d in e.ingress.chain)
+
+
+def _pairs(cmap) -> set[tuple[str, str]]:
+    return {(getattr(r.src, "name", "ip"), getattr(r.dst, "name", "ip")) for r in cmap.connections}
+
+
+def test_map_folds_the_cilium_union_deny_over_allow():
+    c = with_cilium(SHOP, ALLOW_ALL_IN, DENY_LAB)
+    rows = _pairs(connectivity_map(c, semantics=CILIUM))
+    assert ("probe", "db") not in rows  # denied whatever the allow says
+    assert {("probe", "web"), ("web", "db")} <= rows
+
+
+def test_map_tells_service_accounts_apart_when_a_cilium_selector_names_them():
+    """Two workloads alike but for their service account: a selector on it must not fold them into one class."""
+    from dataclasses import replace
+    a = replace(workload("a", "shop", {"app": "x"}, ips=["10.0.0.5"]), service_account="alpha")
+    b = replace(workload("b", "shop", {"app": "x"}, ips=["10.0.0.6"]), service_account="beta")
+    only_alpha = cnp("sa", "shop", {"app": "db"},
+                     ingress=[crule(endpoints=[{"io.cilium.k8s.policy.serviceaccount": "alpha"}])])
+    c = with_cilium(k8s_cluster(namespace("shop"), a, b, workload("db", "shop", {"app": "db"}, ips=["10.0.0.2"])),
+                    only_alpha)
+    rows = _pairs(connectivity_map(c, semantics=CILIUM))
+    assert ("a", "db") in rows and ("b", "db") not in rows
+
+
+def test_diff_under_cilium_compares_the_existing_workloads_and_says_future_pods_are_not_compared():
+    base = with_cilium(SHOP, ALLOW_ALL_IN, DENY_LAB)
+    head = with_cilium(SHOP, ALLOW_ALL_IN)
+    report = diff(base, head, semantics=CILIUM)
+    added = [c for c in report.changes if c.added]
+    assert [(c.src.name, c.dst.name) for c in added] == [("probe", "db")]
+    assert report.symbolic_status == "unknown"
+    assert any("symbolic diff does not model the cilium chain" in n for n in report.notes)
+
+
+def test_l7_allow_reads_subject_to_l7_rules_in_explain():
+    l7 = cnp("http-only", "shop", {"app": "db"},
+             ingress=[crule(endpoints=[{"app": "web"}], ports=[to_ports(cport_(5432), l7=["http"])])])
+    e = explain(with_cilium(SHOP, l7), "shop/web", "shop/db", Protocol.TCP, 5432, semantics=CILIUM)
+    assert e.allowed
+    assert "subject to L7 rules (http)" in text.render_explain(e)
