@@ -29,9 +29,10 @@ NAMESPACE_LABEL = "io.kubernetes.pod.namespace"
 SERVICE_ACCOUNT_LABEL = "io.cilium.k8s.policy.serviceaccount"
 CLUSTER_LABEL = "io.cilium.k8s.policy.cluster"
 NAMESPACE_LABELS_PREFIX = "io.cilium.k8s.namespace.labels."
+# pkg/policy/api/entity.go EntitySelectorMapping; `none` selects nothing (a rule of only `none` matches no peer).
 ENTITIES: tuple[str, ...] = (
     "all", "world", "world-ipv4", "world-ipv6", "cluster", "host", "remote-node", "kube-apiserver", "health",
-    "init", "ingress", "unmanaged",
+    "init", "ingress", "unmanaged", "none",
 )
 CiliumProtocol = Literal["TCP", "UDP", "SCTP", "ANY"]
 
