@@ -4,6 +4,7 @@ the deny is no blanket."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -20,14 +21,19 @@ from netverify.model.kinds import MODELLED
 from netverify.model.ports import Protocol
 from netverify.model.semantics import Semantics
 
-pytestmark = pytest.mark.skipif(
+needs_cilium_modelled = pytest.mark.skipif(
     ("cilium.io", "CiliumClusterwideNetworkPolicy") not in MODELLED,
     reason="the kinds table (model/kinds.py MODELLED) does not list the Cilium kinds as modelled yet")
+needs_cilium_smt = pytest.mark.skipif(
+    importlib.util.find_spec("netverify.smt.cilium") is None,
+    reason="the Cilium layer has no SMT encoder yet (smt/cilium.py, issue 12's core item): prove cannot run")
+pytestmark = needs_cilium_modelled
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cilium-deny"
 CILIUM = Semantics(cni="cilium")
 
 
+@needs_cilium_smt
 def test_the_readme_command_exits_0_with_both_proven():
     out = CliRunner().invoke(app, ["prove", str(EXAMPLE / "properties.yaml"), "--format", "json"])
     assert out.exit_code == 0, out.output
@@ -37,6 +43,7 @@ def test_the_readme_command_exits_0_with_both_proven():
     assert any(n.startswith("CNI: cilium (inferred") for n in doc["notes"])
 
 
+@needs_cilium_smt
 def test_without_the_deny_the_allow_lets_the_sandbox_in():
     """The proof stands on the ingressDeny: without the clusterwide policy the allow admits the sandbox."""
     cluster = load_cluster([str(EXAMPLE / "manifests")])
