@@ -32,7 +32,8 @@ def cilium_blocks(cluster: Cluster) -> tuple[IPBlock, ...]:
         for rule in _rules(policy):
             for peer in rule.cidrs:
                 out += peer.blocks
-                out += peer.excepts
+                # an except is an IPBlock (model/cilium.py); a bare network cuts the same way
+                out += [e if isinstance(e, IPBlock) else IPBlock(e) for e in peer.excepts]
     return tuple(dict.fromkeys(out))
 
 
