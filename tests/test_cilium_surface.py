@@ -148,3 +148,33 @@ def test_l7_allow_reads_subject_to_l7_rules_in_explain():
     e = explain(with_cilium(SHOP, l7), "shop/web", "shop/db", Protocol.TCP, 5432, semantics=CILIUM)
     assert e.allowed
     assert "subject to L7 rules (http)" in text.render_explain(e)
+
+
+# ---- L7 rules in prove's results (analyses/cilium_l7.py) ------------------------------------------------------
+
+from netverify.analyses.cilium_l7 import with_l7_caveats  # noqa: E402
+from netverify.findings import PropertyResult, ProveReport  # noqa: E402
+
+L7_CLUSTER = with_cilium(SHOP, cnp("http-only", "shop", {"app": "db"}, ingress=[
+    crule(endpoints=[{"app": "web"}], ports=[to_ports(cport_(5432), l7=["http"])])]))
+
+
+def _result(status: str, expect: str) -> PropertyResult:
+    return PropertyResult(f"{status}-{expect}", status, expect, "any", 1, Span("props.yaml", 3))  # type: ignore[arg-type]
+
+
+def test_l7_rules_leave_an_unreachable_proof_standing_with_a_caveat_and_a_reachable_one_subject_to_them():
+    report = ProveReport("props.yaml", (_result("proven", "unreachable"), _result("proven", "reachable"),
+                                        _result("violated", "unreachable"), _result("unknown", "reachable")))
+    got = {r.name: (r.status, r.caveats) for r in with_l7_caveats(report, L7_CLUSTER, CILIUM).results}
+    assert got["proven-unreachable"][0] == "proven" and "stands" in got["proven-unreachable"][1][0]
+    assert got["proven-reachable"][1][0].startswith("subject to L7 rules")
+    assert "CiliumNetworkPolicy/shop/http-only ingress[0] (http; http-only.yaml:10)" in got["proven-reachable"][1][0]
+    assert "allowed at L3/L4" in got["violated-unreachable"][1][0]
+    assert got["unknown-reachable"] == ("unknown", ())
+
+
+def test_no_l7_caveat_without_l7_rules_or_under_another_chain():
+    report = ProveReport("props.yaml", (_result("proven", "reachable"),))
+    assert with_l7_caveats(report, with_cilium(SHOP, ALLOW_ALL_IN), CILIUM) == report
+    assert with_l7_caveats(report, L7_CLUSTER, Semantics()) == report

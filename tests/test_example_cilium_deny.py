@@ -71,3 +71,15 @@ def test_explain_of_checkout_names_the_allow():
     [entry] = e.ingress.chain
     assert (entry.layer, entry.action) == ("cilium", "allow")
     assert [r.kind for r in entry.by] == ["CiliumNetworkPolicy"]
+
+
+def test_the_readme_shows_what_explain_prints(monkeypatch):
+    """The README's explain transcript is this command's output, line for line (run where the README runs it)."""
+    monkeypatch.chdir(EXAMPLE.parent.parent)
+    readme = (EXAMPLE.parent.parent / "README.md").read_text()
+    block = readme.split("$ netverify explain sandbox/notebook payments/ledger --port 50051/TCP -f "
+                         "examples/cilium-deny/manifests\n", 1)[1].split("```", 1)[0]
+    out = CliRunner().invoke(app, ["explain", "sandbox/notebook", "payments/ledger", "--port", "50051/TCP",
+                                   "-f", "examples/cilium-deny/manifests"])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.strip().splitlines() == block.strip().splitlines()
