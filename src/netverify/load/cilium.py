@@ -12,7 +12,11 @@ whatever the order of the files; one that names no group of the manifests is kep
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
+
+from netverify.errors import UsageError
 
 from netverify.load.anp_peers import Reading
 from netverify.load.cilium_rules import RuleContext, cidr, rules
@@ -23,12 +27,15 @@ from netverify.model.cilium import (
     CCNP_KIND, CIDR_GROUP_KIND, CILIUM_GROUP, CNP_KIND, CidrGroup, CiliumPolicy, CiliumResources,
 )
 from netverify.model.fields import Unmodelled
+from netverify.model.cluster import Cluster
 from netverify.model.ipblock import IPBlock
 from netverify.model.kinds import group_of
 
 V2 = "cilium.io/v2"
 POLICY_VERSIONS = (V2,)
 CIDR_GROUP_VERSIONS = (V2, "cilium.io/v2alpha1")
+MAX_CLUSTER_NAME = 32
+_CLUSTER_NAME = re.compile(r"^([a-z0-9][-a-z0-9]*)?[a-z0-9]$")
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,17 @@ def _policy(pending: PendingPolicy, index: int | None, spec: CiliumSpecModel, si
                       "egress": default_deny.egress if default_deny else None},
         span=site.span(), unmodelled=tuple(unmodelled),
     )
+
+
+def with_cluster_name(cluster: Cluster, name: str) -> Cluster:
+    """`--cilium-cluster NAME`: validated as Cilium validates cluster-name (pkg/clustermesh/types: at most 32
+    lowercase letters, digits and '-', starting and ending with a letter or digit)."""
+    if len(name) > MAX_CLUSTER_NAME or not _CLUSTER_NAME.match(name):
+        raise UsageError(f"--cilium-cluster {name!r}: a Cilium cluster name is 1 to {MAX_CLUSTER_NAME} lowercase "
+                         "letters, digits and '-', starting and ending with a letter or digit")
+    if name == cluster.cilium.cluster_name:
+        return cluster
+    return dataclasses.replace(cluster, cilium=dataclasses.replace(cluster.cilium, cluster_name=name))
 
 
 def cilium_kind(kind: str, api_version: str | None, site: Site) -> str | None:

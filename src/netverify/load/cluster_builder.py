@@ -266,6 +266,8 @@ class ClusterBuilder:
             if name not in namespaces:
                 namespaces[name] = Namespace(name, {NAMESPACE_NAME_LABEL: name}, None)
         nodes = settle_host_network(self.workloads, self.nodes)
+        # Read first: reading Cilium's policies can add warnings.
+        cilium = self.cilium.build() if self.cilium is not None else CiliumResources()
         return Cluster(
             namespaces=namespaces,
             workloads=self.workloads.workloads(),
@@ -276,5 +278,5 @@ class ClusterBuilder:
             warnings=tuple(self.warnings),
             admin_policies=tuple(self.admin_policies),
             nodes=nodes,
-            cilium=self.cilium.build() if self.cilium is not None else CiliumResources(),
+            cilium=cilium,
         )
