@@ -178,3 +178,57 @@ def test_no_l7_caveat_without_l7_rules_or_under_another_chain():
     report = ProveReport("props.yaml", (_result("proven", "reachable"),))
     assert with_l7_caveats(report, with_cilium(SHOP, ALLOW_ALL_IN), CILIUM) == report
     assert with_l7_caveats(report, L7_CLUSTER, Semantics()) == report
+
+
+# ---- through the CLI -------------------------------------------------------------------------------------------
+
+CLUSTER_SELECTOR = """apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: shop, labels: {app: db}}
+spec: {containers: [{name: c, image: x, ports: [{containerPort: 5432}]}]}
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: from-prod, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: db}}
+  ingress:
+  - fromEndpoints:
+    - matchLabels: {io.cilium.k8s.policy.cluster: prod}
+"""
+
+
+@needs_cilium
+@pytest.mark.parametrize(("name", "allowed"), [("prod", True), ("default", False)])
+def test_cilium_cluster_names_the_cluster_identities_carry(tmp_path, name, allowed):
+    (tmp_path / "m.yaml").write_text(CLUSTER_SELECTOR)
+    args = ["explain", "shop/web", "shop/db", "--port", "5432/TCP", "-f", str(tmp_path / "m.yaml"),
+            "--format", "json"]
+    out = CliRunner().invoke(app, [*args, "--cilium-cluster", name] if name != "default" else args)
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert doc["allowed"] is allowed
+    [entry] = doc["ingress"]["chain"]
+    assert (entry["layer"], entry["action"]) == ("cilium", "allow" if allowed else "deny")
+
+
+@needs_cilium
+def test_explain_json_and_markdown_locate_the_cilium_rule(tmp_path):
+    (tmp_path / "m.yaml").write_text(CLUSTER_SELECTOR)
+    base = ["explain", "shop/web", "shop/db", "--port", "5432/TCP", "-f", str(tmp_path / "m.yaml"),
+            "--cilium-cluster", "prod"]
+    doc = json.loads(CliRunner().invoke(app, [*base, "--format", "json"]).stdout)
+    [rule] = doc["ingress"]["chain"][0]["by"]
+    assert (rule["kind"], rule["policy"], rule["line"]) == ("CiliumNetworkPolicy",
+                                                           "CiliumNetworkPolicy/shop/from-prod", 21)  # the `- fromEndpoints` item
+    md = CliRunner().invoke(app, [*base, "--format", "markdown"]).stdout
+    assert "Cilium: allow by CiliumNetworkPolicy/shop/from-prod ingress[0]" in md and "m.yaml:21" in md
