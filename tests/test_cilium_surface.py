@@ -232,3 +232,36 @@ def test_explain_json_and_text_locate_the_cilium_rule(tmp_path):
                                                            "CiliumNetworkPolicy/shop/from-prod", 21)  # the `- fromEndpoints` item
     out = CliRunner().invoke(app, base).stdout
     assert f"1 Cilium: allow by CiliumNetworkPolicy/shop/from-prod ingress[0] ({tmp_path / 'm.yaml'}:21)" in out
+
+
+ANP_BESIDE_PODS = """apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: deny-all}
+spec:
+  priority: 10
+  subject: {namespaces: {}}
+  ingress:
+  - {name: d, action: Deny, from: [{namespaces: {}}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: default, labels: {app: a}}
+spec: {containers: [{name: c, image: x, ports: [{containerPort: 80}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: default, labels: {app: b}}
+spec: {containers: [{name: c, image: x, ports: [{containerPort: 80}]}]}
+"""
+
+
+@pytest.mark.parametrize("command", ["explain", "map"])
+def test_kinds_cilium_does_not_enforce_are_skipped_with_a_note(tmp_path, command):
+    (tmp_path / "m.yaml").write_text(ANP_BESIDE_PODS)
+    args = {"explain": ["explain", "default/a", "default/b", "--port", "80/TCP"], "map": ["map"]}[command]
+    out = CliRunner().invoke(app, [*args, "-f", str(tmp_path / "m.yaml"), "--cni", "cilium", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert any("Cilium does not enforce AdminNetworkPolicy" in n for n in doc["notes"])
+    generic = json.loads(CliRunner().invoke(app, [*args, "-f", str(tmp_path / "m.yaml"), "--format", "json"]).stdout)
+    assert not any("does not enforce" in n for n in generic["notes"])

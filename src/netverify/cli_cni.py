@@ -41,7 +41,19 @@ def with_cilium_cluster(cluster: Cluster, name: str) -> Cluster:
 def cni_notes(requested: CniName | None, *clusters: Cluster) -> tuple[str, ...]:
     """The note naming the CNI chosen; bad usage (exit 2) when kinds of two CNIs are present without --cni."""
     choice = lazy("netverify.load.cni", "choose_cni")(clusters, requested.value if requested else None)
-    return (choice.note,)
+    return (choice.note, *_unenforced_notes(choice.cni, clusters))
+
+
+def _unenforced_notes(cni: str, clusters: tuple[Cluster, ...]) -> tuple[str, ...]:
+    """Kinds the chosen CNI does not enforce are skipped, and the result says so (docs/semantics.md)."""
+    if cni != "cilium":
+        return ()
+    unenforced = lazy("netverify.eval.cilium", "unenforced_kinds")
+    skipped = sorted({k for c in clusters for k in unenforced(c)})
+    if not skipped:
+        return ()
+    return (f"Cilium does not enforce {', '.join(skipped)}: under --cni cilium those objects are skipped (they "
+            "decide nothing here)",)
 
 
 def cni_semantics(requested: CniName | None, ipblock_matches_pods: bool, *clusters: Cluster) -> Semantics:
