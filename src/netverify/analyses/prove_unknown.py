@@ -20,8 +20,9 @@ from netverify.smt.session import CheckResult, SolverSession
 
 
 def may_be_unknown(cluster: Cluster) -> bool:
-    """Only admin policies and host-network pods can make a layer say unknown (NetworkPolicy alone cannot)."""
-    return bool(cluster.admin_policies) or cluster.has_host_network
+    """Only admin policies, Cilium policies and host-network pods can make a layer say unknown (NetworkPolicy
+    alone cannot, Cilium's conversion of it neither)."""
+    return bool(cluster.admin_policies) or cluster.has_host_network or bool(cluster.cilium.policies)
 
 
 def unknown_connection(

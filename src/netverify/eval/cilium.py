@@ -31,7 +31,6 @@ from netverify.eval.cilium_identity import (
     cidr_match,
     entities_match,
     identity_of,
-    node_of,
     pod_identity_labels,
     selector_match,
 )
@@ -114,14 +113,14 @@ def has_l3(rule: CiliumRule) -> bool:
     return bool(rule.endpoints or rule.entities or rule.cidrs)
 
 
-def peer_match(rule: CiliumRule, other: Identity, subject_node: str | None) -> Match:
+def peer_match(rule: CiliumRule, other: Identity) -> Match:
     """The rule's peers. None of endpoints/entities/CIDRs: every peer when toPorts or icmps say something
     (an L4-only rule), no peer for an empty rule `{}` (what a NetworkPolicy's isolation becomes)."""
     if not has_l3(rule):
         return bool(rule.ports or rule.icmps)
     return any_of([
         *(selector_match(s, other) for s in rule.endpoints or ()),
-        entities_match(rule.entities, other, subject_node),
+        entities_match(rule.entities, other),
         *(cidr_match(c, other) for c in rule.cidrs),
     ])
 
@@ -133,12 +132,11 @@ class RuleMatch:
     field: str | None = None  # why it may match (match None)
 
 
-def rule_match(rule: CiliumRule, side: Side, other: Identity, subject_node: str | None, requires: Match
-               ) -> RuleMatch:
+def rule_match(rule: CiliumRule, side: Side, other: Identity, requires: Match) -> RuleMatch:
     ok, through = l4_match(rule, side)
     if not ok:
         return RuleMatch(False)
-    peers = peer_match(rule, other, subject_node)
+    peers = peer_match(rule, other)
     if rule.unmodelled:
         # An unmodelled peer (toFQDNs, toServices, ...) may match any peer; other fields narrow the rule.
         if rule.deny and peers is True and requires is True:
@@ -147,7 +145,9 @@ def rule_match(rule: CiliumRule, side: Side, other: Identity, subject_node: str 
     if peers is False:
         return RuleMatch(False)
     if peers is None:
-        return RuleMatch(None, field="peers (a node or reserved identity the input does not tell apart)")
+        return RuleMatch(None, field=(
+            "a peer that may be a node or a reserved identity (host/remote-node alone, kube-apiserver, cluster "
+            "or host without Node objects, a selector a labelless identity satisfies)"))
     if requires is not True:
         return RuleMatch(None, field="fromRequires/toRequires")
     l7 = () if not through or any(not pr.l7 for pr in through) else tuple(dict.fromkeys(k for pr in through
@@ -187,7 +187,6 @@ def decide(cluster: Cluster, side: Side) -> LayerDecision:
         return _host_decision(cluster, side)
     policies = selecting(cluster, pod)
     other = identity_of(cluster, side.other)
-    subject_node = node_of(pod)
     requires = requires_match(policies, side, other)
     deny, deny_maybe, allow, allow_maybe, l7_only = [], [], [], [], []
     for p in policies:
@@ -195,7 +194,7 @@ def decide(cluster: Cluster, side: Side) -> LayerDecision:
             deny_maybe.append((RuleRef(p.key, side.direction, None, p.span, kind=p.kind),
                                ", ".join(u.field for u in p.unmodelled)))
         for r in p.rules(side.direction):
-            m = rule_match(r, side, other, subject_node, requires)
+            m = rule_match(r, side, other, requires)
             if m.match is False:
                 continue
             ref = ref_of(p, r)

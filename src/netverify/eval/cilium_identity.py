@@ -5,7 +5,8 @@ Cilium matches peers by security identity (https://docs.cilium.io/en/stable/secu
 - a pod on the pod network: its identity labels (model/cilium.py identity_labels: its labels, namespace,
   namespace labels, service account, cluster name);
 - a host-network pod, or an outside address that is a Node's (Node objects): the node — `host` when it is
-  the node the judged pod runs on, `remote-node` for another node (which one needs both nodes known);
+  the node the judged pod runs on, `remote-node` for another (netverify does not model which node a pod
+  runs on: either alone matches "maybe", both together match);
 - any other outside address: `world` (`world-ipv4` / `world-ipv6` by family). The property names it outside
   the cluster; without Node objects it may still be a node's, so entities naming nodes (`host`,
   `remote-node`, `cluster`) cannot tell and match "maybe".
@@ -31,7 +32,7 @@ RESERVED_PREFIX = "reserved:"
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """kind pod: `labels` are its identity labels; node: `node` names it when known; world: an outside
+    """kind pod: `labels` are its identity labels; node: `node` names the Node when known; world: an outside
     address (`maybe_node`: the input has no Node objects, so it may be a node's)."""
 
     kind: Literal["pod", "node", "world"]
@@ -65,11 +66,6 @@ def identity_of(cluster: Cluster, ep: Endpoint) -> Identity:
     return Identity("pod", pod_identity_labels(ep, cluster.cilium.cluster_name), ep.ip)
 
 
-def node_of(ep: Endpoint) -> str | None:
-    """The node a judged pod runs on, when the manifests say (spec.nodeName)."""
-    return ep.workload.node_name if isinstance(ep, PodEndpoint) and ep.workload is not None else None
-
-
 def selector_match(selector: LabelSelector, other: Identity) -> Match:
     """An endpoint selector. A pod: its identity labels. A node or the world has reserved labels only: a
     selector naming a `reserved:` key, or one that an identity without labels satisfies ({} in a CCNP, only
@@ -81,15 +77,10 @@ def selector_match(selector: LabelSelector, other: Identity) -> Match:
     return False
 
 
-def _same_node(subject_node: str | None, other: Identity) -> Match:
-    if subject_node is None or other.node is None:
-        return None
-    return subject_node == other.node
-
-
-def entity_match(entity: str, other: Identity, subject_node: str | None) -> Match:
+def entity_match(entity: str, other: Identity) -> Match:
     """pkg/policy/api/entity.go EntitySelectorMapping; `cluster` is every identity of this cluster (its
-    pods, nodes and Cilium's own endpoints), `all` everything."""
+    pods, nodes and Cilium's own endpoints), `all` everything. Which node a pod runs on is not modelled, so
+    `host` (the pod's own node) or `remote-node` (another) alone cannot tell a node apart."""
     if entity == "all":
         return True
     if other.kind == "pod":
@@ -97,11 +88,8 @@ def entity_match(entity: str, other: Identity, subject_node: str | None) -> Matc
     if other.kind == "node":
         if entity == "cluster":
             return True
-        if entity == "host":
-            return _same_node(subject_node, other)
-        if entity == "remote-node":
-            same = _same_node(subject_node, other)
-            return None if same is None else not same
+        if entity in ("host", "remote-node"):
+            return None
         if entity == "kube-apiserver":
             return None  # the API server may run on any node; which is not in the input
         return False
@@ -116,12 +104,12 @@ def entity_match(entity: str, other: Identity, subject_node: str | None) -> Matc
     return False
 
 
-def entities_match(entities: Iterable[str], other: Identity, subject_node: str | None) -> Match:
+def entities_match(entities: Iterable[str], other: Identity) -> Match:
     """Any of the entities; `host` and `remote-node` together are every node, whichever the pod runs on."""
     entities = tuple(entities)
     if other.kind == "node" and {"host", "remote-node"} <= set(entities):
         return True
-    return any_of(entity_match(e, other, subject_node) for e in entities)
+    return any_of(entity_match(e, other) for e in entities)
 
 
 def cidr_match(peer: CidrPeer, other: Identity) -> bool:

@@ -13,6 +13,7 @@ from netverify.model.cluster import Cluster
 from netverify.model.policy import Direction
 from netverify.model.semantics import Semantics, chain_of
 from netverify.smt.anp import AdminEncoder
+from netverify.smt.cilium import CiliumEncoder
 from netverify.smt.layer import HostPods, SymDecision, SymOutcome
 from netverify.smt.networkpolicy import NetworkPolicyLayer
 from netverify.smt.policies import SideEncoder
@@ -55,6 +56,7 @@ class ChainEncoder:
         self.layers = chain_of(semantics)
         self.networkpolicy = NetworkPolicyLayer(sides, hosts)
         self.admin = AdminEncoder(session, cluster, sides.selectors, hosts, prefix)
+        self.cilium = CiliumEncoder(session, cluster, sides.selectors, hosts) if "cilium" in self.layers else None
 
     def side(self, pod: SymbolicEndpoint, direction: Direction, other: SymbolicEndpoint,
              conn: SymbolicConnection, dst: SymbolicEndpoint) -> SymOutcome:
@@ -78,6 +80,8 @@ class ChainEncoder:
                 decisions.append(self.networkpolicy.decide(pod, direction, other, conn, dst))
             elif layer in ("admin", "baseline"):
                 decisions += self.admin.tier(layer, pod, direction, other, conn, dst)
+            elif layer == "cilium" and self.cilium is not None:
+                decisions.append(self.cilium.decide(pod, direction, other, conn, dst))
             else:  # pragma: no cover - a CHAINS row names a layer without an encoder
                 raise ValueError(f"no encoder for layer {layer!r}")
         return decisions
