@@ -226,3 +226,36 @@ def test_every_cilium_connectivity_manifest_loads() -> None:
     for path in sorted((CONFORMANCE / "manifests").glob("*.yaml")):
         cluster = load_cluster_from_texts([(path.name, path.read_text())], default_namespace="cilium-test")
         assert cluster.cilium.policies or cluster.policies, path.name
+
+
+def test_the_cilium_cluster_option_names_the_cluster_of_every_identity(tmp_path) -> None:
+    from netverify.load.cilium import with_cluster_name
+
+    cluster = load_cluster_from_texts([("c.yaml", CCNP)])
+    assert cluster.cilium.cluster_name == "default"
+    named = with_cluster_name(cluster, "prod-eu-1")
+    assert named.cilium.cluster_name == "prod-eu-1" and named.cilium.policies == cluster.cilium.policies
+
+
+@pytest.mark.parametrize("command", ["map", "explain", "prove", "diff"])
+def test_every_command_that_loads_a_cluster_takes_the_cilium_cluster_option(tmp_path, monkeypatch, command) -> None:
+    import netverify.load.cilium as cilium_loader
+    from typer.testing import CliRunner
+
+    from netverify.cli import app
+
+    seen: list[str] = []
+    real = cilium_loader.with_cluster_name
+    monkeypatch.setattr(cilium_loader, "with_cluster_name", lambda c, name: seen.append(name) or real(c, name))
+    pods = tmp_path / "pods.yaml"
+    pods.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {app: a}}\nspec: {containers: [{name: c}]}\n"
+                    "---\napiVersion: v1\nkind: Pod\nmetadata: {name: b, labels: {app: b}}\n"
+                    "spec: {containers: [{name: c}]}\n")
+    props = tmp_path / "props.yaml"
+    props.write_text("properties:\n- name: x\n  from: {namespace: default, workload: a}\n  to: {namespace: default, workload: b}\n"
+                     "  expect: reachable\n")
+    args = {"map": ["map", "-f", str(pods)], "explain": ["explain", "default/a", "default/b", "--port", "80/TCP", "-f", str(pods)],
+            "prove": ["prove", str(props), "-f", str(pods)], "diff": ["diff", str(pods), str(pods)]}[command]
+    result = CliRunner().invoke(app, [*args, "--cilium-cluster", "prod-eu-1"])
+    assert result.exit_code in (0, 1, 3), result.output
+    assert seen and set(seen) == {"prod-eu-1"}

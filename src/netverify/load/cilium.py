@@ -138,7 +138,7 @@ def _policy(pending: PendingPolicy, index: int | None, spec: CiliumSpecModel, si
 def with_cluster_name(cluster: Cluster, name: str) -> Cluster:
     """`--cilium-cluster NAME`: validated as Cilium validates cluster-name (pkg/clustermesh/types: at most 32
     lowercase letters, digits and '-', starting and ending with a letter or digit)."""
-    if len(name) > MAX_CLUSTER_NAME or not _CLUSTER_NAME.match(name):
+    if len(name) > MAX_CLUSTER_NAME or not _CLUSTER_NAME.fullmatch(name):
         raise UsageError(f"--cilium-cluster {name!r}: a Cilium cluster name is 1 to {MAX_CLUSTER_NAME} lowercase "
                          "letters, digits and '-', starting and ending with a letter or digit")
     if name == cluster.cilium.cluster_name:

@@ -46,7 +46,7 @@ ICMP_V6: dict[str, int] = {
 
 
 def is_service_name(text: str) -> bool:
-    return len(text) <= 15 and bool(_SVC_NAME.match(text)) and any(c.isalpha() for c in text)
+    return len(text) <= 15 and bool(_SVC_NAME.fullmatch(text)) and any(c.isalpha() for c in text)
 
 
 def port_rules(specs: Sequence[CiliumPortRuleSpec], site: Site, *, ingress: bool, deny: bool) -> tuple[CiliumPortRule, ...]:
@@ -130,12 +130,13 @@ def _port_number(text: str, site: Site) -> int:
         raise site.error(f"{text!r} is neither a port number nor a port name (at most 15 letters, digits and "
                          "'-', with a letter)")
     if len(text) > 1 and text.startswith("0"):
-        reading = f"port {int(text, 8)}" if set(text) <= set("01234567") else "an error"
+        octal = set(text) <= set("01234567") and len(text) <= 8
+        reading = f"port {int(text, 8)}" if octal else "not a valid port"
         raise site.error(f"{text!r} has a leading zero: Cilium parses it as octal ({reading}); write the port "
                          "in decimal without leading zeros")
-    number = int(text)
+    number = int(text) if len(text) <= 5 else 65536
     if number > 65535:
-        raise site.error(f"port {number} is out of range (0-65535)")
+        raise site.error(f"port {text} is out of range (0-65535)")
     return number
 
 
@@ -173,8 +174,8 @@ def _icmp_field(family: str | None, written: int | str | None, site: Site) -> Ic
         raise site.at("family").error(f"{family!r} is not an ICMP family: use IPv4 or IPv6{hint}")
     if written is None:
         raise site.at("type").error("required field is missing: an ICMP field needs its type")
-    if isinstance(written, int) or written.isdigit():
-        number = int(written)
+    if isinstance(written, int) or (written.isascii() and written.isdigit()):
+        number = int(written) if isinstance(written, int) or len(written) <= 3 else 256
         if not 0 <= number <= 255:
             raise site.at("type").error(f"ICMP type {number} is out of range (0-255)")
         return IcmpField(family, number)  # type: ignore[arg-type]
