@@ -67,6 +67,11 @@ def pod(name: str, ns: str = "app") -> dict:
     return {"namespace": ns, "podSelector": {"matchLabels": {"probe": name}}}
 
 
+def role(name: str, ns: str = "app") -> dict:
+    """Every pod with this role in `ns`, existing or not (what a `scope: any` property is about)."""
+    return {"namespace": ns, "podSelector": {"matchLabels": {"role": name}}}
+
+
 def addresses(cidr: str) -> dict:
     return {"ipBlock": {"cidr": cidr}}
 
@@ -295,7 +300,7 @@ spec:
 """
     got = run(tmp_path, policy, [
         prop("curl-81", pod("client"), pod("backend"), "reachable", tcp(81)),
-        prop("curl-80", {"namespace": "app"}, pod("backend"), "unreachable", tcp(80), scope="any"),
+        prop("curl-80", {"namespace": "app"}, role("backend"), "unreachable", tcp(80), scope="any"),
     ])
     assert got == {"curl-81": "proven", "curl-80": "proven"}
 
@@ -314,7 +319,7 @@ spec:
 """
     got = run(tmp_path, policy, [
         prop("pod-of-another-namespace", pod("intruder", "other"), pod("public"), "reachable", tcp(80)),
-        prop("any-new-pod", {}, pod("public"), "reachable", tcp(80), scope="any"),
-        prop("world-out", addresses("203.0.113.0/24"), pod("public"), "unreachable", scope="any"),
+        prop("any-new-pod", {}, role("public"), "reachable", tcp(80), scope="any"),
+        prop("world-out", addresses("203.0.113.0/24"), role("public"), "unreachable", scope="any"),
     ])
     assert got == {"pod-of-another-namespace": "proven", "any-new-pod": "proven", "world-out": "proven"}

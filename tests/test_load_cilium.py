@@ -12,6 +12,7 @@ import pytest
 from netverify.load.cni import choose_cni
 from netverify.load.manifests import load_cluster_from_texts
 from netverify.model.cilium import CLUSTER_LABEL, NAMESPACE_LABEL, CiliumPort, IcmpField, identity_labels
+from netverify.model.ipblock import IPBlock
 from netverify.model.labels import LabelSelector, Requirement
 from netverify.model.span import Span
 
@@ -102,7 +103,7 @@ def test_entities_cidrs_and_cidr_groups_are_read_with_excepts_and_the_groups_blo
     allow = [r for r in policy.ingress if not r.deny]
     assert allow[0].entities == ("world", "cluster") and allow[0].endpoints is None
     plain, group = allow[1].cidrs
-    assert [str(b) for b in plain.blocks] == ["10.0.0.0/8"] and plain.excepts == (ipaddress.ip_network("10.1.0.0/16"),)
+    assert [str(b) for b in plain.blocks] == ["10.0.0.0/8"] and plain.excepts == (IPBlock(ipaddress.ip_network("10.1.0.0/16")),)
     assert group.group == "corp" and [str(b) for b in group.blocks] == ["198.51.100.0/24", "2001:db8::/32"]
     assert not allow[1].unmodelled
 
