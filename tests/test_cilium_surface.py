@@ -265,3 +265,39 @@ def test_kinds_cilium_does_not_enforce_are_skipped_with_a_note(tmp_path, command
     assert any("Cilium does not enforce AdminNetworkPolicy" in n for n in doc["notes"])
     generic = json.loads(CliRunner().invoke(app, [*args, "-f", str(tmp_path / "m.yaml"), "--format", "json"]).stdout)
     assert not any("does not enforce" in n for n in generic["notes"])
+
+
+# ---- a prove counterexample in every report -----------------------------------------------------------------
+
+from prove_helpers import pods as pod_ep  # noqa: E402
+from prove_helpers import prop as property_  # noqa: E402
+from prove_helpers import props  # noqa: E402
+from netverify.analyses.prove import prove  # noqa: E402
+from netverify.report import junit, markdown, sarif  # noqa: E402
+
+
+def _cilium_violation():
+    c = with_cilium(SHOP, ALLOW_ALL_IN, DENY_LAB)
+    return prove(c, props(property_(pod_ep("lab"), pod_ep("shop", {"app": "db"}), "reachable", "existing",
+                                    name="lab-reaches-db")), semantics=CILIUM)
+
+
+@needs_cilium
+def test_sarif_locates_the_cilium_deny_rule_of_a_counterexample():
+    report = _cilium_violation()
+    assert report.results[0].status == "violated"
+    [result] = json.loads(sarif.render_prove(report))["runs"][0]["results"]
+    loc = result["locations"][0]["physicalLocation"]
+    assert (loc["artifactLocation"]["uri"], loc["region"]["startLine"]) == ("lock.yaml", 20)
+
+
+@needs_cilium
+def test_every_format_shows_the_cilium_deny_of_a_counterexample():
+    report = _cilium_violation()
+    line = "1 Cilium: deny by CiliumNetworkPolicy/shop/lock ingressDeny[0] (lock.yaml:20)"
+    assert line in text.render_prove(report)
+    assert "lock.yaml:20" in markdown.render_prove(report) and "lock.yaml:20" in junit.render_prove(report)
+    side = json.loads(json_report.render_prove(report))["results"][0]["counterexample"]["ingress"]
+    assert side["decision"] == "deny" and side["chain"][0]["by"][0]["line"] == 20
+    from netverify.report import html
+    assert "lock.yaml:20" in html.render_prove(report)
