@@ -132,14 +132,35 @@ def test_map_tells_service_accounts_apart_when_a_cilium_selector_names_them():
     assert ("a", "db") in rows and ("b", "db") not in rows
 
 
-def test_diff_under_cilium_compares_the_existing_workloads_and_says_future_pods_are_not_compared():
+def test_diff_under_cilium_compares_the_existing_workloads_and_every_future_pod():
+    """Removing the deny opens lab -> db: the existing pair is a change, and the symbolic search finds the class
+    of every pod in lab (or anywhere else the deny covered), opened by the clusterwide allow, re-checked."""
     base = with_cilium(SHOP, ALLOW_ALL_IN, DENY_LAB)
     head = with_cilium(SHOP, ALLOW_ALL_IN)
     report = diff(base, head, semantics=CILIUM)
     added = [c for c in report.changes if c.added]
     assert [(c.src.name, c.dst.name) for c in added] == [("probe", "db")]
-    assert report.symbolic_status == "unknown"
-    assert any("symbolic diff does not model the cilium chain" in n for n in report.notes)
+    assert report.symbolic_status == "done" and report.added_classes
+    for added_class in report.added_classes:
+        assert added_class.witness.src.namespace == "lab"
+        assert [r.policy for r in added_class.opened_by] == ["CiliumClusterwideNetworkPolicy/open"]
+
+
+def test_diff_under_cilium_sees_a_new_deny_close_nothing_new_open():
+    """Adding the deny opens nothing: no class, the search is complete (done)."""
+    report = diff(with_cilium(SHOP, ALLOW_ALL_IN), with_cilium(SHOP, ALLOW_ALL_IN, DENY_LAB), semantics=CILIUM)
+    assert report.symbolic_status == "done" and not report.added_classes
+    assert [(c.src.name, c.dst.name) for c in report.changes if c.removed] == [("probe", "db")]
+
+
+def test_diff_under_cilium_reads_service_accounts_of_future_pods():
+    """An allow by service account opens db to every future pod of that account, which the class names."""
+    only_sa = cnp("sa-in", "shop", {"app": "db"},
+                  ingress=[crule(endpoints=[{"io.cilium.k8s.policy.serviceaccount": "reporter"}])])
+    closed = cnp("sa-in", "shop", {"app": "db"}, ingress=[crule(endpoints=[{"app": "nobody"}])])
+    report = diff(with_cilium(SHOP, closed), with_cilium(SHOP, only_sa), semantics=CILIUM)
+    assert report.symbolic_status == "done" and report.added_classes
+    assert all(c.witness.dst.namespace == "shop" for c in report.added_classes)
 
 
 def test_l7_allow_reads_subject_to_l7_rules_in_explain():

@@ -60,14 +60,8 @@ def diff(
     if max_witnesses <= 0:
         notes += ("pods that may not exist yet were not checked (--max-witnesses 0)",)
         return DiffReport(base_name, head_name, tuple(changes), symbolic_status="skipped", notes=notes)
-    if semantics.cni != "generic":
-        # The symbolic search's regions know NetworkPolicy and admin rules only: under another CNI's chain a
-        # class it excluded could hide a different one, so it cannot say "nothing else is newly allowed".
-        notes += (f"pods that may not exist yet were not compared: the symbolic diff does not model the "
-                  f"{semantics.cni} chain yet (the existing workloads above are compared exactly)",)
-        return DiffReport(base_name, head_name, tuple(changes), symbolic_status="unknown", notes=notes)
     search = added_classes(base, head, max_witnesses=max_witnesses, timeout_ms=timeout_ms,
-                           ipblock_matches_pods=ipblock_matches_pods)
+                           ipblock_matches_pods=ipblock_matches_pods, semantics=semantics)
     if search.more:
         notes += (f"more classes of newly allowed connections exist than the {max_witnesses} listed "
                   "(raise --max-witnesses to see them)",)
