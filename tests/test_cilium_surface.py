@@ -322,3 +322,10 @@ def test_every_format_shows_the_cilium_deny_of_a_counterexample():
     assert side["decision"] == "deny" and side["chain"][0]["by"][0]["line"] == 20
     from netverify.report import html
     assert "lock.yaml:20" in html.render_prove(report)
+
+
+def test_map_notes_rows_through_an_l7_allow():
+    cmap = connectivity_map(L7_CLUSTER, semantics=CILIUM)
+    assert ("web", "db") in _pairs(cmap)
+    assert any("subject to those rules" in n and "http-only.yaml:10" in n for n in cmap.notes)
+    assert not any("L7" in n for n in connectivity_map(with_cilium(SHOP, ALLOW_ALL_IN), semantics=CILIUM).notes)

@@ -53,12 +53,15 @@ EXPECTED = json.loads((SUITE / "expected.json").read_text())
 CASES = {case["test"]: case for case in EXPECTED["cases"]}
 
 
+ICMP_ECHO = {"protocol": "ICMP", "icmpType": 8}  # cilium-cli's ClientToClient is a ping: an ICMP echo request
+
+
 def _icmp_expressible() -> bool:
-    """Whether a property can say `protocol: ICMP` (the protocols item of issue 12 adds it)."""
+    """Whether a property can name an ICMP echo (the protocols item of issues 11/12 adds it)."""
     from netverify.load.properties_schema import StrictPort
 
     try:
-        StrictPort.model_validate({"protocol": "ICMP"})
+        StrictPort.model_validate(ICMP_ECHO)
     except ValueError:
         return False
     return True
@@ -86,7 +89,7 @@ def _endpoint(probe: dict, side: str) -> dict:
 
 def _ports(probe: dict) -> list[dict]:
     if is_icmp(probe):
-        return [{"protocol": "ICMP"}]
+        return [dict(ICMP_ECHO)]
     return [{"protocol": probe["protocol"], "port": probe["port"]}]
 
 
