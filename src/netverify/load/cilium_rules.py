@@ -121,14 +121,14 @@ def _cidr_set(spec: CidrRuleSpec, site: Site, ctx: RuleContext, notes: list[Unmo
     if len(given) != 1:
         what = "sets none" if not given else f"sets {' and '.join(given)}"
         raise site.error(f"a CIDR set item takes exactly one of cidr, cidrGroupRef, cidrGroupSelector; it {what}")
-    excepts: list[IPNetwork] = []
+    excepts: list[IPBlock] = []  # model/cilium.CidrPeer: excepts are IPBlocks, as the layer reads them
     main = cidr(spec.cidr, site.at("cidr"), ctx.reading) if spec.cidr is not None else None
     for i, text in enumerate(spec.except_ or ()):
         here = site.at("except", i)
         network = cidr(text, here, ctx.reading)
         if main is not None and (network.version != main.version or network.network_address not in main):
             raise here.error(f"except {text} is not inside cidr {spec.cidr}")
-        excepts.append(network)
+        excepts.append(IPBlock(network))
     if main is not None:
         return CidrPeer((IPBlock(main),), tuple(excepts), None, site.span())
     if spec.cidrGroupRef is not None:
@@ -143,7 +143,8 @@ def _cidr_set(spec: CidrRuleSpec, site: Site, ctx: RuleContext, notes: list[Unmo
     read = read_selector(spec.cidrGroupSelector, here)
     chosen = [g for g in ctx.groups.values() if read.selector.matches(g.labels)]
     if read.foreign_keys or not chosen:
-        why = f"selects by {', '.join(read.foreign_keys)}" if read.foreign_keys else "selects no CiliumCIDRGroup of the manifests"
+        why = (f"selects by {', '.join(read.foreign_keys)}" if read.foreign_keys
+               else "selects no CiliumCIDRGroup of the manifests")
         notes.append(Unmodelled(f"{here.field} ({why})", here.span()))
     blocks = tuple(b for g in sorted(chosen, key=lambda g: g.name) for b in g.blocks)
     return CidrPeer(blocks, tuple(excepts), f"{GROUP_SELECTOR_PREFIX}{read.selector}", site.span())
