@@ -152,8 +152,9 @@ def test_a_ccnp_scopes_peers_to_endpoints_with_a_namespace_and_reads_specs_and_d
     first, host = _cilium(CCNP).policies
     assert first.key == "CiliumClusterwideNetworkPolicy/base[0]" and first.namespace is None
     assert first.endpoint_selector == LabelSelector(())
-    assert set(first.ingress[0].endpoints[0].requirements) == {_req("app", "In", "x"), _req(NAMESPACE_LABEL, "Exists")}
-    assert set(first.ingress[1].requires[0].requirements) == {_req("env", "In", "prod"), _req(NAMESPACE_LABEL, "Exists")}
+    exists = _req(NAMESPACE_LABEL, "Exists")
+    assert set(first.ingress[0].endpoints[0].requirements) == {_req("app", "In", "x"), exists}
+    assert set(first.ingress[1].requires[0].requirements) == {_req("env", "In", "prod"), exists}
     assert first.default_deny == {"ingress": False, "egress": None}
     # A host policy: no endpoint selector, kept as not modelled.
     assert host.endpoint_selector is None and host.node_selector == LabelSelector(())
@@ -229,7 +230,7 @@ def test_every_cilium_connectivity_manifest_loads() -> None:
         assert cluster.cilium.policies or cluster.policies, path.name
 
 
-def test_the_cilium_cluster_option_names_the_cluster_of_every_identity(tmp_path) -> None:
+def test_the_cilium_cluster_option_names_the_cluster_of_every_identity() -> None:
     from netverify.load.cilium import with_cluster_name
 
     cluster = load_cluster_from_texts([("c.yaml", CCNP)])
@@ -239,7 +240,7 @@ def test_the_cilium_cluster_option_names_the_cluster_of_every_identity(tmp_path)
 
 
 @pytest.mark.parametrize("command", ["map", "explain", "prove", "diff"])
-def test_every_command_that_loads_a_cluster_takes_the_cilium_cluster_option(tmp_path, monkeypatch, command) -> None:
+def test_every_command_that_loads_a_cluster_takes_the_cilium_cluster_option(tmp_path, monkeypatch, command):
     import netverify.load.cilium as cilium_loader
     from typer.testing import CliRunner
 
@@ -249,14 +250,15 @@ def test_every_command_that_loads_a_cluster_takes_the_cilium_cluster_option(tmp_
     real = cilium_loader.with_cluster_name
     monkeypatch.setattr(cilium_loader, "with_cluster_name", lambda c, name: seen.append(name) or real(c, name))
     pods = tmp_path / "pods.yaml"
-    pods.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {app: a}}\nspec: {containers: [{name: c}]}\n"
-                    "---\napiVersion: v1\nkind: Pod\nmetadata: {name: b, labels: {app: b}}\n"
-                    "spec: {containers: [{name: c}]}\n")
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {{name: {0}, labels: {{app: {0}}}}}\n"
+           "spec: {{containers: [{{name: c}}]}}\n")
+    pods.write_text(pod.format("a") + "---\n" + pod.format("b"))
     props = tmp_path / "props.yaml"
-    props.write_text("properties:\n- name: x\n  from: {namespace: default, workload: a}\n  to: {namespace: default, workload: b}\n"
-                     "  expect: reachable\n")
-    args = {"map": ["map", "-f", str(pods)], "explain": ["explain", "default/a", "default/b", "--port", "80/TCP", "-f", str(pods)],
-            "prove": ["prove", str(props), "-f", str(pods)], "diff": ["diff", str(pods), str(pods)]}[command]
+    props.write_text("properties:\n- name: x\n  from: {namespace: default, workload: a}\n"
+                     "  to: {namespace: default, workload: b}\n  expect: reachable\n")
+    args = {"map": ["map", "-f", str(pods)], "prove": ["prove", str(props), "-f", str(pods)],
+            "explain": ["explain", "default/a", "default/b", "--port", "80/TCP", "-f", str(pods)],
+            "diff": ["diff", str(pods), str(pods)]}[command]
     result = CliRunner().invoke(app, [*args, "--cilium-cluster", "prod-eu-1"])
     assert result.exit_code in (0, 1, 3), result.output
     assert seen and set(seen) == {"prod-eu-1"}

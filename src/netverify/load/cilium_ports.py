@@ -49,7 +49,8 @@ def is_service_name(text: str) -> bool:
     return len(text) <= 15 and bool(_SVC_NAME.fullmatch(text)) and any(c.isalpha() for c in text)
 
 
-def port_rules(specs: Sequence[CiliumPortRuleSpec], site: Site, *, ingress: bool, deny: bool) -> tuple[CiliumPortRule, ...]:
+def port_rules(specs: Sequence[CiliumPortRuleSpec], site: Site, *, ingress: bool,
+               deny: bool) -> tuple[CiliumPortRule, ...]:
     return tuple(_port_rule(spec, site.at(i), ingress=ingress, deny=deny) for i, spec in enumerate(specs))
 
 

@@ -143,7 +143,8 @@ def _cidr_set(spec: CidrRuleSpec, site: Site, ctx: RuleContext, notes: list[Unmo
     read = read_selector(spec.cidrGroupSelector, here)
     chosen = [g for g in ctx.groups.values() if read.selector.matches(g.labels)]
     if read.foreign_keys or not chosen:
-        why = f"selects by {', '.join(read.foreign_keys)}" if read.foreign_keys else "selects no CiliumCIDRGroup of the manifests"
+        why = (f"selects by {', '.join(read.foreign_keys)}" if read.foreign_keys
+               else "selects no CiliumCIDRGroup of the manifests")
         notes.append(Unmodelled(f"{here.field} ({why})", here.span()))
     blocks = tuple(b for g in sorted(chosen, key=lambda g: g.name) for b in g.blocks)
     return CidrPeer(blocks, tuple(excepts), f"{GROUP_SELECTOR_PREFIX}{read.selector}", site.span())

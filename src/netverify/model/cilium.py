@@ -80,6 +80,11 @@ class CidrPeer:
 class CiliumRule:
     """One item of ingress / ingressDeny / egress / egressDeny (`deny`). Peers: endpoints (None = the field is
     absent), requires, entities, cidrs; ports: toPorts items (empty = any); icmps (empty = none given).
+    `index` counts within its own list (ingress and ingressDeny each from 0). A peer list written empty
+    (`fromEndpoints: []`, `toEntities: []`, ...) selects no identity whatever else the rule says (Cilium's
+    mergeEndpointSelectors): the loader then stores endpoints=() and no entities or cidrs. Endpoint selectors
+    never match identities without a cluster label (world, host, ...: policy-default-local-cluster), except
+    selectors kept as not modelled.
     Fields not modelled that could decide (toServices, toFQDNs, toGroups, fromNodes/toNodes, authentication,
     an unresolved cidrGroupRef) are in `unmodelled`."""
 
