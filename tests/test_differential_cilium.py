@@ -42,7 +42,7 @@ from witness_checks import assert_witness_is_truthful
 
 CILIUM = Semantics(cni="cilium")
 EXPECTS = ["unreachable", "reachable", "possible"]
-DEFAULT = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+DEFAULT = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
