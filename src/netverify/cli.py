@@ -18,7 +18,7 @@ import typer
 
 from netverify import __version__
 from netverify.cli_args import default_port, parse_port
-from netverify.cli_cni import CniOption, cni_notes
+from netverify.cli_cni import CiliumClusterOption, CniOption, cni_notes, with_cilium_cluster
 from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, guarded, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
 from netverify.cli_probe import ProbeScript, write_probe_script
@@ -190,6 +190,7 @@ def prove(
     request_timeout: RequestTimeout = 30.0,
     probe_script: ProbeScript = None,
     cni: CniOption = None,
+    cilium_cluster: CiliumClusterOption = "default",
 ) -> None:
     """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
 
@@ -205,6 +206,7 @@ def prove(
         with _blame_properties_for_missing(props.manifests, properties):
             cluster = _load_cluster([*props.manifests, *files], namespace, limits, properties,
                                     live_target(kubeconfig, context, request_timeout))
+        cluster = with_cilium_cluster(cluster, cilium_cluster)
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         report = run_prove(
             cluster,
@@ -248,6 +250,7 @@ def map_(
     context: Context = None,
     request_timeout: RequestTimeout = 30.0,
     cni: CniOption = None,
+    cilium_cluster: CiliumClusterOption = "default",
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
 
@@ -257,6 +260,7 @@ def map_(
         connectivity_map = lazy("netverify.analyses.map", "connectivity_map")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
+        cluster = with_cilium_cluster(cluster, cilium_cluster)
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus)
         cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), notes)
@@ -292,6 +296,7 @@ def explain(
     context: Context = None,
     request_timeout: RequestTimeout = 30.0,
     cni: CniOption = None,
+    cilium_cluster: CiliumClusterOption = "default",
 ) -> None:
     """Why one connection is allowed or blocked, rule by rule."""
 
@@ -302,6 +307,7 @@ def explain(
         run_explain = lazy("netverify.analyses.explain", "explain")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
+        cluster = with_cilium_cluster(cluster, cilium_cluster)
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         protocol, number = parsed or default_port(cluster, dst)
         explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods)
@@ -352,6 +358,7 @@ def diff(
     request_timeout: RequestTimeout = 30.0,
     probe_script: ProbeScript = None,
     cni: CniOption = None,
+    cilium_cluster: CiliumClusterOption = "default",
 ) -> None:
     """What HEAD newly allows or blocks compared with BASE, each with a witness."""
 
@@ -362,8 +369,8 @@ def diff(
         run_diff = lazy("netverify.analyses.diff", "diff")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         live = live_target(kubeconfig, context, request_timeout)
-        base_cluster = load_source(base, default_namespace=namespace, limits=limits, live=live)
-        head_cluster = load_source(head, default_namespace=namespace, limits=limits, live=live)
+        base_cluster, head_cluster = (with_cilium_cluster(load_source(s, default_namespace=namespace, limits=limits,
+                                                                      live=live), cilium_cluster) for s in (base, head))
         notes = (*cluster_notes(head_cluster), *cni_notes(cni, base_cluster, head_cluster))
         report = run_diff(
             base_cluster,

@@ -24,6 +24,18 @@ CniOption = Annotated[
                  "two CNIs need it."),
 ]
 
+CiliumClusterOption = Annotated[
+    str,
+    typer.Option("--cilium-cluster", metavar="NAME",
+                 help="Cilium's cluster name (its cluster-name setting): the io.cilium.k8s.policy.cluster label "
+                 "every pod's identity carries, which Cilium policies can select. Default: default."),
+]
+
+
+def with_cilium_cluster(cluster: Cluster, name: str) -> Cluster:
+    """`cluster` with its Cilium identities in cluster `name`; a name Cilium refuses is bad usage (exit 2)."""
+    return lazy("netverify.load.cilium", "with_cluster_name")(cluster, name)
+
 
 def cni_notes(requested: CniName | None, *clusters: Cluster) -> tuple[str, ...]:
     """The note naming the CNI chosen; bad usage (exit 2) when kinds of two CNIs are present without --cni."""
