@@ -37,6 +37,7 @@ from netverify.smt.symbols import (
     SymbolicIP,
     SymbolicPod,
     carried_invalid_labels,
+    icmp_family,
     new_pod,
     pod_domain,
     port_slots,
@@ -137,9 +138,10 @@ class DiffProblem:
         port_names = _port_names(base, head)
         self.src = self._endpoint("src", external=shape == "ip-pod", port_names=port_names)
         self.dst = self._endpoint("dst", external=shape == "pod-ip", port_names=port_names)
-        self.conn = SymbolicConnection(session.int("conn.protocol"), session.int("conn.port"))
+        self.conn = SymbolicConnection.new(session)
         session.add(*self.conn.domain())
         session.add(self.src.ip.same_family(self.dst.ip))
+        session.add(*icmp_family(self.conn, (ep.ip for ep in (self.src, self.dst) if ep.is_external)))
         self._same_fresh_namespace()
         # Host-network pods are HEAD's workloads (the endpoints are HEAD's pods or new ones), in both versions.
         self.hosts = HostPods()
