@@ -98,7 +98,7 @@ def cilium_rules(draw, deny: bool):
     if shape != "empty":
         kw["ports"] = draw(st.lists(port_rules(deny), max_size=2, min_size=1 if shape == "l4" else 0))
         if draw(st.integers(0, 7)) == 0:
-            kw["icmps"] = [IcmpField("IPv4", 8)]  # ICMP echo: no TCP/UDP/SCTP connection is one
+            kw["icmps"] = [IcmpField(draw(st.sampled_from(["IPv4", "IPv4", "IPv6"])), draw(st.sampled_from([0, 8, 128])))]
     if draw(st.integers(0, 9)) == 0:
         kw["requires"] = [draw(identity_selectors)]
     if draw(st.integers(0, 11)) == 0:

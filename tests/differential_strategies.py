@@ -17,7 +17,8 @@ from netverify.model.flow import ExternalEndpoint, Flow, PodEndpoint
 from netverify.model.ipblock import IPBlock
 from netverify.model.kinds import KINDS, UnmodelledObject
 from netverify.model.labels import OPERATORS, LabelSelector, Requirement
-from netverify.model.ports import PROTOCOLS
+from netverify.model.policy import PortMatch
+from netverify.model.ports import PROTOCOLS, Protocol
 from netverify.model.properties import EndpointSpec
 
 NAMESPACES = ["n0", "n1", "n2"]
@@ -29,6 +30,7 @@ PORT_NAMES = ["http", "dns"]
 # and a per-replica index that makes a workload's pods differ (item 3); selectors name them too.
 CONTROL_PLANE = {"pod-template-hash": ["h1", "h2"], "job-name": ["a", "b"], "apps.kubernetes.io/pod-index": ["0", "1"]}
 PROTO_NAMES = [str(p) for p in PROTOCOLS]
+OTHER_PROTOCOL_NUMBERS = [0, 47, 255]  # protocols with neither ports nor ICMP fields
 
 
 def requirements(keys, values):
@@ -213,7 +215,64 @@ def endpoint_specs(draw, c=None, allow_external: bool = True):
                         pod_selector=draw(st.one_of(st.none(), selectors(max_size=1))))
 
 
-property_ports = st.one_of(st.just(()), st.lists(port_entries, min_size=1, max_size=2).map(tuple))
+def _narrowed(entry: PortMatch, src: int | None, span: int) -> PortMatch:
+    return dataclasses.replace(entry, src_port=src, src_end_port=None if src is None else src + span)
+
+
+# A property may name any protocol (ICMP with a type / code, a numbered one, UDPLite) and source ports too;
+# NetworkPolicy rules keep `port_entries` (TCP, UDP, SCTP only).
+property_port_entries = st.one_of(
+    port_entries,
+    st.builds(_narrowed, port_entries.filter(lambda e: not e.is_named), st.integers(1, 4), st.integers(0, 2)),
+    st.builds(lambda p, t, c: PortMatch(p, None, None, SPAN, icmp_type=t, icmp_code=c if t is not None else None),
+              st.sampled_from([Protocol.ICMP, Protocol.ICMPv6]), st.one_of(st.none(), st.integers(0, 1)),
+              st.one_of(st.none(), st.integers(0, 1))),
+    st.builds(lambda n: PortMatch(Protocol.of(n), None, None, SPAN), st.sampled_from(OTHER_PROTOCOL_NUMBERS)),
+    st.builds(lambda n: PortMatch(Protocol.UDPLite, n, None, SPAN), st.integers(1, 6)),
+)
+property_ports = st.one_of(st.just(()), st.lists(property_port_entries, min_size=1, max_size=2).map(tuple))
+
+
+def connection_candidates(port_numbers, entries) -> list[tuple[Protocol, int, int | None, int | None, int | None]]:
+    """(protocol, port, source port, ICMP type, ICMP code) for every class of connection a policy or a property
+    entry can tell apart: each protocol named anywhere plus representatives of the rest, the given destination
+    ports, the source ports and ICMP types / codes entries cut at (and one beyond). Exact for NetworkPolicy and
+    admin policies, which tell apart only TCP/UDP/SCTP ports and "another protocol"."""
+    named = {e.protocol for e in entries}
+    protocols = sorted({*PROTOCOLS, Protocol.UDPLite, Protocol.ICMP, Protocol.ICMPv6, Protocol.of(0),
+                        Protocol.of(47), *named}, key=lambda p: p.number)
+    # Only a property entry reads source ports and ICMP fields (policies here cannot): one value each unless
+    # an entry cuts there.
+    src_ports, types, codes = {1}, {0}, {0}
+    for e in entries:
+        if e.src_port is not None:
+            hi = e.src_end_port if e.src_end_port is not None else e.src_port
+            src_ports.update({e.src_port - 1, e.src_port, hi, hi + 1, 65535})
+        if e.icmp_type is not None:
+            types.update({e.icmp_type, e.icmp_type + 1})
+        if e.icmp_code is not None:
+            codes.update({e.icmp_code, e.icmp_code + 1})
+    out = []
+    for proto in protocols:
+        if proto.has_ports:
+            # UDPLite is "another protocol" to NetworkPolicy: its ports matter only where a property names it.
+            numbers = port_numbers if proto in PROTOCOLS or proto in named else port_numbers[:1]
+            out += [(proto, n, sp, None, None) for n in numbers for sp in sorted(src_ports) if 1 <= sp <= 65535]
+        elif proto.is_icmp:
+            out += [(proto, 0, None, t, c) for t in sorted(types) for c in sorted(codes)]
+        else:
+            out.append((proto, 0, None, None, None))
+    return out
+
+
+def connection_flow(src, dst, candidate) -> Flow | None:
+    """The concrete flow, or None when the protocol cannot reach an outside address (ICMP is IPv4's, ICMPv6
+    IPv6's; a pod may have both families: smt/symbols.icmp_family)."""
+    proto, number, sp, t, c = candidate
+    families = {e.ip.version for e in (src, dst) if isinstance(e, ExternalEndpoint)}
+    if (proto is Protocol.ICMP and 6 in families) or (proto is Protocol.ICMPv6 and 4 in families):
+        return None
+    return Flow(src, dst, proto, number, sp, t, c)
 
 
 @st.composite
@@ -233,7 +292,15 @@ def concrete_pods(draw, c):
 def concrete_flows(draw, c):
     src = ExternalEndpoint(draw(addresses)) if draw(st.integers(0, 4)) == 0 else draw(concrete_pods(c))
     dst = ExternalEndpoint(draw(addresses)) if draw(st.integers(0, 4)) == 0 else draw(concrete_pods(c))
-    return Flow(src, dst, draw(st.sampled_from(PROTOCOLS)), draw(st.integers(1, 8)))
+    kind = draw(st.integers(0, 5))
+    if kind == 0:  # ICMP of the outside ends' family
+        v6 = any(isinstance(e, ExternalEndpoint) and e.ip.version == 6 for e in (src, dst))
+        return Flow(src, dst, Protocol.ICMPv6 if v6 else Protocol.ICMP, 0, None, draw(st.integers(0, 2)),
+                    draw(st.integers(0, 2)))
+    if kind == 1:  # a protocol without ports
+        return Flow(src, dst, Protocol.of(draw(st.sampled_from(OTHER_PROTOCOL_NUMBERS))), 0)
+    proto = Protocol.UDPLite if kind == 2 else draw(st.sampled_from(PROTOCOLS))
+    return Flow(src, dst, proto, draw(st.integers(1, 8)), draw(st.integers(1, 6)))
 
 
 @st.composite

@@ -17,7 +17,7 @@ from netverify.findings import (
     ProveReport,
     WorkloadNode,
 )
-from netverify.model.ports import PortRanges, Protocol
+from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
 from netverify.model.span import Span
 from netverify.model.verdict import RuleRef, SideVerdict
 
@@ -137,7 +137,7 @@ API_NODE = WorkloadNode("api", "server", "Deployment")
 LOW_IPS = IPRangeNode("0.0.0.0", "9.255.255.255", ("0.0.0.0/5", "8.0.0.0/7"))
 ONE_IP = IPRangeNode("10.0.0.1", "10.0.0.1", ("10.0.0.1/32",))
 
-ALL = {p: PortRanges.all() for p in Protocol}
+ALL = {p: PortRanges.all() for p in PROTOCOLS}
 
 MAP = ConnectivityMap(
     connections=(

@@ -16,7 +16,7 @@ import pytest
 
 from netverify.analyses.diff import diff
 from netverify.findings import DiffReport, IPRangeNode
-from netverify.model.ports import PortRanges, Protocol
+from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
 
 CORE = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "netpol-analyzer" / "core"
 if not CORE.is_dir():
@@ -52,11 +52,11 @@ Ports = dict[Protocol, PortRanges]
 
 
 def _ports(parsed: dict) -> Ports:
-    return {p: PortRanges.of(tuple(r) for r in parsed.get(p.value, [])) for p in Protocol if parsed.get(p.value)}
+    return {p: PortRanges.of(tuple(r) for r in parsed.get(p.value, [])) for p in PROTOCOLS if parsed.get(p.value)}
 
 
 def _minus(a: Ports, b: Ports) -> Ports:
-    out = {p: a.get(p, PortRanges()).minus(b.get(p, PortRanges())) for p in Protocol}
+    out = {p: a.get(p, PortRanges()).minus(b.get(p, PortRanges())) for p in PROTOCOLS}
     return {p: r for p, r in out.items() if r}
 
 

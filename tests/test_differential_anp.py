@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from address_oracle import replicas, same_family
-from differential_strategies import admin_clusters, admin_concrete_flows, endpoint_specs, property_ports
+from differential_strategies import connection_candidates, connection_flow, admin_clusters, admin_concrete_flows, endpoint_specs, property_ports
 from netverify.analyses.prove import prove
 from netverify.analyses.witness import Target
 from netverify.eval.admin_addresses import addresses_matter, admin_blocks
@@ -124,17 +124,17 @@ def _oracle_once(c, p, src, dst, known, flag):
         pairs = _pairs(c, s_alts, d_alts, s_unknown, d_unknown, extra)
         if not pairs:
             continue
-        for proto in PROTOCOLS:
-            for number in _port_candidates(c, p):
-                if not ports.fits(Flow(pairs[0][0], pairs[0][1], proto, number)):
-                    continue
-                fits = True
-                verdicts = [evaluate(c, Flow(s, d, proto, number), ipblock_matches_pods=p.ipm) for s, d in pairs]
-                hits = [_hit(v, p.expect) for v in verdicts]
-                certain |= all(hits)
-                dependent |= any(hits) and not all(hits)
-                undecided |= any("unknown" in v.outcomes for v in verdicts)
-                loose |= p.expect == "possible" and any(v.may_be(True) and not v.allowed for v in verdicts)
+        for candidate in connection_candidates(_port_candidates(c, p), p.ports):
+            if (first := connection_flow(*pairs[0], candidate)) is None or not ports.fits(first):
+                continue
+            flows = [f for f in (connection_flow(s, d, candidate) for s, d in pairs) if f is not None]
+            fits = True
+            verdicts = [evaluate(c, f, ipblock_matches_pods=p.ipm) for f in flows]
+            hits = [_hit(v, p.expect) for v in verdicts]
+            certain |= all(hits)
+            dependent |= any(hits) and not all(hits)
+            undecided |= any("unknown" in v.outcomes for v in verdicts)
+            loose |= p.expect == "possible" and any(v.may_be(True) and not v.allowed for v in verdicts)
     if not fits:
         return "vacuous"
     return certain, dependent, undecided, loose
@@ -191,7 +191,8 @@ def _check_existing(data) -> None:
         dst = resolve_endpoint(p.dst, "to", c)
         target = Target(c, resolve_endpoint(p.src, "from", c), dst, resolve_ports(p, dst), p.expect != "reachable",
                         ipm, every_resolution=p.expect == "possible")
-        assert target.holds(Flow(_as_endpoint(c, shown.src), _as_endpoint(c, shown.dst), shown.protocol, shown.port))
+        assert target.holds(Flow(_as_endpoint(c, shown.src), _as_endpoint(c, shown.dst), shown.protocol, shown.port,
+                shown.src_port, shown.icmp_type, shown.icmp_code))
 
 
 class _WithFlag:

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from address_oracle import replicas
 from cilium_strategies import cilium_clusters, cilium_concrete_flows, cilium_rules
-from differential_strategies import endpoint_specs, property_ports
+from builders import SPAN
+from differential_strategies import connection_candidates, connection_flow, endpoint_specs, property_ports
 from netverify.analyses.prove import prove
 from netverify.analyses.witness import Target
 from netverify.eval.admin_addresses import addresses_matter
@@ -31,7 +32,8 @@ from netverify.eval.cilium import policies_of
 from netverify.eval.concrete import endpoint_of, evaluate
 from netverify.model.cluster import Cluster, ContainerPort
 from netverify.model.flow import ExternalEndpoint, Flow, PodEndpoint
-from netverify.model.ports import PROTOCOLS, Protocol
+from netverify.model.policy import PortMatch
+from netverify.model.ports import Protocol
 from netverify.model.semantics import Semantics
 from netverify.model.verdict import Verdict
 from netverify.smt.resolve import resolve_endpoint, resolve_ports
@@ -59,6 +61,12 @@ def _port_candidates(c: Cluster, p) -> list[int]:
     out.update(cp.port for w in c.workloads for cp in w.ports)
     out.update(sp.target_port for svc in c.services for sp in svc.ports if isinstance(sp.target_port, int))
     return sorted(n for n in out if 1 <= n <= 65535)
+
+
+def _icmp_entries(c: Cluster) -> list[PortMatch]:
+    """The ICMP types Cilium rules name, as entries that make connection_candidates cut there."""
+    return [PortMatch(Protocol.ICMP if f.family == "IPv4" else Protocol.ICMPv6, None, None, SPAN, icmp_type=f.type)
+            for p in policies_of(c) for r in (*p.ingress, *p.egress) for f in r.icmps]
 
 
 def _cuts(c: Cluster) -> list:
@@ -112,16 +120,16 @@ def _oracle_once(c, p, src, dst, known, flag):
         pairs = _pairs(c, s_alts, d_alts, s_unknown, d_unknown, extra)
         if not pairs:
             continue
-        for proto in PROTOCOLS:
-            for number in _port_candidates(c, p):
-                if not ports.fits(Flow(pairs[0][0], pairs[0][1], proto, number)):
-                    continue
-                fits = True
-                verdicts = [evaluate(c, Flow(s, d, proto, number), semantics=CILIUM) for s, d in pairs]
-                hits = [_hit(v, p.expect) for v in verdicts]
-                certain |= all(hits)
-                dependent |= any(hits) and not all(hits)
-                undecided |= any("unknown" in v.outcomes for v in verdicts)
+        for candidate in connection_candidates(_port_candidates(c, p), (*p.ports, *_icmp_entries(c))):
+            if (first := connection_flow(*pairs[0], candidate)) is None or not ports.fits(first):
+                continue
+            fits = True
+            flows = [f for f in (connection_flow(s, d, candidate) for s, d in pairs) if f is not None]
+            verdicts = [evaluate(c, f, semantics=CILIUM) for f in flows]
+            hits = [_hit(v, p.expect) for v in verdicts]
+            certain |= all(hits)
+            dependent |= any(hits) and not all(hits)
+            undecided |= any("unknown" in v.outcomes for v in verdicts)
     if not fits:
         return "vacuous"
     return certain, dependent, undecided
@@ -172,7 +180,8 @@ def _check_shown(c, p, shown) -> None:
     dst = resolve_endpoint(p.dst, "to", c)
     target = Target(c, resolve_endpoint(p.src, "from", c), dst, resolve_ports(p, dst), p.expect != "reachable",
                     False, every_resolution=p.expect == "possible", semantics=CILIUM)
-    flow = Flow(as_endpoint(c, shown.src), as_endpoint(c, shown.dst), shown.protocol, shown.port)
+    flow = Flow(as_endpoint(c, shown.src), as_endpoint(c, shown.dst), shown.protocol, shown.port,
+                shown.src_port, shown.icmp_type, shown.icmp_code)
     assert target.holds(flow), flow
 
 

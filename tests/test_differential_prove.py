@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from address_oracle import families, one_pod_address, replicas, same_family, stand_in
-from differential_strategies import clusters, concrete_flows, endpoint_specs, property_ports
+from differential_strategies import connection_candidates, connection_flow, clusters, concrete_flows, endpoint_specs, property_ports
 from netverify.analyses.prove import prove
 from netverify.eval.concrete import endpoint_of, evaluate
 from netverify.model.cluster import Cluster
@@ -129,11 +129,14 @@ def oracle(c: Cluster, p, *, ipblock_matches_pods: bool) -> set[str]:
     real = [o for o in outcomes if o != "vacuous"]
     certain = [o[0] for o in real]
     dependent = any(o[1] for o in real)
+    undecided = any(o[2] for o in real)
     allowed: set[str] = set()
     if all(certain) and len(real) == len(outcomes):
         allowed.add(found)
-    if not any(certain) and not dependent:
+    if not any(certain) and not dependent and not undecided:
         allowed.add(none)
+    if undecided and not all(certain):
+        allowed.add("unknown")  # nothing sought for certain, and some connection is undecided
     if dependent or len(set(certain)) > 1 or (len(real) != len(outcomes) and any(certain)):
         # retries that exclude one address-dependent pair at a time may run out first; or the labels decide
         allowed.add("unknown")
@@ -166,7 +169,7 @@ def _oracle_once(c: Cluster, p, src, dst, known, *, ipblock_matches_pods: bool):
     if not srcs or not dsts:
         return "vacuous"
     want_allowed = p.expect != "reachable"
-    fits = certain = dependent = False
+    fits = certain = dependent = undecided = False
     for (s_unknown, s_alts), (d_unknown, d_alts) in itertools.product(srcs, dsts):
         sw, dw = getattr(s_alts[0], "workload", None), getattr(d_alts[0], "workload", None)
         if sw is not None and sw is dw and sw.kind == "Pod":
@@ -174,18 +177,20 @@ def _oracle_once(c: Cluster, p, src, dst, known, *, ipblock_matches_pods: bool):
         pairs = _pairs(c, s_alts, d_alts, s_unknown, d_unknown, extra)
         if not pairs:
             continue  # no address of one family: no connection
-        for proto in PROTOCOLS:
-            for number in _port_candidates(c, p):
-                if not ports.fits(Flow(pairs[0][0], pairs[0][1], proto, number)):
-                    continue
-                fits = True
-                hits = [evaluate(c, Flow(s, d, proto, number), ipblock_matches_pods=ipblock_matches_pods).allowed
-                        == want_allowed for s, d in pairs]
-                certain |= all(hits)
-                dependent |= any(hits) and not all(hits)
+        for candidate in connection_candidates(_port_candidates(c, p), p.ports):
+            if (first := connection_flow(*pairs[0], candidate)) is None or not ports.fits(first):
+                continue
+            flows = [f for f in (connection_flow(s, d, candidate) for s, d in pairs) if f is not None]
+            fits = True
+            verdicts = [evaluate(c, f, ipblock_matches_pods=ipblock_matches_pods) for f in flows]
+            hits = [v.may_be(want_allowed) for v in verdicts]
+            certain |= all(hits)
+            dependent |= any(hits) and not all(hits)
+            # NetworkPolicy's undefined effect on host-network pods leaves a connection undecided.
+            undecided |= any("unknown" in v.outcomes for v in verdicts)
     if not fits:
         return "vacuous"
-    return certain, dependent
+    return certain, dependent, undecided
 
 
 def _check_existing(data) -> None:
@@ -198,7 +203,8 @@ def _check_existing(data) -> None:
         return  # a verdict resting on more value combinations than prove tries stays unknown, soundly
     assert result.status in oracle(c, p, ipblock_matches_pods=ipm), result.reason
     if result.status == "unknown":
-        assert "depends on the pod address" in result.reason or "depends on the value of" in result.reason
+        assert any(why in result.reason for why in ("depends on the pod address", "depends on the value of",
+                                                      "effect on host-network pods"))
     shown = result.counterexample or result.witness
     if shown is not None:
         assert shown.allowed == (p.expect != "reachable")
@@ -225,7 +231,8 @@ def _assert_reported_witness_rechecks_and_is_minimal(c, p, shown, ipm) -> None:
     (an existing workload's pod keeps all its labels: it is that pod)."""
     dst = resolve_endpoint(p.dst, "to", c)
     target = Target(c, resolve_endpoint(p.src, "from", c), dst, resolve_ports(p, dst), p.expect != "reachable", ipm)
-    flow = Flow(_as_endpoint(c, shown.src), _as_endpoint(c, shown.dst), shown.protocol, shown.port)
+    flow = Flow(_as_endpoint(c, shown.src), _as_endpoint(c, shown.dst), shown.protocol, shown.port,
+                shown.src_port, shown.icmp_type, shown.icmp_code)
     assert target.holds(flow), flow
     for role in ("src", "dst"):
         ep = getattr(flow, role)

@@ -171,3 +171,21 @@ def test_the_generic_chain_is_untouched_by_cilium_records():
     c = with_cilium(BASE, deny)
     assert evaluate(c, flow(WEB, DB, 80)).outcomes == {"allow"}
     assert ipaddress.ip_address("10.0.0.1")  # (builders import check)
+
+
+def test_icmps_admit_icmp_of_their_types_only_and_any_on_another_protocol_is_unknown():
+    from netverify.model.cilium import IcmpField
+    from netverify.model.flow import Flow
+    from netverify.model.ports import Protocol
+    echo = cnp("web-in", "shop", {"app": "web"}, ingress=[crule(icmps=[IcmpField("IPv4", 8)])])
+    c = with_cilium(BASE, echo)
+    assert evaluate(c, Flow(DB, WEB, Protocol.ICMP, 0, None, 8, 0), semantics=CILIUM).outcomes == {"allow"}
+    assert evaluate(c, Flow(DB, WEB, Protocol.ICMP, 0, None, 0, 0), semantics=CILIUM).outcomes == {"deny"}
+    assert outcome(c, DB, WEB, 80) == "deny"
+    l4_any = cnp("web-in", "shop", {"app": "web"}, ingress=[crule(ports=[to_ports(cport_(0, "ANY"))])])
+    c = with_cilium(BASE, l4_any)
+    assert outcome(c, DB, WEB, 80, "UDP") == "allow"
+    v = evaluate(c, Flow(DB, WEB, Protocol.of(47), 0), semantics=CILIUM)
+    assert v.outcomes == {"unknown"} and "ANY" in v.unknown_reason
+    l3 = cnp("web-in", "shop", {"app": "web"}, ingress=[crule(endpoints=[{"app": "db"}])])
+    assert evaluate(with_cilium(BASE, l3), Flow(DB, WEB, Protocol.of(47), 0), semantics=CILIUM).outcomes == {"allow"}

@@ -183,7 +183,7 @@ def test_bad_endpoints(tmp_path, endpoint, field, words):
         ("{port: 70000}", "properties[0].ports[0].port", "out of range"),
         ("{port: 10, endPort: 5}", "properties[0].ports[0].endPort", "below"),
         ("{port: http, endPort: 90}", "properties[0].ports[0].endPort", "named port"),
-        ("{protocol: ICMP}", "properties[0].ports[0].protocol", "ICMP"),
+        ("{protocol: IMCP}", "properties[0].ports[0].protocol", "did you mean 'ICMP'"),  # ICMP itself is one now
         ("{prot: TCP}", "properties[0].ports[0].prot", "unknown key"),
     ],
 )

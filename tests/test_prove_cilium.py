@@ -101,3 +101,18 @@ def test_to_ports_with_a_range_and_any_protocol():
     c = with_cilium(BASE, rng)
     assert status(c, prop(pods(), pods("shop", {"app": "web"}), "reachable", ports=[port(8080, "UDP")])) == "proven"
     assert status(c, prop(pods(), pods("shop", {"app": "web"}), ports=[port(8101)])) == "proven"
+
+
+def test_an_icmps_rule_admits_echo_requests_and_nothing_else():
+    from netverify.model.cilium import IcmpField
+    from netverify.model.policy import PortMatch
+    from netverify.model.ports import Protocol
+    from builders import SPAN, port
+    echo = cnp("web-in", "shop", {"app": "web"}, ingress=[crule(icmps=[IcmpField("IPv4", 8)])])
+    c = with_cilium(BASE, echo)
+    ping = PortMatch(Protocol.ICMP, None, None, SPAN, icmp_type=8)
+    r = result(c, prop(pods("shop"), pods("shop", {"app": "web"}), ports=[ping]))
+    assert r.status == "violated" and r.counterexample.icmp_type == 8
+    assert status(c, prop(pods(), pods("shop", {"app": "web"}), ports=[port(None, "TCP")])) == "proven"
+    other = PortMatch(Protocol.ICMP, None, None, SPAN, icmp_type=0)
+    assert status(c, prop(pods(), pods("shop", {"app": "web"}), ports=[other])) == "proven"

@@ -22,7 +22,7 @@ from netverify.findings import (
     ProveReport,
     WorkloadNode,
 )
-from netverify.model.ports import PortRanges, Protocol
+from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
 from netverify.model.span import Span
 from netverify.report import COMMAND_FORMATS, render
 
@@ -48,7 +48,7 @@ prove_reports = st.builds(ProveReport, names, st.lists(results, max_size=4).map(
                           st.lists(names, max_size=2).map(tuple))
 
 port_sets = st.dictionaries(
-    st.sampled_from(list(Protocol)),
+    st.sampled_from(PROTOCOLS),
     st.lists(st.tuples(st.integers(1, 65535), st.integers(1, 65535)).map(sorted), max_size=3).map(PortRanges.of),
 )
 nodes = st.builds(WorkloadNode, names, names, st.sampled_from(["Pod", "Deployment"])) | st.sampled_from(

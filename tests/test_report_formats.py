@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import report_fixtures as fx
 from netverify.errors import UsageError
 from netverify.findings import Connection, ConnectivityMap, FleetReport, FleetSection, WorkloadNode
-from netverify.model.ports import PortRanges, Protocol
+from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
 from netverify.report import COMMAND_FORMATS, FORMATS_WITH_NOTES, check_format, render
 
 RESULTS = {"prove": fx.PROVE, "map": fx.MAP, "explain": fx.EXPLAIN_BLOCKED, "diff": fx.DIFF}
@@ -115,12 +115,12 @@ def test_map_json_has_the_spec_shape():
 ranges = st.lists(st.tuples(st.integers(1, 65535), st.integers(1, 65535)).map(sorted).map(tuple), max_size=6)
 
 
-@given(st.dictionaries(st.sampled_from(list(Protocol)), ranges))
+@given(st.dictionaries(st.sampled_from(PROTOCOLS), ranges))
 def test_map_json_protocols_are_merged_sorted_and_only_nonempty(raw):
     protocols = {p: PortRanges(tuple(r)) for p, r in raw.items()}  # deliberately not canonical
     cmap = ConnectivityMap((Connection(WorkloadNode("a", "x", "Pod"), WorkloadNode("b", "y", "Pod"), protocols),))
     out = json.loads(render(cmap, "json"))["connections"][0]["protocols"]
-    assert list(out) == [str(p) for p in Protocol if raw.get(p)]
+    assert list(out) == [str(p) for p in PROTOCOLS if raw.get(p)]
     for proto, got in out.items():
         assert got == PortRanges.of(raw[Protocol(proto)]).as_lists()
         assert all(b[0] > a[1] + 1 for a, b in zip(got, got[1:]))
@@ -191,7 +191,7 @@ def test_junit_diff_fails_added_and_passes_removed_only():
 
 def test_csv_one_row_per_pair_and_protocol():
     rows = list(csv.DictReader(io.StringIO(render(fx.MAP, "csv"))))
-    expected = sum(1 for c in fx.MAP.connections for p in Protocol if c.protocols.get(p))
+    expected = sum(1 for c in fx.MAP.connections for p in PROTOCOLS if c.protocols.get(p))
     assert len(rows) == expected
     assert rows[2] == {"src": "shop/frontend[Deployment]", "src_type": "workload", "src_cidrs": "",
                        "dst": "api/server[Deployment]", "dst_type": "workload", "dst_cidrs": "",

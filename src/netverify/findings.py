@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from netverify.model.ports import PortRanges, Protocol
+from netverify.model.ports import PROTOCOLS, PortRanges, Protocol, describe_connection
 from netverify.model.span import Span
 from netverify.model.verdict import RuleRef, SideVerdict
 
@@ -39,10 +39,18 @@ class ConnectionWitness:
     src: EndpointWitness
     dst: EndpointWitness
     protocol: Protocol
-    port: int
+    port: int  # the destination port (0 for a protocol without ports)
     egress: SideVerdict
     ingress: SideVerdict
     pod_manifests: str
+    src_port: int | None = None  # port protocols: the source port the connection uses
+    icmp_type: int | None = None  # ICMP / ICMPv6: the message's type and code
+    icmp_code: int | None = None
+
+    @property
+    def service(self) -> str:
+        """What the connection uses, as reports print it: `TCP/80`, `ICMP type 8 code 0`, `protocol 47`."""
+        return describe_connection(self.protocol, self.port, self.src_port, self.icmp_type, self.icmp_code)
 
     @property
     def allowed(self) -> bool:

@@ -57,9 +57,7 @@ def _shapes(direction: Direction, span: Span) -> list[tuple[ResolvedEndpoint, Re
 
 
 def _side(flow: Flow, direction: Direction) -> Side:
-    if direction == "egress":
-        return Side("egress", flow.src, flow.dst, flow.protocol, flow.port, flow.dst)
-    return Side("ingress", flow.dst, flow.src, flow.protocol, flow.port, flow.dst)
+    return Side.of(flow, "egress" if direction == "egress" else "ingress")
 
 
 def overlap(cluster: Cluster, a: AdminPolicy, b: AdminPolicy, direction: Direction, *,

@@ -75,9 +75,7 @@ def _namespace_of(ep: Endpoint, existing: frozenset[str]) -> str | None:
 
 
 def _side(flow: Flow, direction: str) -> Side:
-    if direction == "egress":
-        return Side("egress", flow.src, flow.dst, flow.protocol, flow.port, flow.dst)
-    return Side("ingress", flow.dst, flow.src, flow.protocol, flow.port, flow.dst)
+    return Side.of(flow, "egress" if direction == "egress" else "ingress")
 
 
 def np_isolated(cluster: Cluster, side: Side) -> bool:

@@ -29,10 +29,7 @@ def connection_decision(verdict: Verdict) -> str:
 def _consulted(cluster: Cluster, side: SideVerdict, flow: Flow) -> SideVerdict:
     if not side.chain:
         return side
-    if side.direction == "egress":
-        probe = Side("egress", flow.src, flow.dst, flow.protocol, flow.port, flow.dst)
-    else:
-        probe = Side("ingress", flow.dst, flow.src, flow.protocol, flow.port, flow.dst)
+    probe = Side.of(flow, side.direction)
     chain = []
     for d in side.chain:
         if d.action == "nomatch" and not d.by and d.layer in ("admin", "baseline") and d.priority is not None:

@@ -18,6 +18,7 @@ from netverify.findings import ConnectionWitness, EndpointWitness
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster
 from netverify.model.semantics import Semantics
 from netverify.model.flow import Endpoint, Flow, PodEndpoint
+from netverify.model.ports import describe_connection
 from netverify.model.verdict import SideVerdict, Verdict
 from netverify.smt.resolve import PortSpec, ResolvedEndpoint
 from netverify.analyses.podyaml import pod_manifests
@@ -151,6 +152,7 @@ def build_witness(target: Target, flow: Flow) -> ConnectionWitness:
         src=endpoint("src"), dst=endpoint("dst"), protocol=flow.protocol, port=flow.port,
         egress=verdict.egress, ingress=verdict.ingress,
         pod_manifests=pod_manifests(flow.src, flow.dst, new_namespaces),
+        src_port=flow.src_port, icmp_type=flow.icmp_type, icmp_code=flow.icmp_code,
     )
 
 
@@ -166,7 +168,8 @@ def endpoint_text(ep: Endpoint) -> str:
 
 
 def flow_text(flow: Flow) -> str:
-    return f"{endpoint_text(flow.src)} -> {endpoint_text(flow.dst)} {flow.protocol}/{flow.port}"
+    service = describe_connection(flow.protocol, flow.port, flow.src_port, flow.icmp_type, flow.icmp_code)
+    return f"{endpoint_text(flow.src)} -> {endpoint_text(flow.dst)} {service}"
 
 
 def _decision_text(d) -> str:

@@ -71,10 +71,13 @@ def default_denies(policy: CiliumPolicy, direction) -> bool:
 
 # ---- L4 ---------------------------------------------------------------------------------------------
 
-def port_match(entry: CiliumPort, protocol: Protocol, port: int, dst: Endpoint) -> bool:
-    """ANY is every port protocol (TCP, UDP, SCTP); port 0 every port; a name the destination pod's container
-    port of that name (and, unless ANY, of that protocol)."""
-    if protocol not in PROTOCOLS or (entry.protocol != "ANY" and entry.protocol != str(protocol)):
+def port_match(entry: CiliumPort, protocol: Protocol, port: int, dst: Endpoint) -> Match:
+    """A `toPorts` port. On TCP, UDP and SCTP: the protocol (ANY is each of them), port 0 every port, a range
+    with endPort, a name the destination pod's container port of that name and protocol. On another protocol
+    only ANY with port 0 may apply (what Cilium's datapath does with it there is not modelled: maybe)."""
+    if protocol not in PROTOCOLS:
+        return None if entry.protocol == "ANY" and entry.port == 0 else False
+    if entry.protocol != "ANY" and entry.protocol != str(protocol):
         return False
     if isinstance(entry.port, str):
         return isinstance(dst, PodEndpoint) and any(
@@ -85,26 +88,29 @@ def port_match(entry: CiliumPort, protocol: Protocol, port: int, dst: Endpoint) 
     return entry.port <= port <= high
 
 
-def port_rule_match(rule: CiliumPortRule, side: Side) -> bool:
-    if not rule.ports:
-        return side.protocol in PROTOCOLS  # a toPorts item without ports: every port (its L7 rules apply)
-    return any(port_match(e, side.protocol, side.port, side.dst) for e in rule.ports)
+def port_rule_match(rule: CiliumPortRule, side: Side) -> Match:
+    if not rule.ports:  # a toPorts item without ports: every port (its L7 rules apply); other protocols: maybe
+        return True if side.protocol in PROTOCOLS else None
+    return any_of(port_match(e, side.protocol, side.port, side.dst) for e in rule.ports)
+
+
+ICMP_FAMILIES = {Protocol.ICMP: "IPv4", Protocol.ICMPv6: "IPv6"}
 
 
 def icmp_match(rule: CiliumRule, side: Side) -> bool:
-    """`icmps`: ICMP (IPv4) / ICMPv6 of the listed types. Matches only once connections carry ICMP."""
-    icmp_type = getattr(side, "icmp_type", None)
-    family = {"ICMP": "IPv4", "ICMPv6": "IPv6"}.get(str(side.protocol))
-    return family is not None and any(f.family == family and f.type == icmp_type for f in rule.icmps)
+    """`icmps`: ICMP (family IPv4) / ICMPv6 (IPv6) messages of the listed types, any code."""
+    family = ICMP_FAMILIES.get(side.protocol)
+    return family is not None and any(f.family == family and f.type == side.icmp_type for f in rule.icmps)
 
 
-def l4_match(rule: CiliumRule, side: Side) -> tuple[bool, tuple[CiliumPortRule, ...]]:
-    """Whether the rule's toPorts/icmps admit the connection, and the toPorts items that do. Neither given:
-    every protocol and port."""
+def l4_match(rule: CiliumRule, side: Side) -> tuple[Match, tuple[CiliumPortRule, ...]]:
+    """Whether the rule's toPorts/icmps admit the connection, and the toPorts items that surely do. Neither
+    given: every protocol and port (an L3-only rule)."""
     if not rule.ports and not rule.icmps:
         return True, ()
-    through = tuple(pr for pr in rule.ports if port_rule_match(pr, side))
-    return bool(through) or icmp_match(rule, side), through
+    answers = [(pr, port_rule_match(pr, side)) for pr in rule.ports]
+    through = tuple(pr for pr, m in answers if m is True)
+    return any_of([*(m for _, m in answers), icmp_match(rule, side)]), through
 
 
 # ---- L3 ---------------------------------------------------------------------------------------------
@@ -133,17 +139,19 @@ class RuleMatch:
 
 
 def rule_match(rule: CiliumRule, side: Side, other: Identity, requires: Match) -> RuleMatch:
-    ok, through = l4_match(rule, side)
-    if not ok:
+    l4, through = l4_match(rule, side)
+    if l4 is False:
         return RuleMatch(False)
     peers = peer_match(rule, other)
     if rule.unmodelled:
         # An unmodelled peer (toFQDNs, toServices, ...) may match any peer; other fields narrow the rule.
-        if rule.deny and peers is True and requires is True:
+        if rule.deny and l4 is True and peers is True and requires is True:
             return RuleMatch(True)  # the modelled peers alone already deny
         return RuleMatch(None, field=", ".join(u.field for u in rule.unmodelled))
     if peers is False:
         return RuleMatch(False)
+    if l4 is None:
+        return RuleMatch(None, field=f"toPorts protocol ANY (or no ports) on {side.protocol.label}")
     if peers is None:
         return RuleMatch(None, field=(
             "a peer that may be a node or a reserved identity (host/remote-node alone, kube-apiserver, cluster "

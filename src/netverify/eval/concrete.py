@@ -93,14 +93,13 @@ def evaluate(cluster: Cluster, flow: Flow, *, ipblock_matches_pods: bool = False
              semantics: Semantics | None = None) -> Verdict:
     """The verdict on one connection. Traffic from a pod to itself is not special-cased: callers skip it.
     `semantics` (the CNI and its choices) wins over `ipblock_matches_pods` when given."""
+    from netverify.eval.compose import side_verdict as fold_side  # the layers import this module's helpers
+    from netverify.eval.layer import Side
+
     semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
-    proto, port, dst = flow.protocol, flow.port, flow.dst
-    flag = semantics.ipblock_matches_pods
-    egress = side_verdict(cluster, "egress", flow.src, flow.dst, proto, port, dst, ipblock_matches_pods=flag,
-                          semantics=semantics)
-    ingress = side_verdict(cluster, "ingress", flow.dst, flow.src, proto, port, dst, ipblock_matches_pods=flag,
-                           semantics=semantics)
-    return Verdict(egress, ingress)
+    # Each side sees the whole connection (source port, ICMP type and code too: Calico and Cilium match them).
+    return Verdict(fold_side(cluster, Side.of(flow, "egress"), semantics),
+                   fold_side(cluster, Side.of(flow, "ingress"), semantics))
 
 
 def endpoint_of(cluster: Cluster, workload: Workload) -> PodEndpoint:

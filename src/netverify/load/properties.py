@@ -15,7 +15,7 @@ from netverify.load.ipblocks import ip_block
 from netverify.load.labels import label_selector
 from netverify.load.limits import DEFAULT_LIMITS, LoadLimits
 from netverify.load.live import is_cluster_spec
-from netverify.load.ports import port_match
+from netverify.load.property_ports import property_port
 from netverify.load.properties_errors import validate_all
 from netverify.load.properties_schema import EndpointSchema, PropertiesSchema, PropertySchema, StrictPort
 from netverify.load.reader import read_documents
@@ -88,7 +88,7 @@ def _check_parts(item: Any, site: Site, errors: list[InputError], first_seen: di
     for i, written in enumerate(ports if isinstance(ports, list) else ()):
         port = _valid(StrictPort, written)
         if port is not None:
-            _collect(errors, port_match, port, site.at("ports", i))
+            _collect(errors, property_port, port, site.at("ports", i))
 
 
 def _valid(model: type[M], value: Any) -> M | None:
@@ -110,7 +110,7 @@ def _property(prop: PropertySchema, site: Site, errors: list[InputError]) -> Pro
     before = len(errors)
     src = _collect(errors, _endpoint, prop.from_, site.at("from"))
     dst = _collect(errors, _endpoint, prop.to, site.at("to"))
-    ports = [_collect(errors, port_match, p, site.at("ports", i)) for i, p in enumerate(prop.ports or ())]
+    ports = [_collect(errors, property_port, p, site.at("ports", i)) for i, p in enumerate(prop.ports or ())]
     if len(errors) > before or src is None or dst is None:
         return None
     return Property(

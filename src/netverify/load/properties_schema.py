@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from netverify.load.k8s_schema import IPBlockSpec, LabelSelectorSpec, PolicyPortSpec, SelectorRequirementSpec
 
@@ -35,10 +35,21 @@ class StrictIPBlock(IPBlockSpec):
 
 
 class StrictPort(PolicyPortSpec):
-    """A port as in a NetworkPolicy rule: `protocol` (TCP default, UDP, SCTP), `port` (a number or a named
-    container port) and `endPort` (a range `port`..`endPort`)."""
+    """A connection as in a NetworkPolicy rule's port, and more: `protocol` (TCP default; UDP, SCTP, UDPLite,
+    ICMP, ICMPv6 in any letter case, or an IP protocol number 0-255), for TCP, UDP, SCTP and UDPLite `port`
+    (a number or a named container port), `endPort` (a range `port`..`endPort`) and the source ports
+    `sourcePort`..`sourceEndPort`; for ICMP and ICMPv6 `icmpType` and `icmpCode`."""
 
     model_config = _STRICT
+    protocol: StrictStr | StrictInt | None = Field(
+        None, description="TCP (default), UDP, SCTP, UDPLite, ICMP, ICMPv6 (any letter case) or an IP protocol "
+        "number 0-255; a protocol without ports (ICMP, 47) takes no port.")
+    sourcePort: StrictInt | None = Field(None, description="The source port (TCP, UDP, SCTP, UDPLite); with "
+                                         "`sourceEndPort` a range. Absent: any source port.")
+    sourceEndPort: StrictInt | None = Field(None, description="The end of the source port range.")
+    icmpType: StrictInt | None = Field(None, description="ICMP / ICMPv6 only: the message type (0-255), e.g. 8 "
+                                       "echo request. Absent: any type.")
+    icmpCode: StrictInt | None = Field(None, description="ICMP / ICMPv6 only, with `icmpType`: the code (0-255).")
 
 
 _DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"  # shown to editors only; the loader says what is wrong itself
@@ -69,8 +80,9 @@ class PropertySchema(BaseModel):
     description: str | None = Field(None, description="Why the property exists, shown with its result.")
     from_: EndpointSchema = Field(alias="from", description="The source pods (or addresses).")
     to: EndpointSchema = Field(description="The destination pods (or addresses).")
-    ports: list[StrictPort] | None = Field(None, description="The destination ports; absent: every port and "
-                                           "protocol.")
+    ports: list[StrictPort] | None = Field(None, description="The connections: destination ports, protocols, "
+                                           "source ports, ICMP types; absent: every connection of every IP "
+                                           "protocol (ICMP included).")
     expect: Literal["unreachable", "reachable", "possible"] = Field(
         description="unreachable: no connection is allowed; reachable: every one is; possible: at least one is.")
     scope: Literal["any", "existing"] = Field(

@@ -37,7 +37,16 @@ Endpoint = PodEndpoint | ExternalEndpoint
 
 @dataclass(frozen=True, slots=True)
 class Flow:
+    """One connection. `protocol` is any IP protocol (model/ports.py). What else a packet carries depends on it:
+    a port protocol (TCP, UDP, SCTP, UDPLite) has the destination `port` (1-65535) and a `src_port`; ICMP and
+    ICMPv6 have `icmp_type` and `icmp_code` (0-255); any other protocol has neither. Fields a protocol does not
+    carry are unused (port 0 by convention, the others None). None for `src_port` / the ICMP fields means "not
+    chosen": only layers that match on them (Calico, Cilium) read them, and they must be set for those."""
+
     src: Endpoint
     dst: Endpoint
     protocol: Protocol
     port: int
+    src_port: int | None = None
+    icmp_type: int | None = None
+    icmp_code: int | None = None

@@ -15,23 +15,42 @@ Direction = Literal["ingress", "egress"]
 
 @dataclass(frozen=True, slots=True)
 class PortMatch:
-    """One entry of a rule's `ports`: protocol plus a number, a range, a name, or every port (port None)."""
+    """One entry of a rule's `ports`: protocol plus a number, a range, a name, or every port (port None).
+
+    A NetworkPolicy entry names TCP, UDP or SCTP and never sets the fields after `span`. A property's entry
+    (model/properties.py) may name any protocol and narrow further: a source port range (port protocols
+    only), an ICMP type and code (ICMP / ICMPv6 only; code only with a type). None there = any.
+    """
 
     protocol: Protocol
     port: int | str | None
     end_port: int | None
     span: Span
+    src_port: int | None = None
+    src_end_port: int | None = None
+    icmp_type: int | None = None
+    icmp_code: int | None = None
 
     @property
     def is_named(self) -> bool:
         return isinstance(self.port, str)
 
     def __str__(self) -> str:
+        if not self.protocol.has_ports:
+            text = self.protocol.label
+            if self.icmp_type is not None:
+                text += f" type {self.icmp_type}" + (f" code {self.icmp_code}" if self.icmp_code is not None else "")
+            return text
         if self.port is None:
-            return f"{self.protocol}/*"
-        if self.end_port is not None:
-            return f"{self.protocol}/{self.port}-{self.end_port}"
-        return f"{self.protocol}/{self.port}"
+            text = f"{self.protocol}/*"
+        elif self.end_port is not None:
+            text = f"{self.protocol}/{self.port}-{self.end_port}"
+        else:
+            text = f"{self.protocol}/{self.port}"
+        if self.src_port is not None:
+            end = self.src_end_port
+            text += f" from port {self.src_port}" + (f"-{end}" if end is not None and end != self.src_port else "")
+        return text
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,7 +90,7 @@ def overlap_lines(o: SamePriorityOverlap) -> list[str]:
         f"{o.second} says {o.second.action}",
         "the API lets the CNI apply either; give the policies distinct priorities to decide it",
         f"witness: {o.witness.src.workload or _endpoint(o.witness.src)} -> "
-        f"{o.witness.dst.workload or _endpoint(o.witness.dst)} on {o.witness.protocol}/{o.witness.port}",
+        f"{o.witness.dst.workload or _endpoint(o.witness.dst)} on {o.witness.service}",
     ]
 
 

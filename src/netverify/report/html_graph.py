@@ -66,7 +66,7 @@ class Graph:
                            "kind": kind, "title": title})
 
     def connection(self, c: ConnectionWitness, kind: str, title: str) -> None:
-        self.edge(self.endpoint(c.src), self.endpoint(c.dst), f"{c.protocol}/{c.port}", kind,
+        self.edge(self.endpoint(c.src), self.endpoint(c.dst), c.service, kind,
                   f"{title}: {words.connection_headline(c)}")
 
     def data(self) -> dict[str, Any]:

@@ -94,6 +94,11 @@ def connection_witness_dict(c: ConnectionWitness) -> Json:
         "ingress": side_dict(c.ingress),
         "pod_manifests": c.pod_manifests,
         "allowed": c.allowed,
+        # What else the connection carries, when something reads it (null otherwise): model/flow.py Flow.
+        "protocol_number": c.protocol.number,
+        "source_port": c.src_port,
+        "icmp_type": c.icmp_type,
+        "icmp_code": c.icmp_code,
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from netverify.findings import ConnectionWitness, ConnectivityMap, DiffReport, Explanation, PropertyResult, ProveReport
 from netverify.report import words
+from netverify.model.ports import describe_connection
 
 _ICON = {"proven": "✅", "violated": "❌", "vacuous": "⚠️", "unknown": "❓"}
 
@@ -150,7 +151,7 @@ def render_explain(e: Explanation, *, color: bool = False) -> str:
         verdict = "⚠️ ambiguous (the CNI picks among same-priority policies)"
     if e.depends_on_address:
         verdict = f"❔ depends on the pod addresses (this pair: {verdict})"
-    out = [f"### {code(e.src)} → {code(e.dst)} on {e.protocol}/{e.port}: {verdict}",
+    out = [f"### {code(e.src)} → {code(e.dst)} on {describe_connection(e.protocol, e.port)}: {verdict}",
            *_trust(e.unknown_reason, e.caveats), "", "| side | decision |", "| --- | --- |"]
     for name, side in (("egress", e.egress), ("ingress", e.ingress)):
         out.append(f"| {name} | {cell('; '.join(words.side_lines(side)))} |")

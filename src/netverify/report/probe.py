@@ -3,10 +3,11 @@
 The check the Kubernetes tutorials do by hand with curl, for every connection netverify reports: per case, it
 creates the namespaces that are missing (with the labels the case needs) and the two pods of the case's Pod
 YAML (`pod_manifests`) with the agnhost test image (the destination serving the port and protocol), runs
-`agnhost connect` from the source pod to the destination pod's IP, prints whether the outcome matches what
+`agnhost connect` (TCP, UDP, SCTP; `ping` for ICMP and ICMPv6 echo) from the source pod to the destination pod's IP, prints whether the outcome matches what
 netverify says (allowed or blocked) and deletes what it created. Exit 0: every case matched; 1: a mismatch;
 2: a case could not be set up. Cases whose verdict rests on an address (an external IP, a pod IP the case
-needs) cannot be made with pods and are listed as not probed.
+needs) cannot be made with pods and are listed as not probed, as are connections neither tool can make (another
+protocol, an ICMP type other than echo request, a chosen source port).
 
 Every value that reaches the shell is quoted (shlex.quote); manifests are passed in quoted here-documents.
 """
@@ -20,6 +21,7 @@ import yaml
 
 from netverify.findings import ConnectionWitness, DiffReport, EndpointWitness, ProveReport
 from netverify.model.cluster import UNKNOWN_LABEL_VALUE
+from netverify.model.ports import PROTOCOLS, Protocol
 
 AGNHOST_IMAGE = "registry.k8s.io/e2e-test-images/agnhost:2.53"
 
@@ -53,7 +55,27 @@ def cases_of(result: ProveReport | DiffReport) -> list[ProbeCase]:
     return [ProbeCase(f"diff: {c.summary}", c.witness) for c in result.added_classes]
 
 
+_ECHO_REQUEST = {Protocol.ICMP: 8, Protocol.ICMPv6: 128}
+
+
+def _why_not_probed_protocol(w: ConnectionWitness) -> str | None:
+    """agnhost connects over TCP, UDP and SCTP from any source port; ping sends ICMP echo requests."""
+    if w.protocol.is_icmp:
+        echo = _ECHO_REQUEST[w.protocol]
+        if w.icmp_type not in (None, echo) or (w.icmp_code not in (None, 0)):
+            return f"{w.service}: ping sends only echo requests ({w.protocol} type {echo} code 0)"
+        return None
+    if w.protocol not in PROTOCOLS:
+        return f"{w.service}: agnhost connects over TCP, UDP and SCTP only, ping over ICMP"
+    if w.src_port is not None:
+        return f"{w.service}: agnhost connect cannot choose the source port"
+    return None
+
+
 def _why_not_probed(w: ConnectionWitness) -> str | None:
+    why = _why_not_probed_protocol(w)
+    if why is not None:
+        return why
     for role, end in (("source", w.src), ("destination", w.dst)):
         if end.namespace is None:
             return f"the {role} is an address outside the cluster ({end.ip})"
@@ -81,7 +103,7 @@ def _pods(case_no: int, w: ConnectionWitness) -> tuple[list[dict], str, str]:
         for i, container in enumerate(containers):
             container["image"] = _IMAGE_SLOT
             container["command"] = ["/agnhost", "pause"]
-            if role == "dst" and i == 0:
+            if role == "dst" and i == 0 and w.protocol in PROTOCOLS:
                 # A pod's containers share one network: any of them may serve the port.
                 container.update(_server(str(w.protocol), w.port))
         spec.update(containers=containers, restartPolicy="Never", terminationGracePeriodSeconds=0)
@@ -183,6 +205,11 @@ connect() {  # SRC-NAMESPACE SRC-POD DST-NAMESPACE DST-POD PORT PROTOCOL; exit 0
   local ip target
   ip="$("$KUBECTL" get pod --namespace "$3" "$4" -o 'jsonpath={.status.podIP}')" || return 2
   [ -n "$ip" ] || return 2
+  if [ "$6" = icmp ] || [ "$6" = icmpv6 ]; then
+    # One echo request (ICMP type 8 / ICMPv6 128); the destination's kernel answers, no server needed.
+    "$KUBECTL" exec --namespace "$1" "$2" -- ping -c 1 -W "${CONNECT_TIMEOUT%s}" "$ip" >/dev/null || return 1
+    return 0
+  fi
   target="$ip:$5"
   case "$ip" in *:*) target="[$ip]:$5" ;; esac
   "$KUBECTL" exec --namespace "$1" "$2" -- /agnhost connect "$target" --timeout="$CONNECT_TIMEOUT" --protocol="$6" || return 1

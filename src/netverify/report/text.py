@@ -15,6 +15,7 @@ from rich.text import Text
 
 from netverify.findings import ConnectivityMap, DiffReport, Explanation, PropertyResult, ProveReport
 from netverify.report import words
+from netverify.model.ports import describe_connection
 
 _STATUS_STYLE = {"proven": "bold green", "violated": "bold red", "vacuous": "bold yellow", "unknown": "bold magenta"}
 # Wide enough that plain output (CI logs, files) is never wrapped mid-line.
@@ -104,7 +105,7 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
 def render_explain(e: Explanation, *, color: bool = False) -> str:
     console = _console(color)
     _trust(console, e.unknown_reason, e.caveats)
-    head = Text(f"{e.src} -> {e.dst} on {e.protocol}/{e.port}: ")
+    head = Text(f"{e.src} -> {e.dst} on {describe_connection(e.protocol, e.port)}: ")
     if e.depends_on_address:
         head.append("DEPENDS ON THE POD ADDRESSES", style="bold yellow")
         head.append(f" (this pair: {'ALLOWED' if e.allowed else 'BLOCKED'})")

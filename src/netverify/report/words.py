@@ -96,7 +96,7 @@ def side_lines(side: SideVerdict) -> list[str]:
 
 def connection_headline(c: ConnectionWitness) -> str:
     verdict = "allowed" if c.allowed else "blocked"
-    return f"{endpoint_short(c.src)} -> {dst_short(c)} on {c.protocol}/{c.port}: {verdict}"
+    return f"{endpoint_short(c.src)} -> {dst_short(c)} on {c.service}: {verdict}"
 
 
 def connection_lines(c: ConnectionWitness) -> list[str]:
@@ -106,7 +106,7 @@ def connection_lines(c: ConnectionWitness) -> list[str]:
         f"           {endpoint_detail(c.src)}",
         f"dst      {dst_short(c)}",
         f"           {endpoint_detail(c.dst)}",
-        f"port     {c.protocol}/{c.port}",
+        f"port     {c.service}",
     ]
     for name, side in (("egress", c.egress), ("ingress", c.ingress)):
         first, *rest = side_lines(side)

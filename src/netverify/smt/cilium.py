@@ -25,7 +25,13 @@ from netverify.smt.layer import HostPods, SymDecision
 from netverify.smt.ports import ports_match
 from netverify.smt.selectors import SelectorEncoder
 from netverify.smt.session import SolverSession
-from netverify.smt.symbols import SymbolicConnection, SymbolicEndpoint, SymbolicExternal, SymbolicPod
+from netverify.smt.symbols import (
+    SymbolicConnection,
+    SymbolicEndpoint,
+    SymbolicExternal,
+    SymbolicPod,
+    protocol_index,
+)
 
 
 def port_matches_of(entry: CiliumPort) -> tuple[PortMatch, ...]:
@@ -113,31 +119,46 @@ class CiliumEncoder:
 
     # ---- L4 ---------------------------------------------------------------------------------------
 
-    def l4(self, rule: CiliumRule, conn: SymbolicConnection, dst: SymbolicEndpoint) -> z3.BoolRef:
-        """toPorts (and icmps: no connection carries ICMP yet, so they admit nothing here)."""
+    def l4(self, rule: CiliumRule, conn: SymbolicConnection, dst: SymbolicEndpoint) -> YesMaybe:
+        """eval/cilium.l4_match: toPorts on TCP/UDP/SCTP exactly, ANY with port 0 (or no ports) on another
+        protocol maybe; icmps on ICMP/ICMPv6 by type."""
         s = self.session
         if not rule.ports and not rule.icmps:
-            return s.true()
-        parts = []
+            return s.true(), s.false()
+        l4_protocol = s.or_(s.eq(conn.protocol, protocol_index(p)) for p in PROTOCOLS)
+        yes, maybe = [], []
         for pr in rule.ports:
-            entries = tuple(m for e in pr.ports for m in port_matches_of(e)) if pr.ports else tuple(
-                PortMatch(p, None, None, pr.span) for p in PROTOCOLS)
-            parts.append(ports_match(s, entries, conn, dst, self._ports))
-        return s.or_(parts)
+            if not pr.ports:
+                yes.append(l4_protocol)
+                maybe.append(s.not_(l4_protocol))
+                continue
+            entries = tuple(m for e in pr.ports for m in port_matches_of(e))
+            yes.append(ports_match(s, entries, conn, dst, self._ports))
+            if any(e.protocol == "ANY" and e.port == 0 for e in pr.ports):
+                maybe.append(s.not_(l4_protocol))
+        for f in rule.icmps:
+            conn.reads_icmp = True
+            assert conn.icmp_type is not None, "an icmps rule needs a connection with an ICMP type"
+            family = Protocol.ICMP if f.family == "IPv4" else Protocol.ICMPv6
+            yes.append(s.and_([s.eq(conn.protocol, protocol_index(family)), s.eq(conn.icmp_type, f.type)]))
+        y = s.or_(yes)
+        return y, s.and_([s.not_(y), s.or_(maybe)])
 
     # ---- rules and the union --------------------------------------------------------------------------
 
     def rule(self, rule: CiliumRule, other: SymbolicEndpoint, conn: SymbolicConnection, dst: SymbolicEndpoint,
              requires: YesMaybe) -> YesMaybe:
         s = self.session
-        l4 = self.l4(rule, conn, dst)
+        l4_yes, l4_maybe = self.l4(rule, conn, dst)
         peer_yes, peer_maybe = self.peers(rule, other)
         req_yes = requires[0]
         if rule.unmodelled:
-            yes = s.and_([l4, peer_yes, req_yes]) if rule.deny else s.false()
-            return yes, s.and_([l4, s.not_(yes)])
-        yes = s.and_([l4, peer_yes, req_yes])
-        return yes, s.and_([l4, s.or_([peer_maybe, s.and_([peer_yes, s.not_(req_yes)])])])
+            yes = s.and_([l4_yes, peer_yes, req_yes]) if rule.deny else s.false()
+            return yes, s.and_([s.or_([l4_yes, l4_maybe]), s.not_(yes)])
+        yes = s.and_([l4_yes, peer_yes, req_yes])
+        maybe = s.or_([s.and_([l4_maybe, s.or_([peer_yes, peer_maybe])]),
+                       s.and_([l4_yes, s.or_([peer_maybe, s.and_([peer_yes, s.not_(req_yes)])])])])
+        return yes, maybe
 
     def requires(self, selected: list[tuple[CiliumPolicy, z3.BoolRef]], direction: Direction,
                  other: SymbolicEndpoint) -> YesMaybe:

@@ -41,6 +41,7 @@ from netverify.smt.symbols import (
     SymbolicPod,
     SymbolicServiceAccount,
     carried_invalid_labels,
+    icmp_family,
     new_pod,
     pod_domain,
     port_slots,
@@ -148,9 +149,10 @@ class DiffProblem:
             if isinstance(e.port, str))}))
         self.src = self._endpoint("src", external=shape == "ip-pod", port_names=port_names)
         self.dst = self._endpoint("dst", external=shape == "pod-ip", port_names=port_names)
-        self.conn = SymbolicConnection(session.int("conn.protocol"), session.int("conn.port"))
+        self.conn = SymbolicConnection.new(session)
         session.add(*self.conn.domain())
         session.add(self.src.ip.same_family(self.dst.ip))
+        session.add(*icmp_family(self.conn, (ep.ip for ep in (self.src, self.dst) if ep.is_external)))
         self._same_fresh_namespace()
         # Host-network pods are HEAD's workloads (the endpoints are HEAD's pods or new ones), in both versions.
         self.hosts = HostPods()

@@ -8,9 +8,8 @@ import z3
 
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, ContainerPort, Workload
 from netverify.model.flow import Endpoint, ExternalEndpoint, Flow, PodEndpoint
-from netverify.model.ports import PROTOCOLS
 from netverify.smt.problem import ConnectionProblem
-from netverify.smt.symbols import SymbolicEndpoint, SymbolicPod
+from netverify.smt.symbols import SymbolicConnection, SymbolicEndpoint, SymbolicPod, read_protocol
 from netverify.smt.universe import fresh_value
 
 
@@ -33,8 +32,18 @@ def extract_flow(problem: ConnectionProblem, model: z3.ModelRef) -> ExtractedFlo
     if isinstance(src, PodEndpoint):
         taken.add(src.namespace)
     dst, dst_exists = _endpoint(problem, problem.dst, model, taken)
-    protocol = PROTOCOLS[_int(model, problem.conn.protocol)]
-    return ExtractedFlow(Flow(src, dst, protocol, _int(model, problem.conn.port)), src_exists, dst_exists)
+    return ExtractedFlow(connection_flow(problem.conn, model, src, dst), src_exists, dst_exists)
+
+
+def connection_flow(conn: SymbolicConnection, model: z3.ModelRef, src: Endpoint, dst: Endpoint) -> Flow:
+    """The connection the model picks, with only what its protocol carries: a source port for a port
+    protocol, a type and code for ICMP / ICMPv6 (model/flow.py Flow)."""
+    protocol = read_protocol(_int(model, conn.protocol))
+    src_port = (_int(model, conn.src_port) if protocol.has_ports and conn.src_port is not None and conn.reads_src_port
+                else None)
+    icmp = protocol.is_icmp and conn.icmp_type is not None and conn.icmp_code is not None and conn.reads_icmp
+    return Flow(src, dst, protocol, _int(model, conn.port), src_port,
+                _int(model, conn.icmp_type) if icmp else None, _int(model, conn.icmp_code) if icmp else None)
 
 
 def picks_unknown_value(problem: ConnectionProblem, ep: SymbolicPod, w: Workload, model: z3.ModelRef) -> bool:
@@ -74,7 +83,7 @@ def _endpoint(
             ip, w,
         ), True
     ports = tuple(dict.fromkeys(  # every slot in use, each (name, number, protocol) once
-        ContainerPort(name, _int(model, v.number), PROTOCOLS[_int(model, v.protocol)])
+        ContainerPort(name, _int(model, v.number), read_protocol(_int(model, v.protocol)))
         for name, slots in sorted(ep.named_ports.items()) for v in slots
         if z3.is_true(model.eval(v.has, model_completion=True))
     ))

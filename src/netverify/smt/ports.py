@@ -10,6 +10,28 @@ from netverify.smt.symbols import SymbolicConnection, SymbolicEndpoint, protocol
 
 
 def port_match(session: SolverSession, entry: PortMatch, conn: SymbolicConnection, dst: SymbolicEndpoint) -> z3.BoolRef:
+    narrowing = _narrowing(session, entry, conn)
+    if not narrowing:
+        return _destination_match(session, entry, conn, dst)
+    return session.and_([_destination_match(session, entry, conn, dst), *narrowing])
+
+
+def _narrowing(session: SolverSession, entry: PortMatch, conn: SymbolicConnection) -> list[z3.BoolRef]:
+    """A property entry's source port range and ICMP type / code (a NetworkPolicy entry has none)."""
+    out = []
+    if entry.src_port is not None:
+        assert conn.src_port is not None, "a source port needs a connection with one (SymbolicConnection.new)"
+        end = entry.src_end_port if entry.src_end_port is not None else entry.src_port
+        out += [conn.src_port >= entry.src_port, conn.src_port <= end]
+    for wanted, var in ((entry.icmp_type, conn.icmp_type), (entry.icmp_code, conn.icmp_code)):
+        if wanted is not None:
+            assert var is not None, "an ICMP type needs a connection with one (SymbolicConnection.new)"
+            out.append(session.eq(var, wanted))
+    return out
+
+
+def _destination_match(session: SolverSession, entry: PortMatch, conn: SymbolicConnection,
+                       dst: SymbolicEndpoint) -> z3.BoolRef:
     proto = protocol_index(entry.protocol)
     same_protocol = session.eq(conn.protocol, proto)
     if entry.port is None:
@@ -43,7 +65,7 @@ def ports_match(
         return session.or_(port_match(session, e, conn, dst) for e in entries)
     parts = []
     for e in entries:
-        key = (e.protocol, e.port, e.end_port, id(conn), id(dst))
+        key = (e.protocol, e.port, e.end_port, e.src_port, e.src_end_port, e.icmp_type, e.icmp_code, id(conn), id(dst))
         if key not in cache:
             cache[key] = port_match(session, e, conn, dst)
         parts.append(cache[key])

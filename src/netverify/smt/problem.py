@@ -44,6 +44,7 @@ from netverify.smt.symbols import (
     new_pod,
     pod_domain,
     port_slots,
+    icmp_family,
     protocol_index,
 )
 from netverify.smt.universe import LabelUniverse
@@ -110,7 +111,8 @@ class ConnectionProblem:
         self.port_names = self._port_names()
         self.src = self._endpoint("src", src, src_ns, self.port_names)
         self.dst = self._endpoint("dst", dst, dst_ns, self.port_names)
-        self.conn = SymbolicConnection(session.int("conn.protocol"), session.int("conn.port"))
+        self.conn = SymbolicConnection.new(session)
+        self.conn.reads_src_port, self.conn.reads_icmp = ports.reads_src_port, ports.reads_icmp
         blocks = [spec.ip_block for spec in (src, dst) if spec.is_external and spec.ip_block is not None]
         blocks += admin_blocks(cluster)
         # Pod addresses are modelled under the flag, and whenever an admin peer or a host-network pod read as
@@ -135,6 +137,7 @@ class ConnectionProblem:
             else:
                 session.add(ep.ip.present)
         session.add(self.src.ip.same_family(self.dst.ip))
+        session.add(*icmp_family(self.conn, (ep.ip for ep in (self.src, self.dst) if ep.is_external)))
         self.fits_src = self.endpoints.fits(src, self.src)
         self.fits_dst = self.endpoints.fits(dst, self.dst)
         self.fits_ports = ports_match(session, ports.entries, self.conn, self.dst)

@@ -100,9 +100,25 @@ class PortSpec:
     def port_names(self) -> set[str]:
         return {e.port for e in self.entries if isinstance(e.port, str)}
 
+    @property
+    def reads_src_port(self) -> bool:
+        return any(e.src_port is not None for e in self.entries)
+
+    @property
+    def reads_icmp(self) -> bool:
+        return any(e.icmp_type is not None or e.icmp_code is not None for e in self.entries)
+
 
 def entry_fits(entry: PortMatch, flow: Flow) -> bool:
     if entry.protocol != flow.protocol:
+        return False
+    if entry.src_port is not None:
+        end = entry.src_end_port if entry.src_end_port is not None else entry.src_port
+        if flow.src_port is None or not entry.src_port <= flow.src_port <= end:
+            return False
+    if entry.icmp_type is not None and flow.icmp_type != entry.icmp_type:
+        return False
+    if entry.icmp_code is not None and flow.icmp_code != entry.icmp_code:
         return False
     if entry.port is None:
         return True
@@ -165,11 +181,12 @@ def resolve_ports(prop: Property, dst: ResolvedEndpoint) -> PortSpec:
     service = dst.service
     entries: list[PortMatch] = []
     for sp in service.ports:
-        if prop.ports and not any(_names_service_port(e, sp) for e in prop.ports):
-            continue
-        entry = PortMatch(sp.protocol, sp.target_port, None, prop.span)
-        if entry not in entries:
-            entries.append(entry)
+        # Each property entry naming the service port keeps its source ports on the target port.
+        naming = [e for e in prop.ports if _names_service_port(e, sp)] if prop.ports else [None]
+        for e in naming:
+            entry = PortMatch(sp.protocol, sp.target_port, None, prop.span, *((e.src_port, e.src_end_port) if e else ()))
+            if entry not in entries:
+                entries.append(entry)
     if not entries:
         return PortSpec((), empty_reason=f"no port of Service {service.namespace}/{service.name} matches the ports")
     return PortSpec(tuple(entries))

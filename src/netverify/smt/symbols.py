@@ -16,13 +16,27 @@ import z3
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
 from netverify.model.k8s_names import is_dns_subdomain, is_label_key, is_label_value, is_namespace_name
 from netverify.model.ipblock import IPAddress, IPBlock
-from netverify.model.ports import PROTOCOLS, Protocol
+from netverify.model.ports import (
+    MAX_ICMP,
+    MAX_PORT,
+    MAX_PROTOCOL,
+    MIN_PORT,
+    MIN_PROTOCOL,
+    PORT_PROTOCOL_NUMBERS,
+    PROTOCOLS,
+    Protocol,
+)
 from netverify.smt.session import SolverSession
 from netverify.smt.universe import KeyValues, LabelUniverse
 
 
 def protocol_index(protocol: Protocol) -> int:
-    return PROTOCOLS.index(Protocol(protocol))
+    """The solver's value for a protocol: its IP protocol number (0-255), so "any protocol" is all 256."""
+    return Protocol(protocol).number
+
+
+def read_protocol(number: int) -> Protocol:
+    return Protocol.of(number)
 
 
 @dataclass(frozen=True)
@@ -233,12 +247,45 @@ SymbolicEndpoint = SymbolicPod | SymbolicExternal
 
 @dataclass
 class SymbolicConnection:
-    protocol: z3.ArithRef  # index into PROTOCOLS
+    """protocol: the IP protocol number 0-255. A port protocol (TCP, UDP, SCTP, UDPLite) has a destination
+    `port` and a `src_port` (1-65535); ICMP / ICMPv6 an `icmp_type` and `icmp_code` (0-255); what a protocol
+    does not carry is fixed at 0, so one connection has one model (model/flow.py Flow)."""
+
+    protocol: z3.ArithRef
     port: z3.ArithRef
     extra: list[z3.BoolRef] = field(default_factory=list)
+    src_port: z3.ArithRef | None = None
+    icmp_type: z3.ArithRef | None = None
+    icmp_code: z3.ArithRef | None = None
+    # Whether some formula (a property entry, a layer's rule) reads the source port / the ICMP type and code:
+    # only then does a counterexample show them (a value nothing reads would be noise, not a fact).
+    reads_src_port: bool = False
+    reads_icmp: bool = False
+
+    @staticmethod
+    def new(session: SolverSession, prefix: str = "conn") -> SymbolicConnection:
+        return SymbolicConnection(session.int(f"{prefix}.protocol"), session.int(f"{prefix}.port"),
+                                  src_port=session.int(f"{prefix}.src_port"),
+                                  icmp_type=session.int(f"{prefix}.icmp_type"),
+                                  icmp_code=session.int(f"{prefix}.icmp_code"))
+
+    def has_ports(self) -> z3.BoolRef:
+        return z3.Or([self.protocol == n for n in sorted(PORT_PROTOCOL_NUMBERS)])
+
+    def is_icmp(self) -> z3.BoolRef:
+        return z3.Or(self.protocol == Protocol.ICMP.number, self.protocol == Protocol.ICMPv6.number)
 
     def domain(self) -> list[z3.BoolRef]:
-        return [self.protocol >= 0, self.protocol < len(PROTOCOLS), self.port >= 1, self.port <= 65535]
+        out = [self.protocol >= MIN_PROTOCOL, self.protocol <= MAX_PROTOCOL]
+        ported = self.has_ports()
+        for var in (self.port, self.src_port):
+            if var is not None:
+                out.append(z3.If(ported, z3.And(var >= MIN_PORT, var <= MAX_PORT), var == 0))
+        icmp = self.is_icmp()
+        for var in (self.icmp_type, self.icmp_code):
+            if var is not None:
+                out.append(z3.If(icmp, z3.And(var >= 0, var <= MAX_ICMP), var == 0))
+        return out
 
 
 def new_pod(
@@ -304,5 +351,17 @@ def pod_domain(
         impossible = [i for i, v in enumerate(name_key.values) if not is_namespace_name(v)]
         out += [pod.ns_labels.val[NAMESPACE_NAME_LABEL] != i for i in impossible]
     for vars_ in (v for per_name in pod.named_ports.values() for v in per_name):
-        out += [vars_.number >= 1, vars_.number <= 65535, vars_.protocol >= 0, vars_.protocol < len(PROTOCOLS)]
+        # A container port is TCP, UDP or SCTP (core/v1 ContainerPort.protocol).
+        out += [vars_.number >= 1, vars_.number <= 65535, z3.Or([vars_.protocol == protocol_index(p) for p in PROTOCOLS])]
+    return out
+
+
+def icmp_family(conn: SymbolicConnection, ips: Iterable[SymbolicIP]) -> list[z3.BoolRef]:
+    """ICMP is IPv4's and ICMPv6 IPv6's (RFC 792, RFC 4443): an address outside the cluster has that family.
+    Callers pass the outside ends only: a pod may have an address of each family in use (dual stack) whatever
+    the one modelled for ipBlocks is, so its family does not restrict the protocol."""
+    out = []
+    for ip in ips:
+        out.append(z3.Implies(z3.And(ip.present, conn.protocol == Protocol.ICMP.number), z3.Not(ip.v6)))
+        out.append(z3.Implies(z3.And(ip.present, conn.protocol == Protocol.ICMPv6.number), ip.v6))
     return out
