@@ -15,8 +15,9 @@ that the derivation agrees with it.
 Skipped, each with its reason:
 - the whole module when ../shared is absent (the data is not part of this repository), or while the kinds table
   does not list CiliumNetworkPolicy as modelled (every result would be unknown by design);
-- the ClientToClient probes (ICMP echo, 36 of 144) while a property cannot name ICMP (their own test,
-  test_icmp_probes, says so).
+- the ClientToClient probes (ICMP echo, 36 of 144, as `protocol: ICMP, icmpType: 8`) only where a property
+  cannot name ICMP (a build without the protocols item; test_icmp_probes then says so); test_tcp_probes skips
+  the two tests whose probes are all ICMP (test_icmp_probes runs them).
 """
 
 from __future__ import annotations
@@ -136,13 +137,16 @@ def probe_flow(cluster, probe: dict):
     src = endpoint_of(cluster, by_name[probe["src"]])
     dst = (ExternalEndpoint(ipaddress.ip_address(probe["dst_ip"])) if probe["dst_ip"] is not None
            else endpoint_of(cluster, by_name[probe["dst"]]))
+    if is_icmp(probe):  # a ping: an echo request, code 0
+        return Flow(src, dst, Protocol("ICMP"), 0, icmp_type=ICMP_ECHO["icmpType"], icmp_code=0)
     return Flow(src, dst, Protocol(probe["protocol"]), probe["port"])
 
 
 @needs_cilium_modelled
 @pytest.mark.parametrize("test", list(CASES))
 def test_tcp_probes_by_the_evaluator(test: str) -> None:
-    """The reference evaluator alone, probe by probe (what prove's witnesses are re-checked against)."""
+    """The reference evaluator alone, probe by probe (what prove's witnesses are re-checked against): the TCP
+    and PodToCIDR probes, and the ICMP ones once a connection can be ICMP."""
     from netverify.eval.concrete import evaluate
     from netverify.load.manifests import load_cluster
     from netverify.model.semantics import Semantics
@@ -151,7 +155,7 @@ def test_tcp_probes_by_the_evaluator(test: str) -> None:
                            default_namespace=NAMESPACE)
     wrong = []
     for probe in CASES[test]["probes"]:
-        if is_icmp(probe):
+        if is_icmp(probe) and not _icmp_expressible():
             continue
         verdict = evaluate(cluster, probe_flow(cluster, probe), semantics=Semantics(cni="cilium"))
         got = "allowed" if verdict.allowed else "denied" if verdict.outcomes == {"deny"} else "unknown"
