@@ -32,8 +32,7 @@ def cilium_blocks(cluster: Cluster) -> tuple[IPBlock, ...]:
         for rule in _rules(policy):
             for peer in rule.cidrs:
                 out += peer.blocks
-                # an except is an IPBlock (model/cilium.py); a bare network cuts the same way
-                out += [e if isinstance(e, IPBlock) else IPBlock(e) for e in peer.excepts]
+                out += peer.excepts
     return tuple(dict.fromkeys(out))
 
 
