@@ -17,6 +17,7 @@ from netverify.eval.addresses import families_in_use
 from netverify.eval.admin_addresses import addresses_matter, admin_blocks, node_addresses
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
 from netverify.model.labels import LabelSelector
+from netverify.model.ports import Protocol
 from netverify.model.semantics import Semantics
 from netverify.smt.addresses import ReplicaAddresses
 from netverify.eval.cilium import policies_of
@@ -143,6 +144,8 @@ class ConnectionProblem:
         self.prefer_namespaces = session.guard("namespaces")
         self.prefer_served_port = session.guard("served-port")
         self.prefer_ordinary_ips = session.guard("ordinary-ips")
+        # A readable witness uses a protocol with a name (ICMP rather than protocol 0) where any protocol will do.
+        session.add(z3.Implies(self.prefer_served_port, z3.Or([self.conn.protocol == p.number for p in Protocol])))
         self._add_existing_choice()
         self._add_ordinary_ips()
         self._add_same_fresh_namespace()
