@@ -8,6 +8,8 @@ exist, a newly allowed existing connection must also show up as a symbolic class
 
 from __future__ import annotations
 
+import dataclasses
+
 import ipaddress
 import json
 from pathlib import Path
@@ -16,6 +18,7 @@ import pytest
 
 from netverify.analyses.diff import diff
 from netverify.findings import DiffReport, IPRangeNode
+from netverify.analyses.diff_maps import OTHER_PROTOCOLS_KEY
 from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
 
 CORE = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "netpol-analyzer" / "core"
@@ -50,13 +53,22 @@ CASES = [pytest.param(a, b, id=f"{a}->{b}", marks=[pytest.mark.slow] if {a, b} &
 
 Ports = dict[Protocol, PortRanges]
 
+# Where NCA departs from the Kubernetes API on protocols: NCA models TCP, UDP and SCTP only and calls a rule that
+# lists every port of the three "All Connections", but such a rule admits no ICMP and no other protocol
+# (https://kubernetes.io/docs/concepts/services-networking/network-policies/: a rule's ports name TCP, UDP or
+# SCTP; a rule without ports admits every protocol). netverify follows the API, so these cases differ from NCA in
+# other protocols only: compared on TCP/UDP/SCTP, and the other-protocols change must be there.
+NCA_PORTS_ARE_ALL = {"with_end_port_example"}  # enable-all-protocols-with-all-ports: TCP, UDP, SCTP 1-65535
+
 
 def _ports(parsed: dict) -> Ports:
-    return {p: PortRanges.of(tuple(r) for r in parsed.get(p.value, [])) for p in PROTOCOLS if parsed.get(p.value)}
+    """NCA's "All Connections" (`all`) is every protocol, ICMP and the rest too: diff's other-protocols key."""
+    out = {p: PortRanges.of(tuple(r) for r in parsed.get(p.value, [])) for p in PROTOCOLS if parsed.get(p.value)}
+    return {**out, OTHER_PROTOCOLS_KEY: PortRanges.all()} if parsed.get("all") else out
 
 
 def _minus(a: Ports, b: Ports) -> Ports:
-    out = {p: a.get(p, PortRanges()).minus(b.get(p, PortRanges())) for p in PROTOCOLS}
+    out = {p: a.get(p, PortRanges()).minus(b.get(p, PortRanges())) for p in (*PROTOCOLS, OTHER_PROTOCOLS_KEY)}
     return {p: r for p, r in out.items() if r}
 
 
@@ -83,7 +95,17 @@ def _at(entries: list, address: int) -> Ports:
     return next((ports for (lo, hi), ports in entries if lo <= address <= hi), {})
 
 
+def _drop_other(report: DiffReport) -> DiffReport:
+    def keep(m):
+        return {p: r for p, r in m.items() if p in PROTOCOLS}
+    changes = tuple(dataclasses.replace(c, added=keep(c.added), removed=keep(c.removed)) for c in report.changes)
+    return dataclasses.replace(report, changes=tuple(c for c in changes if c.added or c.removed))
+
+
 def compare(report: DiffReport, base_case: str, head_case: str) -> None:
+    if {base_case, head_case} & NCA_PORTS_ARE_ALL:
+        assert any(OTHER_PROTOCOLS_KEY in (*c.added, *c.removed) for c in report.changes)
+        report = _drop_other(report)
     (bp, bi), (hp, hi) = expected(base_case), expected(head_case)
     want_pairs = {}
     for key in set(bp) | set(hp):

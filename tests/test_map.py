@@ -15,6 +15,7 @@ from netverify.analyses.map import connectivity_map
 from netverify.errors import UsageError
 from netverify.eval.concrete import evaluate
 from netverify.findings import IPRangeNode, WorkloadNode
+from netverify.model.flow import Flow
 from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
 
 TCP, UDP, SCTP = Protocol.TCP, Protocol.UDP, Protocol.SCTP
@@ -31,6 +32,22 @@ def everything():
 
 
 # ---- small, hand-checked maps --------------------------------------------------------------------------------
+
+
+def test_other_protocols_are_one_row_part_allowed_only_by_a_rule_without_ports():
+    """ICMP and every other IP protocol: a rule without ports admits them, one listing every TCP/UDP/SCTP port
+    does not, and the text says which (`all` only when other protocols are in too)."""
+    from netverify.report.words import ports_text
+    a, b = workload("a"), workload("b")
+    every = [port(None, p) for p in ("TCP", "UDP", "SCTP")]
+    no_ports = connectivity_map(cluster(a, b, policy("in", pods={"app": "b"}, ingress=[rule(peer({"app": "a"}))])))
+    listed = connectivity_map(cluster(a, b, policy("in", pods={"app": "b"}, ingress=[rule(peer({"app": "a"}), ports=every)])))
+    [open_] = [c for c in no_ports.connections if c.src.label == "default/a[Deployment]" and c.dst.label == "default/b[Deployment]"]
+    [ports_only] = [c for c in listed.connections if c.src.label == "default/a[Deployment]" and c.dst.label == "default/b[Deployment]"]
+    assert open_.other_protocols and open_.is_all and ports_text(open_.protocols, open_.other_protocols) == "all"
+    assert not ports_only.other_protocols and not ports_only.is_all
+    assert ports_text(ports_only.protocols, ports_only.other_protocols) == "TCP all; UDP all; SCTP all"
+    assert ports_text({}, True) == "other protocols"
 
 def test_no_policies_everything_reaches_everything_and_every_address():
     c = cluster(workload("a"), workload("b", "other"))
@@ -188,6 +205,13 @@ def _lookup(cmap, src, dst):
     return {}
 
 
+def _other_protocols(cmap, src, dst) -> bool:
+    return any(c.other_protocols for c in cmap.connections if c.src == src and c.dst == dst)
+
+
+OTHER_PROTOCOLS = (Protocol.ICMP, Protocol.ICMPv6, Protocol.UDPLite, Protocol.of(47))  # one class: PortSet.other
+
+
 def _ip_node_for(cmap, ip, *, as_src):
     for c in cmap.connections:
         node = c.src if as_src else c.dst
@@ -231,6 +255,10 @@ def test_map_agrees_with_the_evaluator(c, flag):
                     want = any(evaluate(c, flow(x, y, n, proto.value), ipblock_matches_pods=flag).allowed
                                for x, y in pairs)
                     assert (n in got.get(proto, PortRanges())) == want, (a, b, proto, n)
+            for proto in OTHER_PROTOCOLS:
+                want = any(evaluate(c, Flow(x, y, proto, 7 if proto.has_ports else 0, icmp_type=8),
+                                    ipblock_matches_pods=flag).allowed for x, y in pairs)
+                assert _other_protocols(cmap, node[a], node[b]) == want, (a, b, proto)
     has_v6 = 6 in families([c])  # IPv6 rows whenever a pod IP or an ipBlock has IPv6
     for ip in _probe_ips(c) | {ipaddress.ip_address("::"), ipaddress.ip_address("2001:db8::1")}:
         for w in ids:
@@ -251,7 +279,7 @@ def test_map_agrees_with_the_evaluator(c, flag):
                         want = any(allowed(x) for x in ends)
                         assert (n in got.get(proto, PortRanges())) == want, (str(ip), w, as_src, proto, n)
     for conn in cmap.connections:
-        assert conn.protocols and all(conn.protocols.values())
+        assert (conn.protocols or conn.other_protocols) and all(conn.protocols.values())
         assert not (isinstance(conn.src, IPRangeNode) and isinstance(conn.dst, IPRangeNode))
 
 
@@ -296,3 +324,19 @@ def test_ipblock_matches_pods_notes_workloads_without_an_ip():
 @given(cluster_st(), st.booleans())
 def test_map_agrees_with_the_evaluator_long_run(c, flag):
     test_map_agrees_with_the_evaluator.hypothesis.inner_test(c, flag)
+
+
+def test_diff_reports_a_change_in_other_protocols_alone():
+    """Regression: narrowing a rule without ports to every TCP/UDP/SCTP port newly blocks ICMP and every other
+    protocol; diff compared TCP/UDP/SCTP ports only and said nothing changed."""
+    from netverify.analyses.diff import diff
+    from netverify.report import render
+    from netverify.report.words import ports_text
+    a, b = workload("a"), workload("b")
+    every = [port(None, p) for p in ("TCP", "UDP", "SCTP")]
+    base = cluster(a, b, policy("in", pods={"app": "b"}, ingress=[rule(peer({"app": "a"}))]))
+    head = cluster(a, b, policy("in", pods={"app": "b"}, ingress=[rule(peer({"app": "a"}), ports=every)]))
+    report = diff(base, head)
+    [change] = [c for c in report.changes if c.src.label == "default/a[Deployment]" and c.dst.label == "default/b[Deployment]"]
+    assert not change.added and ports_text(change.removed) == "other protocols"
+    assert "other protocols" in render(report, "text")

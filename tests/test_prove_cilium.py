@@ -116,3 +116,13 @@ def test_an_icmps_rule_admits_echo_requests_and_nothing_else():
     assert status(c, prop(pods(), pods("shop", {"app": "web"}), ports=[port(None, "TCP")])) == "proven"
     other = PortMatch(Protocol.ICMP, None, None, SPAN, icmp_type=0)
     assert status(c, prop(pods(), pods("shop", {"app": "web"}), ports=[other])) == "proven"
+
+
+def test_a_counterexample_names_the_service_account_in_text_and_json():
+    from netverify.report.json import endpoint_dict
+    from netverify.report.words import endpoint_detail
+    by_sa = ccnp("db-from-sa", {"app": "db"}, ingress=[crule(endpoints=[{SERVICE_ACCOUNT_LABEL: "frontend"}])])
+    r = result(with_cilium(BASE, by_sa), prop(pods("shop"), pods("shop", {"app": "db"})))
+    assert "serviceAccount frontend" in endpoint_detail(r.counterexample.src)
+    assert endpoint_dict(r.counterexample.src)["service_account"] == "frontend"
+    assert "service_account" not in endpoint_dict(r.counterexample.dst)  # a replica: its workload says

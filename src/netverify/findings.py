@@ -138,11 +138,14 @@ class Connection:
 
     src: MapNode
     dst: MapNode
-    protocols: Mapping[Protocol, PortRanges]
+    protocols: Mapping[Protocol, PortRanges]  # TCP, UDP, SCTP (model/ports.PROTOCOLS)
+    # Every other IP protocol (ICMP, ICMPv6, UDPLite, ...) on every port / type: NetworkPolicy and admin policies
+    # admit all of them or none (eval/portset.py PortSet.other).
+    other_protocols: bool = False
 
     @property
     def is_all(self) -> bool:
-        return all(self.protocols.get(p, PortRanges()).is_all for p in Protocol)
+        return self.other_protocols and all(self.protocols.get(p, PortRanges()).is_all for p in PROTOCOLS)
 
 
 @dataclass(frozen=True, slots=True)

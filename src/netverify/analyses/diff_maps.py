@@ -17,6 +17,13 @@ from netverify.model.ports import PortRanges, Protocol
 
 Protocols = Mapping[Protocol, PortRanges]
 _NOTHING: Protocols = {}
+# A map row's "every other protocol" part (Connection.other_protocols) is compared as this key, ICMP standing for
+# them all (as in the map's fold): a change there is "other protocols" in every report (words.ports_text).
+OTHER_PROTOCOLS_KEY = Protocol.ICMP
+
+
+def _with_other(protocols: Protocols, other: bool) -> Protocols:
+    return {**protocols, OTHER_PROTOCOLS_KEY: PortRanges.all()} if other else protocols
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +87,13 @@ def _index(cmap: ConnectivityMap) -> _Indexed:
         if isinstance(dst, WorkloadNode):
             idx.nodes[dst.label] = dst
         if isinstance(src, WorkloadNode) and isinstance(dst, WorkloadNode):
-            idx.workload_pairs[(src.label, dst.label)] = c.protocols
+            idx.workload_pairs[(src.label, dst.label)] = _with_other(c.protocols, c.other_protocols)
         elif isinstance(src, IPRangeNode) and isinstance(dst, WorkloadNode):
-            idx.ip_pairs.setdefault((dst.label, "src"), []).append((_interval(src), c.protocols))
+            idx.ip_pairs.setdefault((dst.label, "src"), []).append(
+                (_interval(src), _with_other(c.protocols, c.other_protocols)))
         elif isinstance(src, WorkloadNode) and isinstance(dst, IPRangeNode):
-            idx.ip_pairs.setdefault((src.label, "dst"), []).append((_interval(dst), c.protocols))
+            idx.ip_pairs.setdefault((src.label, "dst"), []).append(
+                (_interval(dst), _with_other(c.protocols, c.other_protocols)))
         # IP-to-IP pairs are never part of a map (spec §6).
     return idx
 

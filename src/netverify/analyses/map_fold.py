@@ -88,28 +88,36 @@ def port_cells(cluster: Cluster, classes: Iterable[WorkloadClass]) -> dict[Proto
     return out
 
 
+OTHER_PROTOCOLS_STAND_IN = Protocol.ICMP
+
+
 class _Accumulator:
     """Ports allowed (under some resolution) and ports whose verdict is ambiguous, built cell by cell."""
 
     def __init__(self) -> None:
         self.allowed: dict[Protocol, list[tuple[int, int]]] = {p: [] for p in PROTOCOLS}
         self.ambiguous: dict[Protocol, list[tuple[int, int]]] = {p: [] for p in PROTOCOLS}
+        self.other_allowed = self.other_ambiguous = False
 
     def add(self, protocol: Protocol, cell: tuple[int, int], outcome: Outcome) -> None:
+        if protocol not in PROTOCOLS:  # the one class of every other protocol (PortSet.other)
+            self.other_allowed |= outcome.may_allow
+            self.other_ambiguous |= outcome.ambiguous
+            return
         if outcome.may_allow:
             self.allowed[protocol].append(cell)
         if outcome.ambiguous:
             self.ambiguous[protocol].append(cell)
 
     @staticmethod
-    def _set(intervals: dict[Protocol, list[tuple[int, int]]]) -> PortSet:
-        if not any(intervals.values()):
+    def _set(intervals: dict[Protocol, list[tuple[int, int]]], other: bool) -> PortSet:
+        if not other and not any(intervals.values()):
             return NOTHING
         tcp, udp, sctp = (PortRanges.of(intervals[p]) for p in PROTOCOLS)
-        return PortSet((tcp, udp, sctp))
+        return PortSet((tcp, udp, sctp), other)
 
     def result(self) -> tuple[PortSet, PortSet]:
-        return self._set(self.allowed), self._set(self.ambiguous)
+        return self._set(self.allowed, self.other_allowed), self._set(self.ambiguous, self.other_ambiguous)
 
 
 class FoldEngine:
@@ -128,7 +136,8 @@ class FoldEngine:
 
     def _fold(self, make: Callable[[Protocol, int], Flow]) -> tuple[PortSet, PortSet]:
         acc = _Accumulator()
-        for protocol, cells in self.cells.items():
+        # Every other protocol is one class (PortSet.other): ICMP stands for it, at no port.
+        for protocol, cells in (*self.cells.items(), (OTHER_PROTOCOLS_STAND_IN, [(0, 0)])):
             for cell in cells:
                 outcome = self.decide(make(protocol, cell[0]))
                 if outcome.unknown is not None and outcome.unknown not in self.unknown_reasons:

@@ -81,7 +81,7 @@ class VariantTable:
         dependent = []
         for k, ports in merged.items():
             src, dst = ends[k]
-            conn = Connection(_node(src), _node(dst), self._mapping(ports))
+            conn = Connection(_node(src), _node(dst), self._mapping(ports), ports.other)
             rows.append((_sort_key(src), _sort_key(dst), conn))
             if not variants and plan.enabled and self._depends(src, dst):
                 dependent.append(f"{conn.src.label} -> {conn.dst.label}")

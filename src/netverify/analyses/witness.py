@@ -152,7 +152,10 @@ def build_witness(target: Target, flow: Flow) -> ConnectionWitness:
         src=endpoint("src"), dst=endpoint("dst"), protocol=flow.protocol, port=flow.port,
         egress=verdict.egress, ingress=verdict.ingress,
         pod_manifests=pod_manifests(flow.src, flow.dst, new_namespaces),
-        src_port=flow.src_port, icmp_type=flow.icmp_type, icmp_code=flow.icmp_code,
+        # Only what the protocol carries (a witness polished from ICMP to a served TCP port drops the type).
+        src_port=flow.src_port if flow.protocol.has_ports else None,
+        icmp_type=flow.icmp_type if flow.protocol.is_icmp else None,
+        icmp_code=flow.icmp_code if flow.protocol.is_icmp else None,
     )
 
 

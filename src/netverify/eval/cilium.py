@@ -20,8 +20,8 @@ Host-network pods are no Cilium endpoints: only host policies (CCNP nodeSelector
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
+from functools import lru_cache
 
 from netverify.eval.cilium_identity import (
     Identity,
@@ -40,23 +40,22 @@ from netverify.model.cilium_convert import converted
 from netverify.model.cluster import Cluster
 from netverify.model.decision import LayerDecision
 from netverify.model.flow import Endpoint, PodEndpoint
+from netverify.model.policy import NetworkPolicy
 from netverify.model.ports import PROTOCOLS, Protocol
 from netverify.model.verdict import RuleRef
 
 LAYER = "cilium"
-_CACHE: dict[int, tuple[CiliumPolicy, ...]] = {}
 
 
 def policies_of(cluster: Cluster) -> tuple[CiliumPolicy, ...]:
-    """Every policy Cilium enforces: the CNPs and CCNPs, then each NetworkPolicy converted (built once per
-    cluster: the evaluator asks per side)."""
-    key = id(cluster)
-    found = _CACHE.get(key)
-    if found is None:
-        found = tuple(cluster.cilium.policies) + tuple(converted(p) for p in cluster.policies)
-        _CACHE[key] = found
-        weakref.finalize(cluster, _CACHE.pop, key, None)
-    return found
+    """Every policy Cilium enforces: the CNPs and CCNPs, then each NetworkPolicy converted (a conversion is
+    made once per NetworkPolicy: the evaluator asks per side)."""
+    return tuple(cluster.cilium.policies) + tuple(_converted(p) for p in cluster.policies)
+
+
+@lru_cache(maxsize=4096)
+def _converted(policy: NetworkPolicy) -> CiliumPolicy:
+    return converted(policy)
 
 
 def selecting(cluster: Cluster, pod: PodEndpoint) -> tuple[CiliumPolicy, ...]:

@@ -18,9 +18,16 @@ _EMPTY = PortRanges()
 
 @dataclass(frozen=True, slots=True)
 class PortSet:
-    """Allowed ports of TCP, UDP and SCTP (in PROTOCOLS order)."""
+    """Allowed ports of TCP, UDP and SCTP (in PROTOCOLS order), and whether every other IP protocol is
+    allowed (`other`: ICMP, ICMPv6, UDPLite and the rest, each on every port / type / code).
+
+    One flag for all other protocols is exact for NetworkPolicy and admin policies: a port entry names only
+    TCP, UDP or SCTP, so a rule admits either all other protocols (no ports) or none of them. A layer that
+    tells them apart (Calico protocols, Cilium icmps) needs a finer set.
+    """
 
     by_protocol: tuple[PortRanges, PortRanges, PortRanges] = (_EMPTY, _EMPTY, _EMPTY)
+    other: bool = False
 
     @staticmethod
     def everything() -> PortSet:
@@ -35,7 +42,7 @@ class PortSet:
         if other is _ALL or self is _NONE:
             return other
         a, b = self.by_protocol, other.by_protocol
-        return PortSet((_union(a[0], b[0]), _union(a[1], b[1]), _union(a[2], b[2])))
+        return PortSet((_union(a[0], b[0]), _union(a[1], b[1]), _union(a[2], b[2])), self.other or other.other)
 
     def intersect(self, other: PortSet) -> PortSet:
         if self is _ALL or other is _NONE:
@@ -43,10 +50,11 @@ class PortSet:
         if other is _ALL or self is _NONE:
             return self
         a, b = self.by_protocol, other.by_protocol
-        return PortSet((_intersect(a[0], b[0]), _intersect(a[1], b[1]), _intersect(a[2], b[2])))
+        return PortSet((_intersect(a[0], b[0]), _intersect(a[1], b[1]), _intersect(a[2], b[2])),
+                       self.other and other.other)
 
     def __bool__(self) -> bool:
-        return any(self.by_protocol)
+        return self.other or any(self.by_protocol)
 
     def as_mapping(self) -> Mapping[Protocol, PortRanges]:
         """Only the protocols with something allowed, in PROTOCOLS order (the shape of `findings.Connection`)."""
@@ -81,7 +89,7 @@ def _intersect(a: PortRanges, b: PortRanges) -> PortRanges:
     return PortRanges(tuple(out))  # already sorted, disjoint and non-adjacent
 
 
-_ALL = PortSet((PortRanges.all(), PortRanges.all(), PortRanges.all()))
+_ALL = PortSet((PortRanges.all(), PortRanges.all(), PortRanges.all()), True)
 _NONE = PortSet()
 NOTHING = _NONE
 
@@ -89,7 +97,7 @@ NOTHING = _NONE
 def rule_ports(entries: Iterable[PortMatch], dst_ports: tuple[ContainerPort, ...] | None) -> PortSet:
     """The ports a rule's `ports` list admits towards a destination; `dst_ports` None = an external address.
 
-    No entries = every port of every protocol. A named entry resolves on the destination's container ports
+    No entries = every port of every protocol, every other IP protocol too; entries admit no other protocol. A named entry resolves on the destination's container ports
     (name and protocol must both match) and admits nothing where it does not resolve.
     """
     entries = tuple(entries)

@@ -15,7 +15,7 @@ from netverify.load.anp_schema import AnpModel, AnpPortSpec, BanpModel
 from netverify.load.ports import check_port_number
 from netverify.load.site import Site
 from netverify.model.anp import ANP_KIND, BANP_KIND, AdminPolicy, AdminPort
-from netverify.model.ports import Protocol
+from netverify.model.ports import PROTOCOLS, Protocol
 
 V1ALPHA1 = "policy.networking.k8s.io/v1alpha1"
 MIN_PRIORITY, MAX_PRIORITY = 0, 1000
@@ -27,11 +27,10 @@ def protocol(written: str | None, site: Site) -> Protocol:
     other value could not be modelled, so it is refused rather than guessed at."""
     if written is None:
         return Protocol.TCP
-    try:
+    if written in PROTOCOLS:  # a str Enum: "TCP" is Protocol.TCP; ICMP and numbers are protocols, not v1's
         return Protocol(written)
-    except ValueError:
-        hint = f" (did you mean {written.upper()!r}?)" if written.upper() in Protocol.__members__ else ""
-        raise site.error(f"{written!r} is not a protocol: use TCP, UDP or SCTP{hint}") from None
+    hint = f" (did you mean {written.upper()!r}?)" if written.upper() in PROTOCOLS else ""
+    raise site.error(f"{written!r} is not a protocol: use TCP, UDP or SCTP{hint}")
 
 
 def anp_port(spec: AnpPortSpec, site: Site) -> AdminPort:

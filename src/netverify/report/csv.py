@@ -25,4 +25,6 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
             ranges = c.protocols.get(proto)
             if ranges:
                 writer.writerow((*_node(c.src), *_node(c.dst), str(proto), str(ranges)))
+        if c.other_protocols:  # every other IP protocol (ICMP included), on every port / type
+            writer.writerow((*_node(c.src), *_node(c.dst), "other", "all"))
     return buf.getvalue()

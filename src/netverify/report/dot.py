@@ -36,7 +36,7 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
         out += [f"    {_node_line(n)}" for n in sorted(by_namespace[ns], key=lambda n: n.label)]
         out.append("  }")
     out += [f"  {_node_line(n)}" for n in addresses]
-    out += [f"  {quote(c.src.label)} -> {quote(c.dst.label)} [label={quote(words.ports_text(c.protocols))}];"
+    out += [f"  {quote(c.src.label)} -> {quote(c.dst.label)} [label={quote(words.ports_text(c.protocols, c.other_protocols))}];"
             for c in cmap.connections]
     out.append("}")
     return "\n".join(out) + "\n"

@@ -177,7 +177,7 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
     verdict = f"{n} pair{'' if n == 1 else 's'} with allowed connections"
     if not n:
         verdict = "no allowed connections between the workloads and IP ranges in the manifests"
-    rows = [[f"<code>{_e(c.src.label)}</code>", f"<code>{_e(c.dst.label)}</code>", _e(words.ports_text(c.protocols))]
+    rows = [[f"<code>{_e(c.src.label)}</code>", f"<code>{_e(c.dst.label)}</code>", _e(words.ports_text(c.protocols, c.other_protocols))]
             for c in cmap.connections]
     body = [_trust(cmap.unknown_reason, cmap.caveats), '<section id="nv-results"><h2>Allowed connections</h2>',
             _table(["from", "to", "allowed"], rows, "nv-connections"), "</section>", _notes(cmap.notes)]

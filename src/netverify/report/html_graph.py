@@ -82,8 +82,8 @@ class Graph:
 def map_graph(cmap: ConnectivityMap) -> dict[str, Any]:
     g = Graph()
     for c in cmap.connections:
-        g.edge(g.map_node(c.src), g.map_node(c.dst), words.ports_text(c.protocols), "allowed",
-               f"{c.src.label} -> {c.dst.label}: {words.ports_text(c.protocols)}")
+        g.edge(g.map_node(c.src), g.map_node(c.dst), words.ports_text(c.protocols, c.other_protocols), "allowed",
+               f"{c.src.label} -> {c.dst.label}: {words.ports_text(c.protocols, c.other_protocols)}")
     return g.data()
 
 

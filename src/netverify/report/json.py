@@ -81,6 +81,7 @@ def endpoint_dict(e: EndpointWitness) -> Json:
         "ip": e.ip,
         "namespace_exists": e.namespace_exists,
         "container_ports": [{"name": n, "port": p, "protocol": str(proto)} for n, p, proto in e.container_ports],
+        **({"service_account": e.service_account} if e.service_account else {}),  # a new pod's, where Cilium reads it
     }
 
 
@@ -152,11 +153,15 @@ def node_dict(node: MapNode) -> Json:
 
 def protocols_dict(protocols: Mapping[Protocol, PortRanges]) -> Json:
     """Only protocols with something in them, in TCP, UDP, SCTP order; ranges merged and sorted."""
-    return {str(p): PortRanges.of(protocols[p].ranges).as_lists() for p in PROTOCOLS if protocols.get(p)}
+    out: Json = {str(p): PortRanges.of(protocols[p].ranges).as_lists() for p in PROTOCOLS if protocols.get(p)}
+    if any(r for p, r in protocols.items() if p not in PROTOCOLS):
+        out["other"] = True  # a diff change in every other IP protocol (analyses/diff_maps.OTHER_PROTOCOLS_KEY)
+    return out
 
 
 def connection_dict(c: Connection) -> Json:
-    return {"src": node_dict(c.src), "dst": node_dict(c.dst), "protocols": protocols_dict(c.protocols)}
+    return {"src": node_dict(c.src), "dst": node_dict(c.dst), "protocols": protocols_dict(c.protocols),
+            "other_protocols": c.other_protocols}
 
 
 def map_dict(cmap: ConnectivityMap) -> Json:

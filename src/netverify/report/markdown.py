@@ -139,7 +139,7 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
     out += _trust(cmap.unknown_reason, cmap.caveats)
     if cmap.connections:
         out += ["", "| from | to | allowed |", "| --- | --- | --- |"]
-        out += [f"| {code(c.src.label)} | {code(c.dst.label)} | {cell(words.ports_text(c.protocols))} |"
+        out += [f"| {code(c.src.label)} | {code(c.dst.label)} | {cell(words.ports_text(c.protocols, c.other_protocols))} |"
                 for c in cmap.connections]
     out += _notes(cmap.notes)
     return "\n".join(out) + "\n"

@@ -95,7 +95,7 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
     table.add_column("TO", no_wrap=True)
     table.add_column("ALLOWED")
     for c in cmap.connections:
-        table.add_row(c.src.label, c.dst.label, words.ports_text(c.protocols))
+        table.add_row(c.src.label, c.dst.label, words.ports_text(c.protocols, c.other_protocols))
     console.print(table)
     n = len(cmap.connections)
     console.print(Text(f"{n} pair{'' if n == 1 else 's'} with allowed connections", style="dim"))

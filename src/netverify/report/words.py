@@ -36,14 +36,21 @@ def rules_text(refs: tuple[RuleRef, ...]) -> str:
     return ", ".join(rule_text(r) for r in refs)
 
 
-def ports_text(protocols: Mapping[Protocol, PortRanges]) -> str:
-    """`all`, or per protocol: `TCP 80,443; UDP 53` (`TCP all` for a whole protocol)."""
+OTHER_PROTOCOLS_TEXT = "other protocols"  # every IP protocol but TCP, UDP, SCTP (ICMP included): PortSet.other
+
+
+def ports_text(protocols: Mapping[Protocol, PortRanges], other: bool | None = None) -> str:
+    """`all`, or per protocol: `TCP 80,443; UDP 53` (`TCP all` for a whole protocol), then `other protocols`
+    when every other IP protocol is in (`other`; None: a key beyond TCP/UDP/SCTP says so, as diff's changes
+    carry it: analyses/diff_maps.OTHER_PROTOCOLS_KEY)."""
     present = [(p, protocols[p]) for p in PROTOCOLS if protocols.get(p)]
-    if len(present) == len(PROTOCOLS) and all(r.is_all for _, r in present):
+    if other is None:
+        other = any(r for p, r in protocols.items() if p not in PROTOCOLS)
+    whole = len(present) == len(PROTOCOLS) and all(r.is_all for _, r in present)
+    if whole and other:
         return "all"
-    if not present:
-        return "nothing"
-    return "; ".join(f"{p} {'all' if r.is_all else r}" for p, r in present)
+    parts = [f"{p} {'all' if r.is_all else r}" for p, r in present] + ([OTHER_PROTOCOLS_TEXT] if other else [])
+    return "; ".join(parts) if parts else "nothing"
 
 
 def endpoint_short(e: EndpointWitness) -> str:
@@ -76,6 +83,8 @@ def endpoint_detail(e: EndpointWitness) -> str:
         parts.append(f"ip {e.ip}")
     if e.container_ports:
         parts.append("ports " + ", ".join(f"{name}={port}/{proto}" for name, port, proto in e.container_ports))
+    if e.service_account:
+        parts.append(f"serviceAccount {e.service_account}")  # a Cilium identity label reads it
     if not e.workload:
         parts.append("no existing workload fits")
     return "; ".join(parts)

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 import z3
 
+from netverify.eval.cilium import policies_of
 from netverify.eval.cilium_identity import RESERVED_PREFIX
 from netverify.model.cilium import (
     CLUSTER_LABEL,
@@ -57,6 +58,12 @@ def universe_selectors(policies: Iterable[CiliumPolicy]) -> list[LabelSelector]:
     """Selectors over the keys and values the identity matches of `policies` read (problem._universe)."""
     return [LabelSelector(tuple(t for r in s.requirements for t in _translated(r)))
             for p in policies for s in policy_selectors(p)]
+
+
+def port_names(cluster: Cluster) -> set[str]:
+    """The named ports the cluster's Cilium rules use."""
+    return {e.port for p in policies_of(cluster) for r in (*p.ingress, *p.egress) for pr in r.ports for e in pr.ports
+            if isinstance(e.port, str)}
 
 
 def service_account_names(cluster: Cluster, policies: Iterable[CiliumPolicy]) -> KeyValues:

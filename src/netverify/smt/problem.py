@@ -17,11 +17,11 @@ from netverify.eval.addresses import families_in_use
 from netverify.eval.admin_addresses import addresses_matter, admin_blocks, node_addresses
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
 from netverify.model.labels import LabelSelector
+from netverify.model.ports import Protocol
 from netverify.model.semantics import Semantics
 from netverify.smt.addresses import ReplicaAddresses
 from netverify.eval.cilium import policies_of
-from netverify.smt.cilium_identity import service_account_names as cilium_service_accounts
-from netverify.smt.cilium_identity import universe_selectors as cilium_universe_selectors
+from netverify.smt import cilium_identity
 from netverify.smt.compose import ChainEncoder
 from netverify.smt.endpoints import EndpointEncoder
 from netverify.smt.layer import HostPods, SymOutcome
@@ -104,9 +104,9 @@ class ConnectionProblem:
         src_ns = self._namespaces(src, self.candidates["src"])
         dst_ns = self._namespaces(dst, self.candidates["dst"])
         self.policies = [p for ns in sorted(src_ns | dst_ns) for p in cluster.policies_in(ns)]
-        self.cilium = self.semantics.cni == "cilium"  # Cilium identities: service accounts, identity labels
+        self.cilium = self.semantics.cni == "cilium"  # Cilium identities read service accounts, namespace labels
         self.universe = self._universe()
-        self.service_accounts = cilium_service_accounts(cluster, policies_of(cluster)) if self.cilium else None
+        self.service_accounts = cilium_identity.service_account_names(cluster, policies_of(cluster)) if self.cilium else None
         self.selectors = SelectorEncoder(session, self.table)
         self.port_names = self._port_names()
         self.src = self._endpoint("src", src, src_ns, self.port_names)
@@ -129,9 +129,6 @@ class ConnectionProblem:
             if isinstance(ep, SymbolicPod):
                 carried = carried_invalid_labels(self.universe, (w for _, w in self.candidates[ep.role].items))
                 session.add(*pod_domain(ep, self.table, self.universe, carried))
-                if ep.service_account is not None:
-                    names = (w.service_account for _, w in self.candidates[ep.role].items)
-                    session.add(*ep.service_account.domain(names))
                 # With the flag every pod has an address (one of a family in use); without, none is modelled.
                 session.add(ep.ip.equals(None) if self.addresses is None else self.addresses.pod(ep.ip))
             else:
@@ -147,6 +144,8 @@ class ConnectionProblem:
         self.prefer_namespaces = session.guard("namespaces")
         self.prefer_served_port = session.guard("served-port")
         self.prefer_ordinary_ips = session.guard("ordinary-ips")
+        # A readable witness uses a protocol with a name (ICMP rather than protocol 0) where any protocol will do.
+        session.add(z3.Implies(self.prefer_served_port, z3.Or([self.conn.protocol == p.number for p in Protocol])))
         self._add_existing_choice()
         self._add_ordinary_ips()
         self._add_same_fresh_namespace()
@@ -194,7 +193,7 @@ class ConnectionProblem:
                     if peer.pods is not None:
                         selectors += [peer.pods.namespace_selector, peer.pods.pod_selector]
         if self.cilium:  # cluster-wide as well: a CCNP applies in every namespace
-            selectors += cilium_universe_selectors(policies_of(self.cluster))
+            selectors += cilium_identity.universe_selectors(policies_of(self.cluster))
         selectors += self.src_spec.selectors() + self.dst_spec.selectors()
         named = {s.namespace for s in (self.src_spec, self.dst_spec) if s.namespace is not None}
         named -= set(self.table.names)
@@ -210,9 +209,7 @@ class ConnectionProblem:
         for ap in self.cluster.admin_policies:
             for rule in (*ap.ingress, *ap.egress):
                 names.update(e.port for e in rule.ports or () if isinstance(e.port, str))
-        if self.cilium:
-            names.update(e.port for cp in policies_of(self.cluster) for rule in (*cp.ingress, *cp.egress)
-                         for pr in rule.ports for e in pr.ports if isinstance(e.port, str))
+        names.update(cilium_identity.port_names(self.cluster) if self.cilium else ())
         return tuple(sorted(names))
 
     def _endpoint(
@@ -227,6 +224,7 @@ class ConnectionProblem:
         pod.may_be_fresh = self._may_be_fresh(spec)
         if self.service_accounts is not None:
             pod.service_account = SymbolicServiceAccount(self.session.int(f"{role}.sa"), self.service_accounts)
+            self.session.add(*pod.service_account.domain(w.service_account for _, w in self.candidates[role].items))
         if pod.may_be_fresh and spec.namespace is not None:
             pod.fresh_name = spec.namespace
         return pod
