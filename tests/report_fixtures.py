@@ -144,7 +144,7 @@ MAP = ConnectivityMap(
         Connection(FRONTEND_NODE, LOW_IPS, {Protocol.TCP: PortRanges.all(), Protocol.UDP: PortRanges.of([(53, 53)])}),
         Connection(FRONTEND_NODE, API_NODE, {Protocol.TCP: PortRanges.of([(80, 80), (443, 443), (8000, 8080)])}),
         Connection(API_NODE, DB_NODE, {Protocol.TCP: PortRanges.of([(3306, 3306)])}),
-        Connection(ONE_IP, FRONTEND_NODE, ALL),
+        Connection(ONE_IP, FRONTEND_NODE, ALL, other_protocols=True),  # every protocol: "all"
     ),
     notes=("host-network pods are outside the model: kube-system/node-exporter[DaemonSet]",),
 )

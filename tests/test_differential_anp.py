@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from address_oracle import replicas, same_family
-from differential_strategies import connection_candidates, connection_flow, admin_clusters, admin_concrete_flows, endpoint_specs, property_ports
+from connection_candidates import connection_candidates, connection_flow
+from differential_strategies import admin_clusters, admin_concrete_flows, endpoint_specs, property_ports
 from netverify.analyses.prove import prove
 from netverify.analyses.witness import Target
 from netverify.eval.admin_addresses import addresses_matter, admin_blocks

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from address_oracle import families, one_pod_address, replicas, same_family, stand_in
-from differential_strategies import connection_candidates, connection_flow, clusters, concrete_flows, endpoint_specs, property_ports
+from connection_candidates import connection_candidates, connection_flow
+from differential_strategies import clusters, concrete_flows, endpoint_specs, property_ports
 from netverify.analyses.prove import prove
 from netverify.eval.concrete import endpoint_of, evaluate
 from netverify.model.cluster import Cluster

@@ -192,7 +192,9 @@ def test_junit_diff_fails_added_and_passes_removed_only():
 def test_csv_one_row_per_pair_and_protocol():
     rows = list(csv.DictReader(io.StringIO(render(fx.MAP, "csv"))))
     expected = sum(1 for c in fx.MAP.connections for p in PROTOCOLS if c.protocols.get(p))
+    expected += sum(1 for c in fx.MAP.connections if c.other_protocols)  # one `other` row: every other protocol
     assert len(rows) == expected
+    assert [r["ports"] for r in rows if r["protocol"] == "other"] == ["all"]
     assert rows[2] == {"src": "shop/frontend[Deployment]", "src_type": "workload", "src_cidrs": "",
                        "dst": "api/server[Deployment]", "dst_type": "workload", "dst_cidrs": "",
                        "protocol": "TCP", "ports": "80,443,8000-8080"}
