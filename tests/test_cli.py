@@ -74,8 +74,10 @@ class Fakes:
         self.calls["load_source"] += (spec,)
         return CLUSTER
 
-    def prove(self, cluster, properties, *, timeout_ms, rlimit, ipblock_matches_pods, max_time_s, ignore_kinds):
+    def prove(self, cluster, properties, *, timeout_ms, rlimit, ipblock_matches_pods, max_time_s, ignore_kinds,
+              semantics=None):
         self.calls["prove"] = (timeout_ms, rlimit, ipblock_matches_pods, max_time_s)
+        self.calls["semantics"] = semantics
         self.calls["ignore_kinds"] = ignore_kinds
         if isinstance(self.prove_report, Exception):
             raise self.prove_report
@@ -83,14 +85,17 @@ class Fakes:
 
     def connectivity_map(self, cluster, *, ipblock_matches_pods, focus, granularity="workload", semantics=None):
         self.calls["map"] = (ipblock_matches_pods, focus)
+        self.calls["semantics"] = semantics
         return self.map_result
 
     def explain(self, cluster, src, dst, protocol, port, *, ipblock_matches_pods, semantics=None):
         self.calls["explain"] = (src, dst, protocol, port)
+        self.calls["semantics"] = semantics
         return fx.EXPLAIN_ALLOWED
 
     def diff(self, base, head, *, symbolic, max_witnesses, timeout_ms, ipblock_matches_pods, semantics=None):
         self.calls["diff"] = (symbolic, max_witnesses, timeout_ms)
+        self.calls["semantics"] = semantics
         return self.diff_result
 
 
@@ -319,3 +324,17 @@ def test_output_file_has_ordinary_permissions_and_no_leftovers(fakes, tmp_path):
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "map.txt").stat().st_mode) == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["map.txt"]
+
+
+@pytest.mark.parametrize("command", [
+    ["prove", "props.yaml"], ["map", "-f", "x.yaml"], ["explain", "a/b", "c/d", "--port", "80/TCP", "-f", "x.yaml"],
+    ["diff", "base.yaml", "head.yaml"],
+])
+def test_every_command_runs_the_analysis_under_the_chosen_cnis_semantics(fakes, command):
+    """--cni reaches the analysis as its Semantics (with --ipblock-matches-pods), not only as a note."""
+    result = run(*command, "--cni", "cilium", "--ipblock-matches-pods")
+    assert result.exit_code in (0, 1), result.output
+    semantics = fakes.calls["semantics"]
+    assert (semantics.cni, semantics.ipblock_matches_pods) == ("cilium", True)
+    run(*command)
+    assert fakes.calls["semantics"].cni == "generic"

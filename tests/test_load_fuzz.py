@@ -54,6 +54,26 @@ VALID = [
                                         {"udp": {"destinationPort": {"range": {"start": 1, "end": 2}}}}]}]}},
     {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n", "labels": {"z": "a"}},
      "status": {"addresses": [{"type": "InternalIP", "address": "10.9.0.1"}]}},
+    # Cilium (issue 12): every field the loader reads, allow and deny, with ports, ICMP, entities and CIDR sets.
+    {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "c", "namespace": "a"},
+     "spec": {"endpointSelector": {"matchLabels": {"app": "db"}}, "enableDefaultDeny": {"egress": False},
+              "ingress": [{"fromEndpoints": [{"matchLabels": {"k8s:app": "web"},
+                                              "matchExpressions": [{"key": "t", "operator": "NotIn", "values": ["x"]}]}],
+                           "toPorts": [{"ports": [{"port": "80", "endPort": 90, "protocol": "TCP"},
+                                                  {"port": "http", "protocol": "ANY"}]}]},
+                          {"fromEntities": ["world", "cluster"], "icmps": [{"fields": [{"family": "IPv6", "type": 128}]}]}],
+              "ingressDeny": [{"fromCIDRSet": [{"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]},
+                                               {"cidrGroupRef": "corp"}],
+                               "toPorts": [{"ports": [{"port": "22"}]}]}],
+              "egressDeny": [{"toCIDR": ["192.0.2.0/24"], "icmps": [{"fields": [{"type": "EchoRequest"}]}]}]},
+     "specs": [{"endpointSelector": {}, "egress": [{"toRequires": [{"matchLabels": {"env": "prod"}}],
+                                                     "toEndpoints": [{}]}]}]},
+    {"apiVersion": "cilium.io/v2", "kind": "CiliumClusterwideNetworkPolicy", "metadata": {"name": "cc"},
+     "specs": [{"endpointSelector": {"matchLabels": {"io.kubernetes.pod.namespace": "a"}},
+                "egress": [{"toCIDRSet": [{"cidrGroupSelector": {"matchLabels": {"site": "hq"}}}]}]},
+               {"nodeSelector": {"matchLabels": {"r": "x"}}, "ingress": [{"fromEntities": ["host"]}]}]},
+    {"apiVersion": "cilium.io/v2", "kind": "CiliumCIDRGroup", "metadata": {"name": "corp", "labels": {"site": "hq"}},
+     "spec": {"externalCIDRs": ["198.51.100.0/24", "2001:db8::/32"]}},
 ]
 
 # Calico's kinds (issue 11): read by load/calico*.py. Not in the wrong-type test below: Calico's protocol, port
@@ -200,8 +220,11 @@ def scalar_paths(value, prefix=()):
 def wrong_types(value, path):
     """Values of another JSON type than `value`, as the API server would refuse to decode them."""
     int_or_string = "port" in path[-2:] or "targetPort" in path[-2:]
+    icmp_type = path[-1] == "type" and "fields" in path  # Cilium's ICMP type: a number or a name
     if isinstance(value, bool):
         return st.sampled_from([str(value).lower(), int(value)])
+    if icmp_type:
+        return st.sampled_from([True, 1.5])
     if isinstance(value, int):
         return st.sampled_from([str(value), True, float(value) + 0.5])
     return st.sampled_from([True, 1.5] if int_or_string else [True, 7, 1.5])

@@ -75,13 +75,14 @@ spec:
   ingress: [{action: Allow}]
 """
 
-CNP = """\
-apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
+# A namespaced kind netverify does not model (CiliumNetworkPolicy was the example until issue 12 modelled it).
+NAMESPACED = """\
+apiVersion: k8s.cni.cncf.io/v1beta1
+kind: MultiNetworkPolicy
 metadata: {{name: allow, namespace: {namespace}}}
 spec:
-  endpointSelector: {{}}
-  ingress: [{{fromEntities: [all]}}]
+  podSelector: {{}}
+  ingress: [{{}}]
 """
 
 ISTIO_AP = """\
@@ -203,7 +204,7 @@ def test_a_calico_kind_under_the_crd_group_counts_too_and_a_calico_network_polic
     assert code == 3 and "NetworkPolicy.crd.projectcalico.org shop/allow" in doc["results"][0]["reason"]
 
 
-def test_a_namespaced_cilium_policy_reaches_only_connections_with_an_end_in_its_namespace(tmp_path):
+def test_a_namespaced_kind_reaches_only_connections_with_an_end_in_its_namespace(tmp_path):
     props = UNREACHABLE + """\
   - name: anyone-never-db
     from: {podSelector: {matchLabels: {app: web}}}
@@ -212,14 +213,14 @@ def test_a_namespaced_cilium_policy_reaches_only_connections_with_an_end_in_its_
 """
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    code, doc = _json(_case(elsewhere, CNP.format(namespace="other"), props))
+    code, doc = _json(_case(elsewhere, NAMESPACED.format(namespace="other"), props))
     # shop -> shop cannot touch `other`; a source in any namespace can be in `other`.
     assert _statuses(doc) == {"web-never-db": "proven", "anyone-never-db": "unknown"} and code == 3
     here = tmp_path / "here"
     here.mkdir()
-    code, doc = _json(_case(here, CNP.format(namespace="shop"), props))
+    code, doc = _json(_case(here, NAMESPACED.format(namespace="shop"), props))
     assert _statuses(doc) == {"web-never-db": "unknown", "anyone-never-db": "unknown"} and code == 3
-    assert "CiliumNetworkPolicy.cilium.io shop/allow" in doc["results"][0]["reason"]
+    assert "MultiNetworkPolicy.k8s.cni.cncf.io shop/allow" in doc["results"][0]["reason"]
 
 
 def test_an_istio_authorization_policy_only_narrows_blocks_stand_with_a_caveat_allowed_claims_are_unknown(tmp_path):
@@ -318,7 +319,7 @@ def test_map_explain_and_diff_print_their_result_with_the_warning_and_exit_3(tmp
 
 def test_a_namespaced_kind_where_no_workload_lives_leaves_the_map_standing(tmp_path):
     (tmp_path / "shop.yaml").write_text(SHOP, encoding="utf-8")
-    (tmp_path / "cnp.yaml").write_text(CNP.format(namespace="empty"), encoding="utf-8")
+    (tmp_path / "mnp.yaml").write_text(NAMESPACED.format(namespace="empty"), encoding="utf-8")
     result = runner.invoke(app, ["map", "-f", str(tmp_path), "--format", "json"])
     assert result.exit_code == 0 and json.loads(result.stdout)["unknown_reason"] is None
 

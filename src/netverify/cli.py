@@ -20,7 +20,7 @@ from netverify import __version__
 from netverify.cli_ports import explain_exit_code, ports_to_explain
 from netverify.cli_choices import choice_metavar, choice_of
 from netverify.cli_help import ReadableCommand, ReadableGroup
-from netverify.cli_cni import CniOption, cni_notes, run_semantics
+from netverify.cli_cni import CiliumClusterOption, CniOption, cni_notes, cni_semantics, with_cilium_cluster
 from netverify.cli_fix import SuggestFix, with_fixes
 from netverify.cli_map import MapGranularity
 from netverify.cli_guard import EXIT_OK, guarded, lazy
@@ -97,12 +97,6 @@ IgnoreKind = Annotated[
 
 def _ignored_kinds(values: list[str]):
     return lazy("netverify.analyses.unmodelled", "parse_ignore_kinds")(values)
-
-
-def _cni_kwargs(semantics) -> dict:
-    """`semantics=` for an analysis when the run's CNI is not the generic chain (which every analysis assumes
-    by default; keeps the calls of a generic run as they were)."""
-    return {"semantics": semantics} if semantics.cni != "generic" else {}
 
 
 def _judge(name: str):
@@ -208,6 +202,7 @@ def prove(
     probe_script: ProbeScript = None,
     cni: CniOption = None,
     suggest_fix: SuggestFix = False,
+    cilium_cluster: CiliumClusterOption = "default",
 ) -> None:
     """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
     namespace = _default_namespace(namespace, namespace_alias)
@@ -229,10 +224,11 @@ def prove(
         with _blame_properties_for_missing(props.manifests, props.path):
             cluster = _load_cluster([*props.manifests, *files], namespace, limits, props.path,
                                     live_target(kubeconfig, context, request_timeout))
+        cluster = with_cilium_cluster(cluster, cilium_cluster)
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         options = dict(timeout_ms=int(timeout * 1000), rlimit=rlimit, ipblock_matches_pods=ipblock_matches_pods,
                        max_time_s=max_time, ignore_kinds=ignored,  # prove judges unmodelled kinds itself
-                       **_cni_kwargs(run_semantics(cni, ipblock_matches_pods, cluster)))
+                       semantics=cni_semantics(cni, ipblock_matches_pods, cluster))
         report = run_prove(cluster, props, **options)
         if suggest_fix:
             report = with_fixes(report, cluster, props, [*props.manifests, *files], namespace=namespace,
@@ -276,6 +272,7 @@ def map_(
         MapGranularity, typer.Option("--granularity", help="Rows per workload (default) or per pod: each Pod "
                                      "of the manifests, or the pods a template makes (`<workload>-<i>`).")
     ] = MapGranularity.workload,
+    cilium_cluster: CiliumClusterOption = "default",
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
     namespace = _default_namespace(namespace, namespace_alias)
@@ -286,10 +283,11 @@ def map_(
         connectivity_map = lazy("netverify.analyses.map", "connectivity_map")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
+        cluster = with_cilium_cluster(cluster, cilium_cluster)
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus,
                                 granularity=granularity.value,
-                                **_cni_kwargs(run_semantics(cni, ipblock_matches_pods, cluster)))
+                                semantics=cni_semantics(cni, ipblock_matches_pods, cluster))
         cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), notes)
         return _finish(cmap, fmt, output, result_exit_code(cmap), reports, wide)
 
@@ -327,6 +325,7 @@ def explain(
     context: Context = None,
     request_timeout: RequestTimeout = 30.0,
     cni: CniOption = None,
+    cilium_cluster: CiliumClusterOption = "default",
 ) -> None:
     """Why one connection is allowed or blocked, rule by rule. Exit 0 allowed, 1 blocked (on some port asked
     about), 3 not decided. SRC and DST may be bare workload names when only one namespace has that name."""
@@ -338,12 +337,13 @@ def explain(
         run_explain = lazy("netverify.analyses.explain", "explain")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
+        cluster = with_cilium_cluster(cluster, cilium_cluster)
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         for end, role in ((src, "source"), (dst, "destination")):  # a missing workload before any port question
             lazy("netverify.analyses.explain", "check_endpoint")(cluster, end, role)
         ports, port_name = ports_to_explain(port, cluster, dst)
         judge = _judge("judge_explanation")
-        chain = _cni_kwargs(run_semantics(cni, ipblock_matches_pods, cluster))
+        chain = {"semantics": cni_semantics(cni, ipblock_matches_pods, cluster)}
 
         def one(protocol, number):
             explanation = run_explain(cluster, src, dst, protocol, number, ipblock_matches_pods=ipblock_matches_pods,
@@ -399,6 +399,7 @@ def diff(
     request_timeout: RequestTimeout = 30.0,
     probe_script: ProbeScript = None,
     cni: CniOption = None,
+    cilium_cluster: CiliumClusterOption = "default",
 ) -> None:
     """What HEAD newly allows or blocks compared with BASE, each with a witness."""
     namespace = _default_namespace(namespace, namespace_alias)
@@ -412,7 +413,9 @@ def diff(
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         live = live_target(kubeconfig, context, request_timeout)
         base_cluster, base_notes = load_base(base, default_namespace=namespace, limits=limits, live=live)
-        head_cluster = load_source(head, default_namespace=namespace, limits=limits, live=live)
+        base_cluster = with_cilium_cluster(base_cluster, cilium_cluster)
+        head_cluster = with_cilium_cluster(load_source(head, default_namespace=namespace, limits=limits, live=live),
+                                           cilium_cluster)
         notes = (*base_notes, *cluster_notes(head_cluster), *cni_notes(cni, base_cluster, head_cluster))
         report = run_diff(
             base_cluster,
@@ -421,7 +424,7 @@ def diff(
             max_witnesses=max_witnesses,
             timeout_ms=int(timeout * 1000),
             ipblock_matches_pods=ipblock_matches_pods,
-            **_cni_kwargs(run_semantics(cni, ipblock_matches_pods, base_cluster, head_cluster)),
+            semantics=cni_semantics(cni, ipblock_matches_pods, base_cluster, head_cluster),
         )
         report = dataclasses.replace(report, base=base, head=head)
         report = _judge("judge_diff")(report, base_cluster, head_cluster, ignored)

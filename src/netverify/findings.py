@@ -29,6 +29,7 @@ class EndpointWitness:
     ip: str | None
     namespace_exists: bool = True
     container_ports: tuple[tuple[str, int, str], ...] = ()  # (name, port, protocol) a named-port rule needs
+    service_account: str | None = None  # a new pod's spec.serviceAccountName, where a Cilium identity reads it
 
 
 @dataclass(frozen=True, slots=True)

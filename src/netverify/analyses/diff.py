@@ -42,10 +42,13 @@ def diff(
     head_name: str = "HEAD",
     semantics: Semantics | None = None,
 ) -> DiffReport:
-    """`semantics`: the CNI's chain (None: the generic one). Under Calico the existing workloads are compared
-    by the evaluator's Calico chain; the symbolic search for pods that may not exist yet does not model
-    Calico's tiers, so it says unknown (fail closed) rather than search under the wrong semantics."""
+    """`semantics` (the CNI's chain and its choices) wins over `ipblock_matches_pods` when given. Under Calico
+    the existing workloads are compared by the evaluator's Calico chain; the symbolic search for pods that may
+    not exist yet does not model Calico's tiers, so it says unknown (fail closed) rather than search under the
+    wrong semantics."""
     calico = semantics is not None and semantics.cni == "calico"
+    semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
+    ipblock_matches_pods = semantics.ipblock_matches_pods
     # Both versions over the same address classes and families, compared per pod address (`diff_variants`).
     # (admin `networks` CIDRs match pod addresses whatever the flag says: they cut pod addresses too)
     plan = (calico_address_plan([base, head]) if calico
@@ -61,8 +64,7 @@ def diff(
     raws = compare_maps(base_map, head_map)
     base_replicas, head_replicas = Replicas(base_with_new), Replicas(head)
     changes = merge_variants(
-        (raw, *attribute(base_replicas, head_replicas, raw, ipblock_matches_pods=ipblock_matches_pods,
-                         semantics=semantics))
+        (raw, *attribute(base_replicas, head_replicas, raw, semantics=semantics))
         for raw in only_what_was_there(raws, new)
     )
     # what HEAD allows them is named against the real BASE, where they do not exist: every admitting rule
@@ -88,7 +90,7 @@ def diff(
         return DiffReport(base_name, head_name, tuple(changes), symbolic_status="skipped", notes=notes,
                           new_workloads=new_workloads)
     search = added_classes(base, head, max_witnesses=max_witnesses, timeout_ms=timeout_ms,
-                           ipblock_matches_pods=ipblock_matches_pods)
+                           ipblock_matches_pods=ipblock_matches_pods, semantics=semantics)
     if search.more:
         notes += (f"more classes of newly allowed connections exist than the {max_witnesses} listed "
                   "(raise --max-witnesses to see them)",)

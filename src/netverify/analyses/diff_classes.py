@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from netverify.analyses import diff_cilium
 from netverify.analyses.witness import build_witness, flow_text, minimise
 from netverify.analyses.witness_fit import polish
 from netverify.errors import InternalDisagreement
@@ -22,6 +23,7 @@ from netverify.findings import AddedClass, ConnectionWitness, EndpointWitness
 from netverify.model.cluster import Cluster
 from netverify.model.flow import Endpoint, Flow, PodEndpoint
 from netverify.model.responsible import deciding_refs, takes_part
+from netverify.model.semantics import Semantics
 from netverify.model.verdict import RuleRef, Verdict
 from netverify.smt.diff_problem import SHAPES, DiffProblem, Region, SideReason
 from netverify.smt.extract import extract_flow
@@ -45,6 +47,7 @@ class _Versions:
     head: Cluster
     namespaces: frozenset[str]
     ipblock_matches_pods: bool
+    semantics: Semantics | None = None  # None: the generic chain
 
     def in_base(self, flow: Flow) -> Flow:
         """The same pods as BASE sees them: an existing namespace carries BASE's labels there."""
@@ -55,10 +58,11 @@ class _Versions:
         return replace(flow, src=endpoint(flow.src), dst=endpoint(flow.dst))
 
     def head_verdict(self, flow: Flow) -> Verdict:
-        return evaluate(self.head, flow, ipblock_matches_pods=self.ipblock_matches_pods)
+        return evaluate(self.head, flow, ipblock_matches_pods=self.ipblock_matches_pods, semantics=self.semantics)
 
     def base_verdict(self, flow: Flow) -> Verdict:
-        return evaluate(self.base, self.in_base(flow), ipblock_matches_pods=self.ipblock_matches_pods)
+        return evaluate(self.base, self.in_base(flow), ipblock_matches_pods=self.ipblock_matches_pods,
+                        semantics=self.semantics)
 
     def added(self, flow: Flow) -> bool:
         return self.head_verdict(flow).allowed and not self.base_verdict(flow).allowed
@@ -111,13 +115,19 @@ def _admitting(cluster: Cluster, now, side: Side, ipblock_matches_pods: bool) ->
     return None
 
 
+def _cilium(v: _Versions) -> bool:
+    return v.semantics is not None and v.semantics.cni == "cilium"
+
+
 def region_of(v: _Versions, flow: Flow) -> Region:
     head, base = v.head_verdict(flow), v.base_verdict(flow)
     reasons = []
     for now, then in ((head.egress, base.egress), (head.ingress, base.ingress)):
         if not then.allowed:
             side = _side(flow, now.direction)
-            reasons.append(SideReason(now.direction, _admitting(v.head, now, side, v.ipblock_matches_pods)))
+            why = (diff_cilium.admitting(v.head, deciding_refs(now), side) if _cilium(v)
+                   else _admitting(v.head, now, side, v.ipblock_matches_pods))
+            reasons.append(SideReason(now.direction, why))
     return Region(_namespace_of(flow.src, v.namespaces), _namespace_of(flow.dst, v.namespaces), tuple(reasons))
 
 
@@ -129,6 +139,13 @@ def in_region(v: _Versions, region: Region, flow: Flow) -> bool:
         return False
     for reason in region.reasons:
         side = _side(flow, reason.direction)
+        if _cilium(v):
+            if reason.rules is None:
+                if diff_cilium.default_deny(v.head, side):
+                    return False
+            elif not any(diff_cilium.rule_fires(v.head, r, side) for r in reason.rules):
+                return False
+            continue
         if reason.rules is None:
             if np_isolated(v.head, side):
                 return False
@@ -212,13 +229,14 @@ def _check_preferring(session: SolverSession, problem: DiffProblem) -> CheckResu
 
 
 def added_classes(base: Cluster, head: Cluster, *, max_witnesses: int = 20, timeout_ms: int = 30000,
-                  ipblock_matches_pods: bool = False) -> ClassSearch:
+                  ipblock_matches_pods: bool = False, semantics: Semantics | None = None) -> ClassSearch:
     found: list[AddedClass] = []
     regions: list[Region] = []
     for shape in SHAPES:
         session = SolverSession(timeout_ms=timeout_ms)
-        problem = DiffProblem(session, base, head, shape, ipblock_matches_pods=ipblock_matches_pods)
-        versions = _Versions(base, head, frozenset(problem.table.names), ipblock_matches_pods)
+        problem = DiffProblem(session, base, head, shape, ipblock_matches_pods=ipblock_matches_pods,
+                              semantics=semantics)
+        versions = _Versions(base, head, frozenset(problem.table.names), ipblock_matches_pods, semantics)
         session.add(problem.query)
         while True:
             result = _check_preferring(session, problem)

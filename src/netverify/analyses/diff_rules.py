@@ -57,12 +57,11 @@ def witness_ports(protocols: Protocols) -> Iterable[tuple[Protocol, int]]:
 
 
 def _verdict(version: Replicas, src: MapNode, dst: MapNode, proto: Protocol, port: int,
-             ipblock_matches_pods: bool, semantics: Semantics | None = None) -> Verdict | None:
+             semantics: Semantics) -> Verdict | None:
     s, d = version.endpoint(src), version.endpoint(dst)
     if s is None or d is None:
         return None
-    return evaluate(version.cluster, Flow(s, d, proto, port), ipblock_matches_pods=ipblock_matches_pods,
-                    semantics=semantics)
+    return evaluate(version.cluster, Flow(s, d, proto, port), semantics=semantics)
 
 
 def _opened_by(now: Verdict, then: Verdict | None) -> list[RuleRef]:
@@ -85,18 +84,19 @@ def attribute(base: Cluster | Replicas, head: Cluster | Replicas, change: RawCha
               ) -> tuple[tuple[RuleRef, ...], tuple[RuleRef, ...]]:
     """(added_by, removed_by) for one changed pair. Pass `Replicas` to share lookups across many changes.
     `semantics` (the CNI's chain) wins over `ipblock_matches_pods` when given."""
+    semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
     base = base if isinstance(base, Replicas) else Replicas(base)
     head = head if isinstance(head, Replicas) else Replicas(head)
     added_by: list[RuleRef] = []
     for proto, port in witness_ports(change.added):
-        now = _verdict(head, change.src, change.dst, proto, port, ipblock_matches_pods, semantics)
-        then = _verdict(base, change.src, change.dst, proto, port, ipblock_matches_pods, semantics)
+        now = _verdict(head, change.src, change.dst, proto, port, semantics)
+        then = _verdict(base, change.src, change.dst, proto, port, semantics)
         if now is not None:
             added_by += _opened_by(now, then)
     removed_by: list[RuleRef] = []
     for proto, port in witness_ports(change.removed):
-        then = _verdict(base, change.src, change.dst, proto, port, ipblock_matches_pods, semantics)
-        now = _verdict(head, change.src, change.dst, proto, port, ipblock_matches_pods, semantics)
+        then = _verdict(base, change.src, change.dst, proto, port, semantics)
+        now = _verdict(head, change.src, change.dst, proto, port, semantics)
         if then is None:
             continue
         for side_then, side_now in ((then.egress, now and now.egress), (then.ingress, now and now.ingress)):

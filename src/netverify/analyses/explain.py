@@ -58,8 +58,9 @@ def explain(
     cluster: Cluster, src: str, dst: str, protocol: Protocol, port: int, *, ipblock_matches_pods: bool = False,
     semantics: Semantics | None = None,
 ) -> Explanation:
-    """`semantics` (the CNI's chain) wins over `ipblock_matches_pods` when given."""
+    """`semantics` (the CNI's chain and its choices) wins over `ipblock_matches_pods` when given."""
     semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
+    ipblock_matches_pods = semantics.ipblock_matches_pods
     srcs, dsts = _resolve_all(cluster, src, "source"), _resolve_all(cluster, dst, "destination")
     plan = _plan(cluster, semantics, (srcs[0][0], dsts[0][0]))
     notes: list[str] = []

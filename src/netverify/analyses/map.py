@@ -13,6 +13,7 @@ from typing import Literal
 
 from netverify.analyses.ipranges import IPRange, Partition, merge_adjacent
 from netverify.analyses.map_calico import SOURCE_PORT_NOTE, calico_address_plan, calico_map_engine, uses_calico
+from netverify.analyses.cilium_l7 import with_l7_map_note
 from netverify.analyses.map_admin import admin_address_plan, admin_map_engine, admin_map_notes
 from netverify.analyses.map_engine import ALL, MapEngine
 from netverify.analyses.map_fold import Decide, FoldEngine
@@ -107,9 +108,9 @@ def connectivity_map(
     decide: Decide | None = None, granularity: Granularity = "workload", semantics: Semantics | None = None,
 ) -> ConnectivityMap:
     """`variants`: one node per address a workload's pods may have (`name@address`; diff compares those), else
-    one per workload, its rows the union over its pods' addresses. `semantics`: the CNI (Calico's chain is
-    folded from the evaluator, map_calico); None: the generic chain. `granularity="pod"`: one node per pod
-    (map_pods), pods of one workload reaching each other included."""
+    one per workload, its rows the union over its pods' addresses. `semantics` (the CNI's chain) wins over
+    `ipblock_matches_pods` when given (Calico's chain is folded from the evaluator, map_calico).
+    `granularity="pod"`: one node per pod (map_pods), pods of one workload reaching each other included."""
     per_pod = granularity == "pod"
     target = _resolve_focus(cluster, focus)
     if uses_calico(cluster, semantics):
@@ -117,10 +118,13 @@ def connectivity_map(
         semantics = semantics or Semantics(cni="calico", ipblock_matches_pods=ipblock_matches_pods)
         plan = plan or calico_address_plan([cluster])
         engine: MapEngine | FoldEngine = calico_map_engine(cluster, semantics, plan, families, decide)
-    elif cluster.admin_policies:
-        # First match with Deny and Pass is no union of grants: fold the evaluator per class pair (map_fold).
+    elif cluster.admin_policies or (semantics is not None and semantics.cni != "generic"):
+        # First match with Deny and Pass (or another CNI's chain, such as Cilium's deny-wins union) is no union
+        # of NetworkPolicy grants: fold the evaluator per class pair (map_fold).
+        semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
+        ipblock_matches_pods = semantics.ipblock_matches_pods
         plan = plan or admin_address_plan([cluster], ipblock_matches_pods=ipblock_matches_pods)
-        engine = admin_map_engine(cluster, ipblock_matches_pods, plan, families, decide)
+        engine = admin_map_engine(cluster, ipblock_matches_pods, plan, families, decide, semantics)
     else:
         plan = plan or AddressPlan.of([cluster], ipblock_matches_pods=ipblock_matches_pods)
         engine = MapEngine(cluster, ipblock_matches_pods, plan, families)
@@ -175,8 +179,9 @@ def connectivity_map(
                   + "; ".join(dependent_labels))
     if not cluster.workloads:
         notes = (NO_WORKLOADS_NOTE, *notes)
-    return ConnectivityMap(connections, notes, unknown_reason=reason, no_workloads=not cluster.workloads,
+    cmap = ConnectivityMap(connections, notes, unknown_reason=reason, no_workloads=not cluster.workloads,
                            address_dependent=tuple(tuple(d.split(" -> ", 1)) for d in dependent))  # type: ignore[misc]
+    return with_l7_map_note(cmap, cluster, semantics)
 
 
 def _listed(rows: list[str]) -> str:

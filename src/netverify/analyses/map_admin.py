@@ -20,6 +20,7 @@ from netverify.model.cluster import Cluster
 from netverify.model.flow import Flow
 from netverify.model.ipblock import IPBlock
 from netverify.model.policy import Direction
+from netverify.model.semantics import Semantics
 
 
 def network_blocks(cluster: Cluster) -> tuple[IPBlock, ...]:
@@ -40,16 +41,19 @@ def admin_address_plan(clusters: Iterable[Cluster], *, ipblock_matches_pods: boo
     return AddressPlan(True, families, blocks, range_starts(blocks, families))
 
 
-def evaluator_decide(cluster: Cluster, ipblock_matches_pods: bool) -> Decide:
+def evaluator_decide(cluster: Cluster, ipblock_matches_pods: bool, semantics: Semantics | None = None) -> Decide:
     """The reference evaluator's verdict on one connection, as the map folds it."""
+    semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
+
     def decide(flow: Flow) -> Outcome:
-        verdict = evaluate(cluster, flow, ipblock_matches_pods=ipblock_matches_pods)
+        verdict = evaluate(cluster, flow, semantics=semantics)
         return Outcome(verdict.may_be(True), verdict.may_be(False), verdict.unknown_reason)
     return decide
 
 
 def admin_map_engine(cluster: Cluster, ipblock_matches_pods: bool, plan: AddressPlan,
-                     families: tuple[int, ...] | None = None, decide: Decide | None = None) -> FoldEngine:
+                     families: tuple[int, ...] | None = None, decide: Decide | None = None,
+                     semantics: Semantics | None = None) -> FoldEngine:
     classes = workload_classes(cluster, ipblock_matches_pods, plan)
     versions = tuple(sorted({4, *(families or families_in_use([cluster])),
                              *(b.version for b in network_blocks(cluster))}))
@@ -59,7 +63,7 @@ def admin_map_engine(cluster: Cluster, ipblock_matches_pods: bool, plan: Address
         for d in ("ingress", "egress"):
             blocks[d] += [peer.ip_block for r in p.rules(d) for peer in r.peers if peer.ip_block is not None]
     partitions = {d: Partition(bs, versions) for d, bs in blocks.items()}
-    return FoldEngine(cluster, classes, partitions, decide or evaluator_decide(cluster, ipblock_matches_pods))
+    return FoldEngine(cluster, classes, partitions, decide or evaluator_decide(cluster, ipblock_matches_pods, semantics))
 
 
 AMBIGUOUS_NOTE = (

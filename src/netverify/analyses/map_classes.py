@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from netverify.analyses.ipranges import Partition
+from netverify.analyses.map_cilium import cilium_port_names, cilium_selectors
 from netverify.eval.addresses import AddressPlan
 from netverify.eval.concrete import endpoint_of, peer_matches
+from netverify.model.cilium import SERVICE_ACCOUNT_LABEL
 from netverify.model.cluster import Cluster, Workload
 from netverify.model.flow import PodEndpoint
 from netverify.model.ipblock import IPAddress
@@ -66,6 +68,9 @@ class Signature:
                 for admin_peer in r.peers:
                     if admin_peer.pods is not None:
                         self._mention(admin_peer.pods.pod_selector)
+        for selector in cilium_selectors(cluster):  # Cilium's selectors read identity labels (map_cilium)
+            self._mention(selector)
+        self.port_names |= cilium_port_names(cluster)
         self.plan = plan or AddressPlan.of([cluster], ipblock_matches_pods=ipblock_matches_pods)
         self.cuts = Partition(self.plan.blocks, self.plan.families) if self.plan.enabled else None
 
@@ -88,7 +93,7 @@ class Signature:
         )
         # a host-network pod is never an admin subject or `pods` peer, and its node decides `nodes` peers
         base = (w.namespace, labels, self.named_ports(w), w.host_network, w.node_name if w.host_network else None,
-                w.service_account if self.by_account else None)
+                w.service_account if self.by_account or SERVICE_ACCOUNT_LABEL in self.values else None)
         if self.cuts is None:
             return [((*base, None), None)]
         by_cut: dict[int, IPAddress | None] = {}

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from netverify.analyses.ipranges import Partition
+from netverify.analyses.map_cilium import cilium_blocks, cilium_port_ranges
 from netverify.analyses.map_classes import WorkloadClass
 from netverify.eval.portset import NOTHING, PortSet
 from netverify.model.cluster import Cluster
@@ -49,6 +50,7 @@ def admin_blocks(cluster: Cluster) -> tuple[IPBlock, ...]:
     out = [b for p in cluster.admin_policies for r in (*p.ingress, *p.egress) for peer in r.peers
            for b in peer.networks]
     out += [IPBlock(ipaddress.ip_network(a)) for n in cluster.nodes for a in n.addresses]
+    out += cilium_blocks(cluster)
     return tuple(dict.fromkeys(out))
 
 
@@ -73,6 +75,8 @@ def port_cells(cluster: Cluster, classes: Iterable[WorkloadClass]) -> dict[Proto
                 if isinstance(ap.port, int):
                     cut(PROTOCOLS if ap.protocol is None else [ap.protocol], ap.port,
                         ap.end_port if ap.end_port is not None else ap.port)
+    for protocols, lo, hi in cilium_port_ranges(cluster):
+        cut(protocols, lo, hi)
     # A named port resolves to a container port of the destination: every container port is its own cell.
     for c in classes:
         for cp in c.endpoint.ports:

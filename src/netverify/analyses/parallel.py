@@ -13,6 +13,7 @@ import dataclasses
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
+from netverify.analyses.cilium_l7 import with_l7_caveats
 from netverify.analyses.prove import prove, prove_network_policies
 from netverify.analyses.unmodelled import judge_prove
 from netverify.errors import InputError, InputErrors
@@ -48,7 +49,8 @@ def prove_parallel(cluster: Cluster, properties: PropertiesFile, *, jobs: int = 
         assert not isinstance(outcome, list)
         for index, result in zip(share, outcome):
             results[index] = result
-    return judge_prove(ProveReport(properties.path, tuple(results)), cluster, properties, ignore_kinds)
+    report = with_l7_caveats(ProveReport(properties.path, tuple(results)), cluster, options.get("semantics"))
+    return judge_prove(report, cluster, properties, ignore_kinds)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -42,7 +42,10 @@ def pod_manifest(pod: PodEndpoint, name: str) -> dict:
     labels = {k: v for k, v in pod.labels.items() if v != UNKNOWN_LABEL_VALUE}
     if labels:
         metadata["labels"] = labels
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": {"containers": _containers(pod.ports)}}
+    spec: dict = {"containers": _containers(pod.ports)}
+    if pod.service_account is not None and pod.workload is None:
+        spec["serviceAccountName"] = pod.service_account  # a Cilium identity label reads it
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
 
 
 def pod_manifests(src: Endpoint, dst: Endpoint, new_namespaces: set[str]) -> str:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from netverify.analyses.cilium_l7 import with_l7_caveats
 from netverify.analyses.prove_unknown import unknown_connection
 from netverify.analyses.prove_addresses import MAX_ADDRESS_RETRIES, address_dependence, dependence_reason, plan_for
 from netverify.analyses.unknown_labels import fixed_roles, fresh_guard, settle
@@ -81,6 +82,7 @@ def prove(
     report = prove_network_policies(cluster, properties, timeout_ms=timeout_ms, rlimit=rlimit,
                                     ipblock_matches_pods=ipblock_matches_pods, max_time_s=max_time_s,
                                     semantics=semantics)
+    report = with_l7_caveats(report, cluster, semantics)  # Cilium L7 rules narrow, never widen (cilium_l7)
     # Kinds not modelled, then kinds a live cluster would not list: both fail closed.
     return judge_unlisted(judge_prove(report, cluster, properties, ignore_kinds), cluster, properties, ignore_kinds)
 

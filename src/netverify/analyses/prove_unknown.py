@@ -20,9 +20,11 @@ from netverify.smt.session import CheckResult, SolverSession
 
 
 def may_be_unknown(cluster: Cluster) -> bool:
-    """Only admin policies, host-network pods and Calico objects (eval/calico.py: services, ServiceAccounts,
-    unmodelled fields) can make a layer say unknown (NetworkPolicy alone cannot)."""
-    return bool(cluster.admin_policies) or cluster.has_host_network or bool(cluster.calico)
+    """Only admin policies, host-network pods, Calico objects (eval/calico.py: services, ServiceAccounts,
+    unmodelled fields) and Cilium policies can make a layer say unknown (NetworkPolicy alone cannot, Cilium's
+    conversion of it neither)."""
+    return bool(cluster.admin_policies) or cluster.has_host_network or bool(cluster.calico) or \
+        bool(cluster.cilium.policies)
 
 
 def unknown_connection(

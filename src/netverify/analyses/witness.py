@@ -145,6 +145,7 @@ def build_witness(target: Target, flow: Flow) -> ConnectionWitness:
             ip=str(ep.ip) if ep.ip is not None else None,
             namespace_exists=ep.namespace not in new_namespaces,
             container_ports=tuple((cp.name, cp.port, str(cp.protocol)) for cp in ep.ports if cp.name),
+            service_account=ep.service_account if ep.workload is None else None,
         )
 
     return ConnectionWitness(
@@ -165,7 +166,8 @@ def endpoint_text(ep: Endpoint) -> str:
     if not isinstance(ep, PodEndpoint):
         return str(ep.ip)
     labels = ",".join(f"{k}={v}" for k, v in sorted(ep.labels.items()))
-    return f"{ep.namespace}/{{{labels}}}"
+    sa = f" (serviceAccount {ep.service_account})" if ep.service_account is not None and ep.workload is None else ""
+    return f"{ep.namespace}/{{{labels}}}{sa}"
 
 
 def flow_text(flow: Flow) -> str:

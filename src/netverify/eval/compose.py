@@ -7,6 +7,7 @@ same-priority resolution reaches); the chain records what each layer consulted s
 from __future__ import annotations
 
 from netverify.eval import anp, calico, networkpolicy
+from netverify.eval import anp, cilium, networkpolicy
 from netverify.eval.layer import Side
 from netverify.model.cluster import Cluster
 from netverify.model.decision import CONTINUES, LayerDecision
@@ -28,6 +29,8 @@ def side_verdict(cluster: Cluster, side: Side, semantics: Semantics) -> SideVerd
             entries = anp.decide(cluster, layer, side)
         elif layer == "calico":
             entries = calico.decide(cluster, side)
+        elif layer == cilium.LAYER:
+            entries = (cilium.decide(cluster, side),)
         else:  # pragma: no cover - a CHAINS row names a layer without an evaluator
             raise ValueError(f"no evaluator for layer {layer!r}")
         for entry in entries:

@@ -24,6 +24,9 @@ from netverify.load.anp_peers import Reading
 from netverify.load.calico import KINDS as CALICO_KINDS
 from netverify.load.calico import is_calico_group
 from netverify.load.calico_builder import CalicoCollector
+from netverify.load.cilium import CiliumReader, PendingPolicy, cilium_kind
+from netverify.load.cilium_fields import CILIUM_ROOTS
+from netverify.load.cilium_schema import CidrGroupModel, CiliumPolicyModel
 from netverify.load.cluster_scoped import ClusterScopedKind, cluster_scoped_kind
 from netverify.load.known_fields import check_known_fields
 from netverify.load.nodes import settle_host_network
@@ -36,6 +39,8 @@ from netverify.load.validation import validate
 from netverify.load.workloads import WorkloadSet, pod_owner, pod_workload, template_workloads
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Namespace, Service
 from netverify.model.anp import AdminPolicy, Node
+from netverify.model.cilium import CILIUM_GROUP, CiliumResources
+from netverify.model.semantics import CHAINS
 from netverify.model.kinds import MODELLED, UnmodelledObject, group_of, lookup
 from netverify.model.policy import NetworkPolicy
 from netverify.model.span import Span
@@ -90,6 +95,7 @@ class ClusterBuilder:
     # object (one dump taken twice, a file listed twice) is the same object, read once
     firsts: dict[tuple[str, str, str], tuple[object, str]] = field(default_factory=dict)
     lenient: bool = False  # unknown fields are warnings, not errors (--lenient)
+    cilium: CiliumReader | None = None  # CNPs, CCNPs and CiliumCIDRGroups (read at build, once groups are known)
 
     def add(self, obj: RawObject) -> None:
         kind, version = obj.kind, obj.api_version
@@ -129,6 +135,8 @@ class ClusterBuilder:
                                                          self.default_namespace))
         elif kind == "ServiceAccount" and _accepts(version, CORE):
             self.calico.add_service_account(obj, self)
+        elif (cilium := cilium_kind(kind, version, site)) is not None:
+            self._cilium(cilium, obj, site)
         elif (entry := cluster_scoped_kind(kind, version, site)) is not None:
             self._cluster_scoped(entry, obj, site)
         elif (info := lookup(group_of(version), kind)) is not None:
@@ -189,6 +197,39 @@ class ClusterBuilder:
         if info is not None and (info.group, info.kind) not in MODELLED:
             # Read, but not yet decided by the engines: it stays an object of a kind not modelled (unknown).
             self.unmodelled.append(unmodelled_object(info.group, entry.kind, False, obj, self.default_namespace))
+
+    def _cilium(self, kind: str, obj: RawObject, site: Site) -> None:
+        """A CiliumNetworkPolicy (namespaced), CiliumClusterwideNetworkPolicy or CiliumCIDRGroup (cluster-scoped)."""
+        check_known_fields(kind, obj.data, site, lenient=self.lenient, warnings=self.warnings,
+                           root=CILIUM_ROOTS[kind])
+        if self.cilium is None:
+            self.cilium = CiliumReader(Reading(self.lenient, self.warnings))
+        version = obj.api_version or "cilium.io/v2"
+        if "cilium" not in CHAINS:
+            # Read, but no layer decides them yet: they also stay objects of a kind not modelled (unknown), so
+            # no result silently ignores them. The cilium layer's CHAINS row turns this off.
+            self.unmodelled.append(unmodelled_object(CILIUM_GROUP, kind, kind == "CiliumNetworkPolicy", obj,
+                                                     self.default_namespace))
+        if kind == "CiliumNetworkPolicy":
+            policy = validate(CiliumPolicyModel, obj.data, obj.file)
+            namespace, name = self._identify(kind, policy.metadata, site)
+            self.cilium.add_policy(PendingPolicy(policy, kind, namespace, name, version, site))
+            return
+        model: CiliumPolicyModel | CidrGroupModel = validate(
+            CidrGroupModel if kind == "CiliumCIDRGroup" else CiliumPolicyModel, obj.data, obj.file)
+        meta = model.metadata
+        name = self._name(meta, site)
+        self._check_name(kind, name, site.at("metadata", "name"))
+        check_labels(meta.labels, site.at("metadata", "labels"))
+        if meta.namespace:
+            here = site.at("metadata", "namespace")
+            self.warnings.append(f"{here.where()}: {here.field}: {kind} is cluster-scoped; namespace "
+                                 f"{meta.namespace} ignored")
+        self._check_duplicate(kind, "", name, site)
+        if isinstance(model, CidrGroupModel):
+            self.cilium.add_group(model, name, site)
+        else:
+            self.cilium.add_policy(PendingPolicy(model, kind, None, name, version, site))
 
     def _controller(
         self, kind: str, meta: ObjectMeta, template: PodTemplateModel | None, site: Site, template_site: Site,
@@ -261,6 +302,8 @@ class ClusterBuilder:
             if name not in namespaces:
                 namespaces[name] = Namespace(name, {NAMESPACE_NAME_LABEL: name}, None)
         nodes = settle_host_network(self.workloads, self.nodes)
+        # Read first: reading Cilium's policies can add warnings.
+        cilium = self.cilium.build() if self.cilium is not None else CiliumResources()
         return Cluster(
             namespaces=namespaces,
             workloads=self.workloads.workloads(),
@@ -273,4 +316,5 @@ class ClusterBuilder:
             nodes=nodes,
             service_accounts=tuple(self.calico.service_accounts),
             calico=self.calico.resources(),
+            cilium=cilium,
         )

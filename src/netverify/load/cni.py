@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from netverify.errors import UsageError
+from netverify.model.cilium import CIDR_GROUP_KIND, CILIUM_GROUP
 from netverify.model.cluster import Cluster
 from netverify.model.kinds import UnmodelledObject
 from netverify.model.semantics import CNIS, Cni
@@ -50,6 +51,10 @@ def choose_cni(clusters: Iterable[Cluster], requested: str | None) -> CniChoice:
         if "calico" not in found:  # Calico's kinds, once modelled, are only in cluster.calico
             for evidence in _calico_evidence(cluster):
                 found.setdefault("calico", {})[evidence] = None
+        # Cilium's kinds are modelled (Cluster.cilium), so they are not among the unmodelled objects.
+        for record in (*cluster.cilium.policies, *cluster.cilium.cidr_groups):
+            kind = getattr(record, "kind", CIDR_GROUP_KIND)
+            found.setdefault("cilium", {})[f"{kind}.{CILIUM_GROUP} ({record.span.file})"] = None
     if requested is not None:
         if requested not in CNIS:
             raise UsageError(f"--cni {requested!r}: use one of {', '.join(CNIS)}")

@@ -16,14 +16,15 @@ from typing import Any
 
 from netverify.load.anp_fields import ANP_FIELDS
 from netverify.load.calico_fields import CALICO_FIELDS
+from netverify.load.cilium_fields import CILIUM_FIELDS
 from netverify.load.k8s_fields import FIELDS as K8S_FIELDS
 from netverify.load.k8s_fields import KINDS
 from netverify.load.site import Site
 from netverify.load.tree import LineDict, LineList, Path
 
 # The generated core types and the hand-written policy.networking.k8s.io / Node ones (load/anp_fields.py) and
-# Calico / ServiceAccount ones (load/calico_fields.py).
-FIELDS: dict[str, dict[str, str]] = {**K8S_FIELDS, **ANP_FIELDS, **CALICO_FIELDS}
+# Calico / ServiceAccount ones (load/calico_fields.py), cilium.io ones (load/cilium_fields.py).
+FIELDS: dict[str, dict[str, str]] = {**K8S_FIELDS, **ANP_FIELDS, **CALICO_FIELDS, **CILIUM_FIELDS}
 
 # Fields of older API versions the loader still reads (extensions/v1beta1, apps/v1beta1, networking.k8s.io/v1
 # of 1.24-1.26), gone from today's types: a dump of an old cluster must still load.

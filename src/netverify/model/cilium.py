@@ -29,9 +29,10 @@ NAMESPACE_LABEL = "io.kubernetes.pod.namespace"
 SERVICE_ACCOUNT_LABEL = "io.cilium.k8s.policy.serviceaccount"
 CLUSTER_LABEL = "io.cilium.k8s.policy.cluster"
 NAMESPACE_LABELS_PREFIX = "io.cilium.k8s.namespace.labels."
+# pkg/policy/api/entity.go EntitySelectorMapping; `none` selects nothing (a rule of only `none` matches no peer).
 ENTITIES: tuple[str, ...] = (
     "all", "world", "world-ipv4", "world-ipv6", "cluster", "host", "remote-node", "kube-apiserver", "health",
-    "init", "ingress", "unmanaged",
+    "init", "ingress", "unmanaged", "none",
 )
 CiliumProtocol = Literal["TCP", "UDP", "SCTP", "ANY"]
 
@@ -79,6 +80,11 @@ class CidrPeer:
 class CiliumRule:
     """One item of ingress / ingressDeny / egress / egressDeny (`deny`). Peers: endpoints (None = the field is
     absent), requires, entities, cidrs; ports: toPorts items (empty = any); icmps (empty = none given).
+    `index` counts within its own list (ingress and ingressDeny each from 0). A peer list written empty
+    (`fromEndpoints: []`, `toEntities: []`, ...) selects no identity whatever else the rule says (Cilium's
+    mergeEndpointSelectors): the loader then stores endpoints=() and no entities or cidrs. Endpoint selectors
+    never match identities without a cluster label (world, host, ...: policy-default-local-cluster), except
+    selectors kept as not modelled.
     Fields not modelled that could decide (toServices, toFQDNs, toGroups, fromNodes/toNodes, authentication,
     an unresolved cidrGroupRef) are in `unmodelled`."""
 

@@ -20,6 +20,9 @@ class PodEndpoint:
     ports: tuple[ContainerPort, ...] = ()
     ip: IPAddress | None = None
     workload: Workload | None = None  # set when the pod is a replica of an existing workload
+    # The pod's spec.serviceAccountName when it is not a replica's (Cilium identities select on it); None: the
+    # workload's, else `default`.
+    service_account: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,9 @@ MODELLED: frozenset[KindKey] = frozenset({
     # issue 10: read by load/anp.py and load/cnp.py, decided by the admin/baseline layers (eval/, smt/)
     ("policy.networking.k8s.io", "AdminNetworkPolicy"), ("policy.networking.k8s.io", "BaselineAdminNetworkPolicy"),
     ("policy.networking.k8s.io", "ClusterNetworkPolicy"),
+    # issue 12: read by load/cilium.py into Cluster.cilium, decided by the cilium layer (CHAINS["cilium"])
+    ("cilium.io", "CiliumNetworkPolicy"), ("cilium.io", "CiliumClusterwideNetworkPolicy"),
+    ("cilium.io", "CiliumCIDRGroup"),
 })
 # issue 11: the Calico kinds load/calico*.py reads into Cluster.calico. The calico layer (eval/calico.py,
 # smt/calico.py) decides them under --cni calico; each object read is still kept as an UnmodelledObject

@@ -41,9 +41,13 @@ class Semantics:
 #   calico:        Calico's tiers by (order, name), kube-admin (the admin tier's policies), default (Calico
 #                  policies and every NetworkPolicy converted), kube-baseline, user tiers (eval/calico.py);
 #                  the profile allows at the end
+#   cilium:        Cilium's one union of NetworkPolicy (as Cilium converts it), CNP and CCNP: deny wins, then
+#                  allow, then default deny (eval/cilium.py). Cilium enforces no AdminNetworkPolicy, BANP or
+#                  ClusterNetworkPolicy: under --cni cilium they are skipped (eval/cilium.unenforced_kinds).
 CHAINS: dict[str, tuple[str, ...]] = {
     "generic": ("admin", "networkpolicy", "baseline"),
     "calico": ("calico",),
+    "cilium": ("cilium",),
 }
 
 

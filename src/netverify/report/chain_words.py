@@ -16,6 +16,8 @@ from netverify.report.calico_words import END_OF_TIERS, calico_runs, is_calico, 
 from netverify.model.decision import LayerDecision
 from netverify.model.responsible import takes_part
 from netverify.model.verdict import RuleRef, SideVerdict
+from netverify.report.cilium_words import LAYER_TITLE as CILIUM_TITLE
+from netverify.report.cilium_words import cilium_action_text
 
 DECISION_WORD = {
     "allow": "allowed",
@@ -23,7 +25,8 @@ DECISION_WORD = {
     "unknown": "UNKNOWN",
     "ambiguous": "AMBIGUOUS: allowed or blocked, whichever of the same-priority policies the CNI applies",
 }
-_LAYER_NAME = {"admin": "admin tier", "baseline": "baseline tier", "networkpolicy": "NetworkPolicy"}
+_LAYER_NAME = {"admin": "admin tier", "baseline": "baseline tier", "networkpolicy": "NetworkPolicy",
+               "cilium": CILIUM_TITLE}
 
 
 def shows_chain(side: SideVerdict) -> bool:
@@ -49,6 +52,8 @@ def action_text(d: LayerDecision) -> str:
     if d.ambiguous:
         each = "; ".join(f"{a.action} by {_refs(a.by)}" if a.by else a.action for a in d.alternatives)
         return f"ambiguous (same priority, the CNI may apply either): {each}"
+    if d.layer == "cilium":
+        return cilium_action_text(d)  # one union: which of deny, allow or default deny decided
     if d.action == "unknown":
         return f"unknown: {d.reason}" if d.reason else "unknown"
     if d.action == "nomatch":

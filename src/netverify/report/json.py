@@ -82,6 +82,7 @@ def endpoint_dict(e: EndpointWitness) -> Json:
         "ip": e.ip,
         "namespace_exists": e.namespace_exists,
         "container_ports": [{"name": n, "port": p, "protocol": str(proto)} for n, p, proto in e.container_ports],
+        **({"service_account": e.service_account} if e.service_account else {}),  # a new pod's, where Cilium reads it
     }
 
 

@@ -115,8 +115,9 @@ def _pods(case_no: int, w: ConnectionWitness) -> tuple[list[dict], str, str]:
 def _pod_of(end: EndpointWitness) -> dict:
     labels = {k: v for k, v in end.labels.items() if v != UNKNOWN_LABEL_VALUE}
     ports = [{**({"name": n} if n else {}), "containerPort": p, "protocol": proto} for n, p, proto in end.container_ports]
+    account = {"serviceAccountName": end.service_account} if end.service_account else {}  # Cilium reads it
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"labels": labels} if labels else {},
-            "spec": {"containers": [{"name": "main", **({"ports": ports} if ports else {})}]}}
+            "spec": {**account, "containers": [{"name": "main", **({"ports": ports} if ports else {})}]}}
 
 
 def _namespaces(w: ConnectionWitness) -> list[EndpointWitness]:

@@ -83,6 +83,8 @@ def endpoint_detail(e: EndpointWitness) -> str:
         parts.append(f"ip {e.ip}")
     if e.container_ports:
         parts.append("ports " + ", ".join(f"{name}={port}/{proto}" for name, port, proto in e.container_ports))
+    if e.service_account:
+        parts.append(f"serviceAccount {e.service_account}")  # a Cilium identity label reads it
     if not e.workload:
         parts.append("no existing workload fits")
     return "; ".join(parts)

@@ -14,6 +14,7 @@ from netverify.model.policy import Direction
 from netverify.model.semantics import Semantics, chain_of
 from netverify.smt.anp import AdminEncoder
 from netverify.smt.calico import CalicoEncoder
+from netverify.smt.cilium import CiliumEncoder
 from netverify.smt.layer import HostPods, SymDecision, SymOutcome
 from netverify.smt.networkpolicy import NetworkPolicyLayer
 from netverify.smt.policies import SideEncoder
@@ -57,6 +58,7 @@ class ChainEncoder:
         self.networkpolicy = NetworkPolicyLayer(sides, hosts)
         self.admin = AdminEncoder(session, cluster, sides.selectors, hosts, prefix)
         self.calico = CalicoEncoder(session, cluster, sides.table, hosts, self.admin) if "calico" in self.layers else None
+        self.cilium = CiliumEncoder(session, cluster, sides.selectors, hosts) if "cilium" in self.layers else None
 
     def side(self, pod: SymbolicEndpoint, direction: Direction, other: SymbolicEndpoint,
              conn: SymbolicConnection, dst: SymbolicEndpoint) -> SymOutcome:
@@ -82,6 +84,8 @@ class ChainEncoder:
                 decisions += self.admin.tier(layer, pod, direction, other, conn, dst)
             elif layer == "calico" and self.calico is not None:
                 decisions += self.calico.decisions(pod, direction, other, conn, dst)
+            elif layer == "cilium" and self.cilium is not None:
+                decisions.append(self.cilium.decide(pod, direction, other, conn, dst))
             else:  # pragma: no cover - a CHAINS row names a layer without an encoder
                 raise ValueError(f"no encoder for layer {layer!r}")
         return decisions

@@ -15,6 +15,7 @@ from typing import Literal
 import z3
 
 from netverify.eval.addresses import families_in_use
+from netverify.eval.cilium import policies_of
 from netverify.eval.admin_addresses import addresses_matter, admin_blocks, admin_peers, node_addresses
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
 from netverify.model.labels import LabelSelector
@@ -22,6 +23,8 @@ from netverify.model.policy import Direction
 from netverify.model.semantics import Semantics
 from netverify.model.verdict import RuleRef
 from netverify.smt.addresses import ReplicaAddresses
+from netverify.smt import diff_cilium
+from netverify.smt.cilium_identity import service_account_names, universe_selectors
 from netverify.smt.compose import ChainEncoder
 from netverify.smt.endpoints import EndpointEncoder
 from netverify.smt.layer import HostPods
@@ -36,6 +39,7 @@ from netverify.smt.symbols import (
     SymbolicExternal,
     SymbolicIP,
     SymbolicPod,
+    SymbolicServiceAccount,
     carried_invalid_labels,
     icmp_family,
     new_pod,
@@ -97,14 +101,14 @@ class _Version:
     """One version's encoders over the shared endpoints (its chain of layers as prove encodes it)."""
 
     def __init__(self, session: SolverSession, cluster: Cluster, table: NamespaceTable, ipblock_matches_pods: bool,
-                 hosts: HostPods, prefix: str):
+                 hosts: HostPods, prefix: str, semantics: Semantics | None = None):
         self.cluster = cluster
         self.table = table
         self.selectors = SelectorEncoder(session, table)
         self.peers = PeerEncoder(session, self.selectors, ipblock_matches_pods=ipblock_matches_pods)
         self.sides = SideEncoder(session, cluster, table, self.selectors, self.peers)
         self.chain = ChainEncoder(session, cluster, self.sides, hosts,
-                                  Semantics(ipblock_matches_pods=ipblock_matches_pods), prefix)
+                                  semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods), prefix)
 
 
 class DiffProblem:
@@ -115,8 +119,12 @@ class DiffProblem:
     """
 
     def __init__(self, session: SolverSession, base: Cluster, head: Cluster, shape: Shape, *,
-                 ipblock_matches_pods: bool = False) -> None:
+                 ipblock_matches_pods: bool = False, semantics: Semantics | None = None) -> None:
         self.session = session
+        self.semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
+        # Cilium identities: selectors read identity labels, and pods have a service account (smt/cilium.py)
+        self.cilium = self.semantics.cni == "cilium"
+        cilium_policies = [*policies_of(base), *policies_of(head)] if self.cilium else []
         self.shape = shape
         self.cluster = head
         self.base_workloads = base.workloads
@@ -124,7 +132,7 @@ class DiffProblem:
         self.table = NamespaceTable(names, tuple(dict(head.namespace_labels(n)) for n in names))
         self.base_table = NamespaceTable(names, tuple(dict(base.namespace_labels(n)) for n in names))
         self.universe = LabelUniverse.of(
-            _selectors(base) + _selectors(head),
+            _selectors(base) + _selectors(head) + universe_selectors(cilium_policies),
             extra={NAMESPACE_NAME_LABEL: ()},  # always a key: a new namespace always carries its name label
             reserved={NAMESPACE_NAME_LABEL: names},
         )
@@ -135,7 +143,10 @@ class DiffProblem:
         matter = any(addresses_matter(c, ipblock_matches_pods) for c in (base, head))
         self.addresses = (ReplicaAddresses(session, families_in_use([base, head], admin_blocks(base) + admin_blocks(head)))
                           if matter else None)
-        port_names = _port_names(base, head)
+        self.service_accounts = service_account_names(head, cilium_policies) if self.cilium else None
+        port_names = tuple(sorted({*_port_names(base, head), *(
+            e.port for p in cilium_policies for r in (*p.ingress, *p.egress) for pr in r.ports for e in pr.ports
+            if isinstance(e.port, str))}))
         self.src = self._endpoint("src", external=shape == "ip-pod", port_names=port_names)
         self.dst = self._endpoint("dst", external=shape == "pod-ip", port_names=port_names)
         self.conn = SymbolicConnection.new(session)
@@ -150,8 +161,9 @@ class DiffProblem:
             if isinstance(ep, SymbolicPod):
                 self.hosts.options[ep.role] = [(session.eq(ep.workload, i), w) for i, w in self._candidates
                                                if w.host_network]
-        self.head = _Version(session, head, self.table, ipblock_matches_pods, self.hosts, "head.")
-        self.base = _Version(session, base, self.base_table, ipblock_matches_pods, self.hosts, "base.")
+        self.head = _Version(session, head, self.table, ipblock_matches_pods, self.hosts, "head.", self.semantics)
+        self.base = _Version(session, base, self.base_table, ipblock_matches_pods, self.hosts, "base.",
+                             self.semantics)
         self.allowed_head = self._allowed(self.head)
         self.allowed_base = self._allowed(self.base)
         self.query = session.and_([self.allowed_head, session.not_(self.allowed_base)])
@@ -194,7 +206,8 @@ class DiffProblem:
         for i, w in enumerate(self.cluster.workloads):
             ports = tuple(sorted((c.name, c.port, str(c.protocol)) for c in w.ports if c.name))
             signature = (w.namespace, tuple(sorted(self.universe.project(w.labels).items())), ports,
-                         w.ips if self.addresses is not None else (), w.host_network, w.node_name)
+                         w.ips if self.addresses is not None else (), w.host_network, w.node_name,
+                         w.service_account if self.service_accounts is not None else None)
             seen.setdefault(signature, (i, w))
         return list(seen.values()) if len(seen) <= MAX_WORKLOAD_CANDIDATES else []
 
@@ -209,6 +222,10 @@ class DiffProblem:
         pod.may_be_fresh = True
         carried = carried_invalid_labels(self.universe, (*self.base_workloads, *self.cluster.workloads))
         s.add(*pod_domain(pod, self.table, self.universe, carried))
+        if self.service_accounts is not None:
+            pod.service_account = SymbolicServiceAccount(s.int(f"{role}.sa"), self.service_accounts)
+            s.add(*pod.service_account.domain(w.service_account for w in (*self.base_workloads,
+                                                                          *self.cluster.workloads)))
         # With the flag every pod has an address of a family in use; without, none is modelled.
         s.add(pod.ip.equals(None) if self.addresses is None else self.addresses.pod(pod.ip))
         return pod
@@ -283,13 +300,25 @@ class DiffProblem:
             self._namespace_is(self.dst, region.dst_namespace),
         ]
         for reason in region.reasons:
-            if reason.rules is OPEN:
+            if self.cilium:
+                parts.append(self._head_cilium_reason(reason))
+            elif reason.rules is OPEN:
                 parts.append(self.session.not_(self._head_isolated(reason.direction)))
             else:
                 parts.append(self.session.or_(
                     self._head_rule_admits(r) if r.kind == "NetworkPolicy" else self._head_admin_rule_fires(r)
                     for r in sorted(reason.rules, key=str)))
         return self.session.and_(parts)
+
+    def _head_cilium_reason(self, reason: SideReason) -> z3.BoolRef:
+        """Under Cilium's chain: HEAD's allow rules that admit the side, or HEAD leaves the pod open."""
+        s, encoder = self.session, self.head.chain.cilium
+        assert encoder is not None
+        pod, other = self._side_pods(reason.direction)
+        if reason.rules is OPEN:
+            return s.not_(diff_cilium.default_deny(s, encoder, reason.direction, pod))
+        return s.or_(diff_cilium.rule_fires(s, encoder, r, pod, other, self.conn, self.dst)
+                     for r in sorted(reason.rules, key=str))
 
     def _head_admin_rule_fires(self, ref: RuleRef) -> z3.BoolRef:
         """HEAD's admin rule `ref` is the first of its policy to match the side (the twin of

@@ -64,6 +64,8 @@ class EndpointEncoder:
                     parts += [vars_.has, s.eq(vars_.number, number), s.eq(vars_.protocol, protocol)]
                 else:
                     parts.append(s.not_(vars_.has))
+        if pod.service_account is not None:
+            parts.append(pod.service_account.equals(workload.service_account))
         if self.addresses is not None:
             # One of its known IPs, else any address of the families in use (never "no address").
             parts.append(self.addresses.replica(pod.ip, workload))

@@ -89,9 +89,13 @@ def _endpoint(
     ))
     labels = ep.labels.read(model)
     ns_index = _int(model, ep.ns)
+    sa = ep.service_account.read(model) if ep.service_account is not None else None
+    if sa is not None and (sa == "default" or (sa == ep.service_account.names.fresh
+                                              and "default" not in ep.service_account.names.values)):
+        sa = None  # what no selector tells from `default`: the pod names no service account
     if ns_index < problem.table.fresh_index:
         name = problem.table.names[ns_index]
-        return PodEndpoint(name, dict(problem.table.labels[ns_index]), labels, ports, ip), True
+        return PodEndpoint(name, dict(problem.table.labels[ns_index]), labels, ports, ip, service_account=sa), True
     ns_labels = ep.ns_labels.read(model)
     kv = problem.universe.keys[NAMESPACE_NAME_LABEL]
     if ns_labels.get(NAMESPACE_NAME_LABEL, kv.fresh) == kv.fresh:
@@ -100,4 +104,4 @@ def _endpoint(
     else:
         name = ns_labels[NAMESPACE_NAME_LABEL]
     ns_labels[NAMESPACE_NAME_LABEL] = name
-    return PodEndpoint(name, ns_labels, labels, ports, ip), False
+    return PodEndpoint(name, ns_labels, labels, ports, ip, service_account=sa), False

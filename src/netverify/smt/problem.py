@@ -21,6 +21,8 @@ from netverify.model.ports import Protocol
 from netverify.model.semantics import Semantics
 from netverify.smt.addresses import ReplicaAddresses
 from netverify.smt.calico_vocab import CalicoVocabulary, vocabulary
+from netverify.eval.cilium import policies_of
+from netverify.smt import cilium_identity
 from netverify.smt.compose import ChainEncoder
 from netverify.smt.endpoints import EndpointEncoder
 from netverify.smt.layer import HostPods, SymOutcome
@@ -37,6 +39,7 @@ from netverify.smt.symbols import (
     SymbolicExternal,
     SymbolicIP,
     SymbolicPod,
+    SymbolicServiceAccount,
     carried_invalid_labels,
     named_entries,
     new_pod,
@@ -103,7 +106,9 @@ class ConnectionProblem:
         dst_ns = self._namespaces(dst, self.candidates["dst"])
         self.policies = [p for ns in sorted(src_ns | dst_ns) for p in cluster.policies_in(ns)]
         self.calico_vocabulary = vocabulary(cluster) if self.semantics.cni == "calico" else CalicoVocabulary()
+        self.cilium = self.semantics.cni == "cilium"  # Cilium identities read service accounts, namespace labels
         self.universe = self._universe()
+        self.service_accounts = cilium_identity.service_account_names(cluster, policies_of(cluster)) if self.cilium else None
         self.selectors = SelectorEncoder(session, self.table)
         self.port_names = self._port_names()
         self.src = self._endpoint("src", src, src_ns, self.port_names)
@@ -189,6 +194,8 @@ class ConnectionProblem:
                 for peer in rule.peers:
                     if peer.pods is not None:
                         selectors += [peer.pods.namespace_selector, peer.pods.pod_selector]
+        if self.cilium:  # cluster-wide as well: a CCNP applies in every namespace
+            selectors += cilium_identity.universe_selectors(policies_of(self.cluster))
         selectors += self.src_spec.selectors() + self.dst_spec.selectors()
         named = {s.namespace for s in (self.src_spec, self.dst_spec) if s.namespace is not None}
         named -= set(self.table.names)
@@ -207,6 +214,7 @@ class ConnectionProblem:
         for ap in self.cluster.admin_policies:
             for rule in (*ap.ingress, *ap.egress):
                 names.update(e.port for e in rule.ports or () if isinstance(e.port, str))
+        names.update(cilium_identity.port_names(self.cluster) if self.cilium else ())
         return tuple(sorted(names))
 
     def _endpoint(
@@ -219,6 +227,9 @@ class ConnectionProblem:
         pod = new_pod(self.session, role, self.universe, port_names, slots)
         pod.namespaces = namespaces
         pod.may_be_fresh = self._may_be_fresh(spec)
+        if self.service_accounts is not None:
+            pod.service_account = SymbolicServiceAccount(self.session.int(f"{role}.sa"), self.service_accounts)
+            self.session.add(*pod.service_account.domain(w.service_account for _, w in self.candidates[role].items))
         if pod.may_be_fresh and spec.namespace is not None:
             pod.fresh_name = spec.namespace
         return pod
@@ -247,6 +258,8 @@ class ConnectionProblem:
             # Calico selectors read a pod's ServiceAccount: a representative must have its group's.
             account = w.service_account if self.semantics.cni == "calico" else None
             key = (w.namespace, tuple(self.universe.project(w.labels).items()), ports, ips, own, host, account)
+            if self.service_accounts is not None:  # Cilium selects on the service account too
+                key += (self.service_accounts.index(w.service_account),)
             groups.setdefault(key, []).append((i, w))
         # A controller's replicas can talk to each other; a bare Pod is alone: prefer showing a controller.
         return [(*min(members, key=lambda m: m[1].kind == "Pod"), len(members)) for members in groups.values()]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import z3
 
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
-from netverify.model.k8s_names import is_label_key, is_label_value, is_namespace_name
+from netverify.model.k8s_names import is_dns_subdomain, is_label_key, is_label_value, is_namespace_name
 from netverify.model.ipblock import IPAddress, IPBlock
 from netverify.model.ports import (
     MAX_ICMP,
@@ -27,7 +27,7 @@ from netverify.model.ports import (
     Protocol,
 )
 from netverify.smt.session import SolverSession
-from netverify.smt.universe import LabelUniverse
+from netverify.smt.universe import KeyValues, LabelUniverse
 
 
 def protocol_index(protocol: Protocol) -> int:
@@ -191,6 +191,29 @@ def named_entries(workload: Workload, name: str) -> tuple[tuple[int, int], ...]:
     return tuple(sorted({(cp.port, protocol_index(cp.protocol)) for cp in workload.ports if cp.name == name}))
 
 
+@dataclass(frozen=True)
+class SymbolicServiceAccount:
+    """A pod's spec.serviceAccountName (Cilium identities select on it) over the names selectors mention;
+    the last index is a name none of them mentions."""
+
+    value: z3.ArithRef
+    names: KeyValues
+
+    def equals(self, name: str) -> z3.BoolRef:
+        return self.value == self.names.index(name)
+
+    def domain(self, carried: Iterable[str] = ()) -> list[z3.BoolRef]:
+        """In range, and no name a ServiceAccount cannot have (a DNS subdomain) unless a workload read from the
+        manifests carries it."""
+        keep = set(carried)
+        out = [self.value >= 0, self.value <= self.names.fresh_index]
+        out += [self.value != i for i, v in enumerate(self.names.values) if not is_dns_subdomain(v) and v not in keep]
+        return out
+
+    def read(self, model: z3.ModelRef) -> str:
+        return self.names.value(model.eval(self.value, model_completion=True).as_long())
+
+
 @dataclass
 class SymbolicPod:
     role: str  # "src" / "dst": names the variables
@@ -203,6 +226,7 @@ class SymbolicPod:
     namespaces: frozenset[str] = frozenset()  # existing namespaces it may be in
     may_be_fresh: bool = True  # whether it may be in a namespace not created yet
     fresh_name: str | None = None  # the fresh namespace's name when the property names one
+    service_account: SymbolicServiceAccount | None = None  # only where Cilium identities are modelled
 
     @property
     def is_external(self) -> bool:
