@@ -23,7 +23,7 @@ from netverify.cli import (
     _judge,
     _run,
 )
-from netverify.cli_cni import CniOption, cni_notes
+from netverify.cli_cni import CniOption, cni_notes, cni_semantics
 from netverify.cli_text_options import NamespaceAlias, default_namespace
 from netverify.cli_guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
@@ -90,7 +90,8 @@ def equiv_command(
         b_cluster = load_source(b, default_namespace=namespace, limits=limits, live=live)
         report = equiv(a_cluster, b_cluster, contains=contains, symbolic=scope is Scope.any,
                        max_witnesses=max_witnesses, timeout_ms=int(timeout * 1000),
-                       ipblock_matches_pods=ipblock_matches_pods, a_name=a, b_name=b)
+                       ipblock_matches_pods=ipblock_matches_pods, a_name=a, b_name=b,
+                       semantics=cni_semantics(cni, ipblock_matches_pods, a_cluster, b_cluster))
         report = judged(report, _judge("judge_diff"), a_cluster, b_cluster, ignored)
         notes = (*cluster_notes(b_cluster), *cni_notes(cni, a_cluster, b_cluster))
         report = add_notes(report, notes)

@@ -22,7 +22,7 @@ from netverify.cli import (
     _load_cluster,
     _run,
 )
-from netverify.cli_cni import CniOption, cni_notes
+from netverify.cli_cni import CniOption, cni_notes, cni_semantics
 from netverify.cli_text_options import NamespaceAlias, default_namespace
 from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
@@ -31,7 +31,6 @@ from netverify.cli_live import Context, Kubeconfig, RequestTimeout, live_target
 from netverify.cli_outcome import add_notes, cluster_notes
 from netverify.cli_reports import ReportOption, Reports
 from netverify.errors import UsageError
-from netverify.model.semantics import Semantics
 from netverify.report import check_format
 
 
@@ -76,7 +75,7 @@ def exposure_command(
                 raise UsageError(f"--focus {focus!r}: no such workload in the manifests{hint}")
         report = lazy("netverify.analyses.exposure", "exposure")(
             cluster, focus=targets, timeout_ms=int(timeout * 1000),
-            semantics=Semantics(ipblock_matches_pods=ipblock_matches_pods), ignore_kinds=ignored)
+            semantics=cni_semantics(cni, ipblock_matches_pods, cluster), ignore_kinds=ignored)
         report = add_notes(report, (*cluster_notes(cluster), *cni_notes(cni, cluster)))
         return _finish(report, fmt, output, EXIT_UNKNOWN if report.unknown_reason else EXIT_OK, reports)
 

@@ -22,7 +22,7 @@ from netverify.cli import (
     _load_cluster,
     _run,
 )
-from netverify.cli_cni import CniOption, cni_notes
+from netverify.cli_cni import CniOption, cni_notes, cni_semantics
 from netverify.cli_text_options import NamespaceAlias, default_namespace
 from netverify.cli_guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, lazy
 from netverify.cli_limits import DEFAULT_LIMITS as _LIM
@@ -31,7 +31,6 @@ from netverify.cli_live import Context, Kubeconfig, RequestTimeout, live_target
 from netverify.cli_outcome import add_notes, cluster_notes
 from netverify.cli_reports import ReportOption, Reports, SarifRootOption
 from netverify.findings import LintReport
-from netverify.model.semantics import Semantics
 from netverify.report import check_format
 
 
@@ -92,7 +91,7 @@ def lint_command(
         check_redundancy = redundancy if not auto else len(cluster.policies) + len(cluster.admin_policies) <= \
             REDUNDANCY_AUTO_MAX
         report = lazy("netverify.analyses.lint", "lint")(
-            cluster, semantics=Semantics(ipblock_matches_pods=ipblock_matches_pods), redundancy=check_redundancy,
+            cluster, semantics=cni_semantics(cni, ipblock_matches_pods, cluster), redundancy=check_redundancy,
             timeout_ms=int(timeout * 1000), ignore_kinds=ignored)
         if auto and not check_redundancy:
             report = add_notes(report, (f"lint: redundancy not checked: more than {REDUNDANCY_AUTO_MAX} policies "

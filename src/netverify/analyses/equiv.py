@@ -15,14 +15,16 @@ import dataclasses
 from netverify.analyses.diff import diff
 from netverify.findings import DiffReport, EquivReport
 from netverify.model.cluster import Cluster
+from netverify.model.semantics import Semantics
 
 
 def equivalence(a: Cluster, b: Cluster, *, contains: bool = False, symbolic: bool = True,
                 max_witnesses: int = 20, timeout_ms: int = 30000, ipblock_matches_pods: bool = False,
-                a_name: str = "A", b_name: str = "B") -> EquivReport:
+                a_name: str = "A", b_name: str = "B", semantics: Semantics | None = None) -> EquivReport:
     def one_way(base: Cluster, head: Cluster, base_name: str, head_name: str) -> DiffReport:
         d = diff(base, head, symbolic=symbolic, max_witnesses=max_witnesses, timeout_ms=timeout_ms,
-                 ipblock_matches_pods=ipblock_matches_pods, base_name=base_name, head_name=head_name)
+                 ipblock_matches_pods=ipblock_matches_pods, base_name=base_name, head_name=head_name,
+                 semantics=semantics)
         # only what `head` allows beyond `base` is this side's; the other direction is the other side's
         # workloads only in `head` are differences too (equiv compares two versions, not a change to gate on)
         kept = tuple(dataclasses.replace(c, removed={}, removed_by=()) for c in (*d.changes, *d.new_workloads)

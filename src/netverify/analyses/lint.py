@@ -30,7 +30,8 @@ def lint(cluster: Cluster, *, semantics: Semantics | None = None, redundancy: bo
     found += dns_findings(cluster)
     found += overlap_findings(cluster, semantics)
     if redundancy:
-        found += redundancy_findings(cluster, timeout_ms, semantics.ipblock_matches_pods, notes, ignore_kinds)
+        found += redundancy_findings(cluster, timeout_ms, semantics.ipblock_matches_pods, notes, ignore_kinds,
+                                     semantics)
     else:
         notes.append("lint: redundancy not checked")
     found.sort(key=lambda f: (_ORDER[f.severity], f.span.file, f.span.line, f.rule_id))

@@ -57,14 +57,15 @@ def _admits_dns(rule: Rule) -> bool:
 
 
 def redundancy_findings(cluster: Cluster, timeout_ms: int, ipblock_matches_pods: bool, notes: list[str],
-                        ignore_kinds: Collection[KindKey] = frozenset()) -> Iterator[LintFinding]:
+                        ignore_kinds: Collection[KindKey] = frozenset(), semantics: Semantics | None = None
+                        ) -> Iterator[LintFinding]:
     """A policy, or a rule, whose removal changes no connection of any pod that could exist."""
     if any(o.effect == "decides" and (o.group, o.kind) not in ignore_kinds for o in cluster.unmodelled):
         notes.append("lint: redundancy not checked: policy kinds netverify does not model are present")
         return
     for p in cluster.policies:
         without = dataclasses.replace(cluster, policies=tuple(q for q in cluster.policies if q is not p))
-        verdict = _same(cluster, without, timeout_ms, ipblock_matches_pods)
+        verdict = _same(cluster, without, timeout_ms, ipblock_matches_pods, semantics)
         if verdict == "same":
             yield LintFinding("redundant-policy", f"{p.key}: removing it changes no connection of any pod that "
                               "could exist (the other policies already decide everything it does)", p.span)
@@ -80,15 +81,15 @@ def redundancy_findings(cluster: Cluster, timeout_ms: int, ipblock_matches_pods:
                 edited = dataclasses.replace(p, **{direction: tuple(r for r in rules if r is not rule)})
                 changed = dataclasses.replace(cluster, policies=tuple(edited if q is p else q
                                                                       for q in cluster.policies))
-                if _same(cluster, changed, timeout_ms, ipblock_matches_pods) == "same":
+                if _same(cluster, changed, timeout_ms, ipblock_matches_pods, semantics) == "same":
                     yield LintFinding("redundant-rule", f"{p.key} {direction}[{rule.index}]: removing it changes no "
                                       "connection of any pod that could exist: the other rules cover it", rule.span)
     for a in cluster.admin_policies:
-        yield from _admin_rules(cluster, a, timeout_ms, ipblock_matches_pods)
+        yield from _admin_rules(cluster, a, timeout_ms, ipblock_matches_pods, semantics)
 
 
-def _admin_rules(cluster: Cluster, a: AdminPolicy, timeout_ms: int, ipblock_matches_pods: bool
-                 ) -> Iterator[LintFinding]:
+def _admin_rules(cluster: Cluster, a: AdminPolicy, timeout_ms: int, ipblock_matches_pods: bool,
+                 semantics: Semantics | None = None) -> Iterator[LintFinding]:
     """An ordered policy's rule that is never reached, or whose action the later rules and layers repeat."""
     for direction in ("ingress", "egress"):
         rules = a.rules(direction)
@@ -96,15 +97,17 @@ def _admin_rules(cluster: Cluster, a: AdminPolicy, timeout_ms: int, ipblock_matc
             edited = dataclasses.replace(a, **{direction: tuple(r for r in rules if r is not rule)})
             changed = dataclasses.replace(cluster, admin_policies=tuple(edited if q is a else q
                                                                         for q in cluster.admin_policies))
-            if _same(cluster, changed, timeout_ms, ipblock_matches_pods) == "same":
+            if _same(cluster, changed, timeout_ms, ipblock_matches_pods, semantics) == "same":
                 yield LintFinding("redundant-rule", f"{a.key} {direction}[{rule.index}]"
                                   f"{' ' + repr(rule.name) if rule.name else ''}: removing it changes no connection "
                                   "of any pod that could exist (never reached, or what follows decides the same)",
                                   rule.span)
 
 
-def _same(a: Cluster, b: Cluster, timeout_ms: int, ipblock_matches_pods: bool) -> str:
-    report = equivalence(a, b, max_witnesses=1, timeout_ms=timeout_ms, ipblock_matches_pods=ipblock_matches_pods)
+def _same(a: Cluster, b: Cluster, timeout_ms: int, ipblock_matches_pods: bool,
+          semantics: Semantics | None = None) -> str:
+    report = equivalence(a, b, max_witnesses=1, timeout_ms=timeout_ms, ipblock_matches_pods=ipblock_matches_pods,
+                         semantics=semantics)
     if report.differ:
         return "differ"
     return "same" if report.every_pod_status == "equal" else "unknown"

@@ -32,16 +32,15 @@ MODELLED: frozenset[KindKey] = frozenset({
     ("cilium.io", "CiliumNetworkPolicy"), ("cilium.io", "CiliumClusterwideNetworkPolicy"),
     ("cilium.io", "CiliumCIDRGroup"),
 })
-# issue 11: the Calico kinds load/calico*.py reads into Cluster.calico. The calico layer (eval/calico.py,
-# smt/calico.py) decides them under --cni calico; each object read is still kept as an UnmodelledObject
-# (results it reaches are unknown) until the CLI runs the calico chain for them and tests/test_unmodelled_kinds.py
-# takes another kind as its example: then `MODELLED = MODELLED | CALICO_READ` ends that.
+# issue 11: the Calico kinds load/calico*.py reads into Cluster.calico, decided by the calico layer
+# (eval/calico.py, smt/calico.py; CHAINS["calico"], inferred from the kinds or --cni calico).
 CALICO_READ: frozenset[KindKey] = frozenset(
     (group, kind) for group in ("projectcalico.org", "crd.projectcalico.org") for kind in (
         "NetworkPolicy", "GlobalNetworkPolicy", "StagedNetworkPolicy", "StagedGlobalNetworkPolicy",
         "StagedKubernetesNetworkPolicy", "Tier", "NetworkSet", "GlobalNetworkSet", "Profile", "HostEndpoint",
     )
 )
+MODELLED = MODELLED | CALICO_READ
 
 
 @dataclass(frozen=True, slots=True)
