@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from differential_calico import calico_clusters, calico_flows
-from differential_strategies import SPAN, connection_candidates, connection_flow, endpoint_specs, property_ports
+from connection_candidates import connection_candidates, connection_flow
+from differential_strategies import SPAN, endpoint_specs, property_ports
 from netverify.analyses.prove import prove
 from netverify.eval.concrete import evaluate
 from netverify.model.cluster import Cluster
