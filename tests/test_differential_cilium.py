@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from address_oracle import replicas
 from cilium_strategies import cilium_clusters, cilium_concrete_flows, cilium_rules
 from builders import SPAN
-from differential_strategies import connection_candidates, connection_flow, endpoint_specs, property_ports
+from connection_candidates import connection_candidates, connection_flow
+from differential_strategies import endpoint_specs, property_ports
 from netverify.analyses.prove import prove
 from netverify.analyses.witness import Target
 from netverify.eval.admin_addresses import addresses_matter
