@@ -221,3 +221,19 @@ def test_redundancy_is_skipped_with_a_note_above_the_automatic_limit(tmp_path, m
     assert any("redundancy not checked: more than 0 policies" in n for n in json.loads(result.stdout)["notes"])
     forced = CliRunner().invoke(app, ["lint", "-f", str(tmp_path), "--format", "json", "--redundancy"])
     assert not any("redundancy not checked" in n for n in json.loads(forced.stdout)["notes"])
+
+
+def test_a_careful_policy_set_close_to_every_mistake_has_no_findings():
+    # Each policy sits next to one check's trigger without meeting it: policyTypes written for every direction
+    # with rules, one AND item that admits an existing pod, a namespaceSelector with labels, DNS allowed under
+    # egress isolation, selectors that select, a named port the destination defines, an ipBlock outside the pod
+    # addresses, a declared namespace, rules that each admit something the other does not.
+    policies = _policy(
+        "  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress, Egress]\n"
+        "  ingress:\n  - from: [{podSelector: {matchLabels: {app: api}}, namespaceSelector: "
+        "{matchLabels: {kubernetes.io/metadata.name: shop}}}]\n    ports: [{port: http}]\n"
+        "  - from: [{ipBlock: {cidr: 192.168.0.0/16}}]\n    ports: [{port: 443}]\n"
+        "  egress:\n  - ports: [{port: 53, protocol: UDP}]\n")
+    cluster = load_cluster_from_texts([("w.yaml", WORKLOADS), ("p.yaml", policies)])
+    report = lint(cluster, redundancy=True)
+    assert [(f.check, f.span.line) for f in report.findings] == []
