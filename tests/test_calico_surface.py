@@ -27,7 +27,7 @@ from netverify.report.words import side_lines
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "calico-tiers"
 CALICO = Semantics(cni="calico")
 TCP = Protocol.TCP
-runner = CliRunner()
+runner = CliRunner(env={"COLUMNS": "250"})  # output as a wide terminal shows it (the README blocks)
 # Until the kinds table lists Calico's kinds as modelled, results they reach are unknown (fail closed) unless
 # --ignore-kind accepts them: these runs accept them, so they show the Calico chain's verdicts.
 ACCEPT = [] if CALICO_READ <= MODELLED else ["--ignore-kind", "GlobalNetworkPolicy", "--ignore-kind", "Tier",

@@ -79,7 +79,7 @@ def test_the_readme_shows_what_explain_prints(monkeypatch):
     readme = (EXAMPLE.parent.parent / "README.md").read_text()
     block = readme.split("$ netverify explain sandbox/notebook payments/ledger --port 50051/TCP -f "
                          "examples/cilium-deny/manifests\n", 1)[1].split("```", 1)[0]
-    out = CliRunner().invoke(app, ["explain", "sandbox/notebook", "payments/ledger", "--port", "50051/TCP",
-                                   "-f", "examples/cilium-deny/manifests"])
-    assert out.exit_code == 0, out.output
+    out = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["explain", "sandbox/notebook", "payments/ledger", "--port",
+                                                         "50051/TCP", "-f", "examples/cilium-deny/manifests"])
+    assert out.exit_code == 1, out.output  # explain: 1 blocked
     assert out.stdout.strip().splitlines() == block.strip().splitlines()

@@ -354,10 +354,10 @@ def test_a_kind_netverify_reads_at_a_version_of_its_group_it_does_not_know_is_ba
 
 
 def test_a_read_kind_of_another_group_is_not_that_kind():
-    # projectcalico.org/v3 NetworkPolicy is Calico's kind (an unmodelled record), never bad input.
+    # projectcalico.org/v3 NetworkPolicy is Calico's kind (read into cluster.calico), never a Kubernetes one.
     cluster = load_cluster_from_texts([("ok.yaml", "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
                                                   "metadata: {name: x, namespace: a}\nspec: {}\n")])
-    assert cluster.policies == () and [o.kind for o in cluster.unmodelled] == ["NetworkPolicy"]
+    assert cluster.policies == () and [p.name for p in cluster.calico.policies] == ["x"]
 
 
 def test_an_identical_duplicate_object_is_read_once_with_a_note():

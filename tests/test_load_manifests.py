@@ -187,10 +187,9 @@ def test_kindless_documents_and_unknown_kinds_are_counted_not_errors(tmp_path):
           "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: c}\n---\n---\n# only a comment\n")
     cluster = load_cluster([str(tmp_path)])
     assert cluster.skipped_kinds == {"ConfigMap": 2}
-    # A Calico NetworkPolicy is not a Kubernetes one: kept as a record of a kind netverify does not model.
-    assert [(o.group, o.kind, o.namespace, o.name) for o in cluster.unmodelled] == [
-        ("projectcalico.org", "NetworkPolicy", "default", "c")]
-    assert cluster.policies == ()
+    # A Calico NetworkPolicy is not a Kubernetes one: it is read as Calico's (issue 11), never as a k8s policy.
+    assert [(p.kind, p.namespace, p.name) for p in cluster.calico.policies] == [("NetworkPolicy", "default", "c")]
+    assert cluster.policies == () and cluster.unmodelled == ()
     assert any("1 document without a kind" in w and "out.json" in w for w in cluster.warnings)
 
 

@@ -36,7 +36,8 @@ def test_rule_ids_are_stable():
     assert [(r["id"], r["name"]) for r in rules] == [
         ("NV001", "property-violated"), ("NV002", "property-vacuous"), ("NV003", "property-unknown"),
         ("NV101", "connection-added"), ("NV102", "connection-removed"), ("NV201", "property-unknown-name"), ("NV004", "result-unknown"),
-        ("NV005", "input-error"), ("NV301", "same-priority-overlap"), ("NV103", "new-workload-connection")]
+        ("NV005", "input-error"), ("NV301", "same-priority-overlap"), ("NV401", "equiv-difference"),
+        ("NV103", "new-workload-connection")]
 
 
 def test_one_result_per_violated_vacuous_unknown_property():

@@ -6,8 +6,15 @@ a clear message instead of the whole tool; rendering happens completely before a
 
 from __future__ import annotations
 
-import dataclasses
-import sys
+if __name__ == "__main__":  # `python -m netverify.cli`: run the importable copy of this module, which the command
+    # modules registered at its end (cli_equiv.py, ...) import; this __main__ copy would be a second one
+    from netverify.cli import main
+
+    main()
+    raise SystemExit(0)
+
+import dataclasses  # noqa: E402
+import sys  # noqa: E402
 from contextlib import contextmanager
 from enum import Enum
 from functools import partial
@@ -270,7 +277,7 @@ def map_(
     cni: CniOption = None,
     granularity: Annotated[
         MapGranularity, typer.Option("--granularity", help="Rows per workload (default) or per pod: each Pod "
-                                     "of the manifests, or the pods a template makes (`<workload>-<i>`).")
+                                     "of the manifests, or the pods a template makes (WORKLOAD-N).")
     ] = MapGranularity.workload,
     cilium_cluster: CiliumClusterOption = "default",
 ) -> None:

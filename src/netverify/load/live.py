@@ -63,10 +63,13 @@ def plural(group: str, kind: str) -> str:
 
 
 def effect_of(group: str, kind: str) -> str | None:
-    """What objects of a kind could do to a verdict (UnlistedKind.effect): policy kinds read decide it."""
+    """What objects of a kind could do to a verdict (UnlistedKind.effect): policy kinds read decide it, except
+    kinds that are never enforced (Calico's staged policies: the table says `none`)."""
+    info = KINDS.get((group, kind))
+    if info is not None and info.effect == "none":
+        return "none"
     if (group, kind) in MODELLED or (group, kind) in POLICY_KINDS:
         return "decides"
-    info = KINDS.get((group, kind))
     return info.effect if info is not None else None
 
 
