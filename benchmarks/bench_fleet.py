@@ -85,7 +85,7 @@ def child(engine: str, fleet_path: Path) -> dict:
 
     from netverify.analyses.fleet import FleetWork
     from netverify.analyses.unmodelled import parse_ignore_kinds
-    from netverify.cli_fleet import fleet_exit_code, finish_cluster
+    from netverify.cli.fleet import fleet_exit_code, finish_cluster
     from netverify.load.fleet import load_fleet, load_fleet_cluster
     from netverify.report import render
 

@@ -17,7 +17,7 @@ import yaml
 
 from netverify.analyses.fleet import FleetWork
 from netverify.analyses.unmodelled import parse_ignore_kinds
-from netverify.cli_fleet import finish_cluster
+from netverify.cli.fleet import finish_cluster
 from netverify.load.fleet import load_fleet, load_fleet_cluster
 from netverify.model.fleet import Fleet
 

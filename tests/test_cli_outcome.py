@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import report_fixtures as fx
-from netverify.cli_outcome import add_notes, cluster_notes, prove_exit_code, with_allow_vacuous
+from netverify.cli.outcome import add_notes, cluster_notes, prove_exit_code, with_allow_vacuous
 from netverify.findings import ProveReport
 from netverify.model.cluster import Cluster, Namespace, Workload
 from netverify.model.properties import PropertiesFile

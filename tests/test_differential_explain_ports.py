@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from netverify.analyses.explain import explain
 from netverify.analyses.explain_ports import explain_ports
-from netverify.cli_ports import ports_to_explain
+from netverify.cli.ports import ports_to_explain
 from netverify.errors import UsageError
 from netverify.eval.concrete import endpoint_of, evaluate
 from netverify.findings import PortExplanations

@@ -14,7 +14,7 @@ from fleet_fixtures import FakeRay, fleet_work, load, without_durations, write_f
 from netverify.analyses.fleet import prove_chunk
 from netverify.analyses.fleet_local import run_local
 from netverify.analyses.fleet_ray import _finish_task, _load_task, drive
-from netverify.cli_fleet import fleet_exit_code
+from netverify.cli.fleet import fleet_exit_code
 from netverify.errors import InputError, InputErrors, InternalDisagreement
 from netverify.report import render
 

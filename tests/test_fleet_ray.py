@@ -18,7 +18,7 @@ from netverify.analyses.fleet import prove_chunk
 from netverify.analyses.fleet_local import run_local
 from netverify.analyses.fleet_ray import run_ray
 from netverify.cli import app
-from netverify.cli_fleet import fleet_exit_code
+from netverify.cli.fleet import fleet_exit_code
 
 ray = pytest.importorskip("ray", reason="the Ray engine's tests need the ray extra: pip install -e '.[test,ray]'")
 pytestmark = pytest.mark.ray

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import report_fixtures as fx
-from netverify.cli_fleet import fleet_exit_code, stderr_notes
+from netverify.cli.fleet import fleet_exit_code, stderr_notes
 from netverify.findings import FleetReport, FleetSection, ProveReport
 from netverify.report import COMMAND_FORMATS, render
 from netverify.report import json as json_report

@@ -212,7 +212,7 @@ def test_a_kind_not_modelled_makes_lint_unknown(tmp_path):
 
 
 def test_redundancy_is_skipped_with_a_note_above_the_automatic_limit(tmp_path, monkeypatch):
-    import netverify.cli_lint as cli_lint
+    import netverify.cli.lint as cli_lint
 
     monkeypatch.setattr(cli_lint, "REDUNDANCY_AUTO_MAX", 0)
     (tmp_path / "w.yaml").write_text(WORKLOADS)

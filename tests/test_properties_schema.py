@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from netverify.cli import app
-from netverify.cli_schema import schema_text
+from netverify.cli.schema import schema_text
 from netverify.errors import InputError
 from netverify.load.properties import load_properties
 

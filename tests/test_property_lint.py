@@ -22,7 +22,7 @@ from differential_strategies import clusters, endpoint_specs
 from netverify.analyses.property_lint import LabelUniverse, lint_property, with_property_warnings
 from netverify.analyses.prove import prove
 from netverify.cli import app
-from netverify.cli_outcome import strict_exit_code
+from netverify.cli.outcome import strict_exit_code
 from netverify.findings import ProveReport
 from netverify.load.manifests import load_cluster
 from netverify.load.properties import load_properties

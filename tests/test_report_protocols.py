@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 import report_fixtures as fx
-from netverify.cli_args import parse_port
+from netverify.cli.args import parse_port
 from netverify.errors import UsageError
 from netverify.findings import ProveReport
 from netverify.model.ports import Protocol

@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from netverify.cli import app
-from netverify.cli_output import emit_notes
+from netverify.cli.output import emit_notes
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_WIDTH = {"COLUMNS": "", "NO_COLOR": "1"}

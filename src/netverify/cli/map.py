@@ -1,4 +1,4 @@
-"""Options of `netverify map` only (kept out of cli.py, which every command shares)."""
+"""Options of `netverify map` only (kept out of cli/options.py, which every command shares)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
-from netverify.cli_guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN
+from netverify.cli.guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN
 from netverify.findings import ConnectivityMap, DiffReport, Explanation, ProveReport
 from netverify.model.cluster import Cluster
 from netverify.model.properties import PropertiesFile

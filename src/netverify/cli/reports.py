@@ -18,8 +18,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from netverify.cli_guard import EXIT_UNKNOWN, EXIT_USAGE
-from netverify.cli_output import emit
+from netverify.cli.guard import EXIT_UNKNOWN, EXIT_USAGE
+from netverify.cli.output import emit
 from netverify.errors import InputError, InputErrors, InternalDisagreement, UsageError
 from netverify.findings import FailedRun, RunProblem
 from netverify.report import SourceRoot, formats_for, render
@@ -137,7 +137,7 @@ def _problem(e: InputError) -> RunProblem:
 
 
 def failure_of(command: str, exc: BaseException) -> FailedRun:
-    """The record of what stopped the run, in the words netverify prints on stderr (cli_guard.py)."""
+    """The record of what stopped the run, in the words netverify prints on stderr (cli/guard.py)."""
     if isinstance(exc, InputErrors):
         return FailedRun(command, tuple(_problem(e) for e in exc.errors), EXIT_USAGE)
     if isinstance(exc, InputError):

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from netverify.cli_help import ReadableCommand, ReadableGroup
+from netverify.cli.help import ReadableCommand, ReadableGroup
 
 schema_app = typer.Typer(help="Print a JSON Schema netverify's inputs follow.", no_args_is_help=True,
                          add_completion=False, cls=ReadableGroup)

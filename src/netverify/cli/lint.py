@@ -1,5 +1,5 @@
 """`netverify lint [-f PATH]...`: mistakes in the policies at file:line (analyses/lint.py). Registered on the app
-at the end of cli.py, whose option types it shares. Exit codes: 0 nothing at or above `--fail-on`, 1 a finding
+by cli/__init__.py; its option types are cli/options.py's. Exit codes: 0 nothing at or above `--fail-on`, 1 a finding
 at or above it, 2 bad input, 3 a kind not modelled could change the findings (fails closed)."""
 
 from __future__ import annotations
@@ -9,27 +9,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from netverify.cli import (
-    Files,
-    IgnoreKind,
-    IPBlockPods,
-    Namespace,
-    Output,
-    Timeout,
-    _finish,
-    _format_help,
-    _ignored_kinds,
-    _load_cluster,
-    _run,
-)
-from netverify.cli_cni import CniOption, cni_notes, cni_semantics
-from netverify.cli_text_options import NamespaceAlias, default_namespace
-from netverify.cli_guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, lazy
-from netverify.cli_limits import DEFAULT_LIMITS as _LIM
-from netverify.cli_limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
-from netverify.cli_live import Context, Kubeconfig, RequestTimeout, live_target
-from netverify.cli_outcome import add_notes, cluster_notes
-from netverify.cli_reports import ReportOption, Reports, SarifRootOption
+from netverify.cli.options import Files, IgnoreKind, IPBlockPods, Output, Timeout, _format_help
+from netverify.cli.run import _finish, _ignored_kinds, _load_cluster, _run
+from netverify.cli.text_options import Namespace
+from netverify.cli.cni import CniOption, cni_notes, cni_semantics
+from netverify.cli.text_options import NamespaceAlias, default_namespace
+from netverify.cli.guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, lazy
+from netverify.cli.limits import DEFAULT_LIMITS as _LIM
+from netverify.cli.limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
+from netverify.cli.live import Context, Kubeconfig, RequestTimeout, live_target
+from netverify.cli.outcome import add_notes, cluster_notes
+from netverify.cli.reports import ReportOption, Reports, SarifRootOption
 from netverify.findings import LintReport
 from netverify.report import check_format
 

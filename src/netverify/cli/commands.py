@@ -1,4 +1,4 @@
-"""The `netverify` command: parse options -> load -> analyse -> render -> exit code.
+"""The core commands: prove, map, explain, diff (parse options -> load -> analyse -> render -> exit code).
 
 Loaders and analyses are imported inside each command, so a missing or broken part fails one command with
 a clear message instead of the whole tool; rendering happens completely before anything is written.
@@ -6,15 +6,8 @@ a clear message instead of the whole tool; rendering happens completely before a
 
 from __future__ import annotations
 
-if __name__ == "__main__":  # `python -m netverify.cli`: run the importable copy of this module, which the command
-    # modules registered at its end (cli_equiv.py, ...) import; this __main__ copy would be a second one
-    from netverify.cli import main
-
-    main()
-    raise SystemExit(0)
-
-import dataclasses  # noqa: E402
-import sys  # noqa: E402
+import dataclasses
+import sys
 from contextlib import contextmanager
 from enum import Enum
 from functools import partial
@@ -24,18 +17,18 @@ from typing import Annotated, Optional
 import typer
 
 from netverify import __version__
-from netverify.cli_ports import explain_exit_code, ports_to_explain
-from netverify.cli_choices import choice_metavar, choice_of
-from netverify.cli_help import ReadableCommand, ReadableGroup
-from netverify.cli_cni import CiliumClusterOption, CniOption, cni_notes, cni_semantics, with_cilium_cluster
-from netverify.cli_fix import SuggestFix, with_fixes
-from netverify.cli_map import MapGranularity
-from netverify.cli_guard import EXIT_OK, guarded, lazy
-from netverify.cli_limits import DEFAULT_LIMITS as _LIM
-from netverify.cli_probe import ProbeScript, write_probe_script
-from netverify.cli_live import Context, Kubeconfig, RequestTimeout, live_target, with_implied_cluster
-from netverify.cli_limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
-from netverify.cli_outcome import (
+from netverify.cli.ports import explain_exit_code, ports_to_explain
+from netverify.cli.choices import choice_metavar, choice_of
+from netverify.cli.help import ReadableCommand, ReadableGroup
+from netverify.cli.cni import CiliumClusterOption, CniOption, cni_notes, cni_semantics, with_cilium_cluster
+from netverify.cli.fix import SuggestFix, with_fixes
+from netverify.cli.map import MapGranularity
+from netverify.cli.guard import EXIT_OK, guarded, lazy
+from netverify.cli.limits import DEFAULT_LIMITS as _LIM
+from netverify.cli.probe import ProbeScript, write_probe_script
+from netverify.cli.live import Context, Kubeconfig, RequestTimeout, live_target, with_implied_cluster
+from netverify.cli.limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
+from netverify.cli.outcome import (
     add_notes,
     cluster_notes,
     diff_exit_code,
@@ -44,130 +37,16 @@ from netverify.cli_outcome import (
     result_exit_code,
     with_allow_vacuous,
 )
-from netverify.cli_output import emit, emit_notes, text_width, use_color
-from netverify.cli_text_options import Namespace, NamespaceAlias, Wide
-from netverify.cli_text_options import default_namespace as _default_namespace
-from netverify.cli_reports import ReportOption, Reports, SarifRootOption, with_failure_reports
-from netverify.cli_schema import schema_app
+from netverify.cli.output import emit, emit_notes, text_width, use_color
+from netverify.cli.text_options import Namespace, NamespaceAlias, Wide
+from netverify.cli.text_options import default_namespace as _default_namespace
+from netverify.cli.reports import ReportOption, Reports, SarifRootOption, with_failure_reports
+from netverify.cli.schema import schema_app
 from netverify.errors import InputError, UsageError
 from netverify.report import check_format, formats_for, notes_of, render
-
-app = typer.Typer(
-    name="netverify",
-    cls=ReadableGroup,
-    help="Prove Kubernetes NetworkPolicy properties for every pod that could exist, or refute them with a "
-    "concrete counterexample.",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    epilog="Exit codes: 0 all proven / nothing to report; 1 a property violated or vacuous, or a --fail-on gate "
-    "met; 2 bad usage or bad input; 3 some result unknown (fail closed) or an internal error.",
-)
-
-
-app.add_typer(schema_app, name="schema")
-
-
-class FailOn(str, Enum):
-    added = "added"
-    changed = "changed"
-    new_workloads = "new-workloads"
-    never = "never"
-
-
-class Scope(str, Enum):
-    any = "any"
-    existing = "existing"
-
-
-def _format_help(command: str) -> str:
-    return f"Output format: {', '.join(formats_for(command))}."
-
-
-Files = Annotated[
-    list[str],
-    typer.Option("-f", "--file", help="Manifest file, directory (searched recursively), - for stdin, or cluster:[CONTEXT] for a live cluster; repeatable."),
-]
-Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")]
-IPBlockPods = Annotated[
-    bool,
-    typer.Option("--ipblock-matches-pods", help="Let ipBlock peers match pod IPs too (what some CNIs do)."),
-]
-Timeout = Annotated[float, typer.Option("--timeout", min=0.001, help="Solver time limit per check, in seconds.")]
-IgnoreKind = Annotated[
-    list[str],
-    typer.Option("--ignore-kind", metavar="KIND", help="Accept the risk of a policy kind netverify does not model "
-                 "(Kind or Kind.group, e.g. GlobalNetworkPolicy): results are computed without it and carry a "
-                 "caveat instead of being unknown; repeatable."),
-]
-
-
-def _ignored_kinds(values: list[str]):
-    return lazy("netverify.analyses.unmodelled", "parse_ignore_kinds")(values)
-
-
-def _judge(name: str):
-    """Kinds not modelled (unmodelled), then kinds a live cluster would not list (unlisted): both fail closed."""
-    unmodelled, unlisted = lazy("netverify.analyses.unmodelled", name), lazy("netverify.analyses.unlisted", name)
-    return lambda result, *args: unlisted(unmodelled(result, *args), *args)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"netverify {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
-    pass
-
-
-def _finish(result, fmt: str, output: Optional[Path], code: int, reports: Reports, wide: bool = False) -> int:
-    rendered = render(result, fmt, color=use_color(fmt, output), sarif_root=reports.sarif_root_for(fmt),
-                      width=text_width(wide, output))
-    reports_rendered = reports.render_all(result)  # everything rendered before anything is written
-    notes = notes_of(result)
-    if fmt in ("csv", "dot"):  # tables with no place for trust lines: say them beside, like the notes
-        reason, caveats = getattr(result, "unknown_reason", None), getattr(result, "caveats", ())
-        notes = (*([f"UNKNOWN: this result may be wrong: {reason}"] if reason else []),
-                 *(f"caveat: {c}" for c in caveats), *notes)
-    Reports.write(reports_rendered)
-    emit_notes(notes, fmt)
-    emit(rendered, output)
-    return code
-
-
-def _load_cluster(paths: list[str], namespace: str, limits, properties: str | None = None, live=None):
-    paths = with_implied_cluster(paths, live)
-    if not paths and properties is not None:
-        raise InputError(properties, None, "manifests",
-                         "none listed, and no -f PATH given (a file, a directory, or - for stdin)")
-    if not paths:
-        raise UsageError("no manifests: pass -f PATH (a file, a directory, or - for stdin)")
-    load_cluster = lazy("netverify.load.manifests", "load_cluster")
-    return load_cluster(paths, default_namespace=namespace, stdin=sys.stdin, limits=limits, live=live)
-
-
-@contextmanager
-def _blame_properties_for_missing(listed: tuple[str, ...], properties: str):
-    """A path under `manifests:` that does not exist is the properties file's mistake: say so there."""
-    try:
-        yield
-    except InputError as exc:
-        if exc.file in listed and exc.line is None and "no such file" in exc.message:
-            raise InputError(properties, None, "manifests", f"{exc.file}: {exc.message}") from None
-        raise
-
-
-def _run(work, reports: Reports) -> None:
-    code = guarded(with_failure_reports(work, reports))
-    if code != EXIT_OK:
-        raise typer.Exit(code)
+from netverify.cli.app import app
+from netverify.cli.options import FailOn, Files, IgnoreKind, IPBlockPods, Output, Scope, Timeout, _format_help
+from netverify.cli.run import _blame_properties_for_missing, _finish, _ignored_kinds, _judge, _load_cluster, _run
 
 
 @app.command(cls=ReadableCommand)
@@ -441,20 +320,3 @@ def diff(
 
     reports = Reports("diff", report_to, sarif_root, output)
     _run(work, reports)
-
-
-# `fleet` lives in its own module (cli_fleet.py); it imports nothing from this one.
-app.command("fleet", cls=ReadableCommand)(lazy("netverify.cli_fleet", "fleet_command"))
-# `equiv`, `exposure` and `lint` (cli_equiv.py, cli_exposure.py, cli_lint.py) share this module's option types,
-# so they are imported once those exist.
-app.command("equiv", cls=ReadableCommand)(lazy("netverify.cli_equiv", "equiv_command"))
-app.command("exposure", cls=ReadableCommand)(lazy("netverify.cli_exposure", "exposure_command"))
-app.command("lint", cls=ReadableCommand)(lazy("netverify.cli_lint", "lint_command"))
-
-
-def main() -> None:
-    app(prog_name="netverify")
-
-
-if __name__ == "__main__":
-    main()

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from netverify.cli_guard import lazy
+from netverify.cli.guard import lazy
 from netverify.model.cluster import Cluster
 from netverify.model.semantics import CHAINS, Semantics
 

@@ -1,5 +1,5 @@
 """`netverify exposure [-f PATH]...`: for every existing workload, who can reach it, decided for every pod that
-could exist (analyses/exposure.py). Registered on the app at the end of cli.py, whose option types it shares.
+could exist (analyses/exposure.py). Registered on the app by cli/__init__.py; its option types are cli/options.py's.
 Exit codes: 0 (a report of facts), 2 bad input, 3 some answer unknown (a kind not modelled, solver time)."""
 
 from __future__ import annotations
@@ -9,27 +9,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from netverify.cli import (
-    Files,
-    IgnoreKind,
-    IPBlockPods,
-    Namespace,
-    Output,
-    Timeout,
-    _finish,
-    _format_help,
-    _ignored_kinds,
-    _load_cluster,
-    _run,
-)
-from netverify.cli_cni import CniOption, cni_notes, cni_semantics
-from netverify.cli_text_options import NamespaceAlias, default_namespace
-from netverify.cli_guard import EXIT_OK, EXIT_UNKNOWN, lazy
-from netverify.cli_limits import DEFAULT_LIMITS as _LIM
-from netverify.cli_limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
-from netverify.cli_live import Context, Kubeconfig, RequestTimeout, live_target
-from netverify.cli_outcome import add_notes, cluster_notes
-from netverify.cli_reports import ReportOption, Reports
+from netverify.cli.options import Files, IgnoreKind, IPBlockPods, Output, Timeout, _format_help
+from netverify.cli.run import _finish, _ignored_kinds, _load_cluster, _run
+from netverify.cli.text_options import Namespace
+from netverify.cli.cni import CniOption, cni_notes, cni_semantics
+from netverify.cli.text_options import NamespaceAlias, default_namespace
+from netverify.cli.guard import EXIT_OK, EXIT_UNKNOWN, lazy
+from netverify.cli.limits import DEFAULT_LIMITS as _LIM
+from netverify.cli.limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
+from netverify.cli.live import Context, Kubeconfig, RequestTimeout, live_target
+from netverify.cli.outcome import add_notes, cluster_notes
+from netverify.cli.reports import ReportOption, Reports
 from netverify.errors import UsageError
 from netverify.report import check_format
 

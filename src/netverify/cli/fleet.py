@@ -1,6 +1,6 @@
 """`netverify fleet FLEET.yaml`: every cluster of a fleet proven, one combined report (docs/fleet.md).
 
-Registered on the app by cli.py. The per-cluster steps after proving are exactly `prove`'s (unmodelled kinds,
+Registered on the app by cli/__init__.py. The per-cluster steps after proving are exactly `prove`'s (unmodelled kinds,
 allow_vacuous, cluster notes, property warnings); `finish_cluster` is a module-level function so a Ray
 worker can run it where the cluster is. The exit code is prove's over the whole fleet: unknown anywhere
 wins (3), then any failure (1), else 0.
@@ -16,11 +16,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from netverify.cli_guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, guarded, lazy
-from netverify.cli_limits import DEFAULT_LIMITS as _LIM
-from netverify.cli_limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
-from netverify.cli_outcome import add_notes, cluster_notes, prove_exit_code, strict_exit_code, with_allow_vacuous
-from netverify.cli_output import emit, emit_notes, use_color
+from netverify.cli.guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, guarded, lazy
+from netverify.cli.limits import DEFAULT_LIMITS as _LIM
+from netverify.cli.limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
+from netverify.cli.outcome import add_notes, cluster_notes, prove_exit_code, strict_exit_code, with_allow_vacuous
+from netverify.cli.output import emit, emit_notes, use_color
 from netverify.errors import UsageError
 from netverify.findings import FleetReport, ProveReport
 from netverify.model.fleet import LoadedCluster

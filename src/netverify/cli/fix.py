@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from netverify.cli_guard import lazy
+from netverify.cli.guard import lazy
 from netverify.findings import FixSuggestion, ProveReport
 from netverify.model.cluster import Cluster
 from netverify.model.properties import PropertiesFile

@@ -7,8 +7,8 @@ import difflib
 import re
 
 from netverify.analyses.refs import find_workload
-from netverify.cli_args import default_port, parse_port
-from netverify.cli_guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN
+from netverify.cli.args import default_port, parse_port
+from netverify.cli.guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN
 from netverify.errors import UsageError
 from netverify.findings import Explanation, PortExplanations
 from netverify.model.cluster import Cluster
