@@ -21,9 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from netverify.model.calico_selector import (
-    All, And, Contains, EndsWith, Equals, Expr, Global, Has, In, Not, NotEquals, NotIn, Or, StartsWith,
-)
+from netverify.model.calico_selector import All, And, Expr, Global, Not, Or, leaf_matches
 
 Match = bool | None
 
@@ -111,21 +109,4 @@ def match3(expr: Expr, subject: Subject, prefix: str = "") -> Match:
     value = subject.value(prefix + expr.key)
     if isinstance(value, _Unknown):
         return None
-    if isinstance(expr, Has):
-        return value is not None
-    if isinstance(expr, Equals):
-        return value == expr.value
-    if isinstance(expr, NotEquals):
-        return value != expr.value
-    if isinstance(expr, In):
-        return value is not None and value in expr.values
-    if isinstance(expr, NotIn):
-        return value is None or value not in expr.values
-    if value is None:
-        return False
-    if isinstance(expr, Contains):
-        return expr.part in value
-    if isinstance(expr, StartsWith):
-        return value.startswith(expr.prefix)
-    assert isinstance(expr, EndsWith)
-    return value.endswith(expr.suffix)
+    return leaf_matches(expr, value)

@@ -120,7 +120,12 @@ def matches(expr: Expr, labels: Mapping[str, str], is_global: bool = False) -> b
         return all(matches(e, labels, is_global) for e in expr.operands)
     if isinstance(expr, Or):
         return any(matches(e, labels, is_global) for e in expr.operands)
-    value = labels.get(expr.key)
+    return leaf_matches(expr, labels.get(expr.key))
+
+
+def leaf_matches(expr: Expr, value: str | None) -> bool:
+    """A test of one label (`has`, `==`, `!=`, `in`, `not in`, `contains`, `starts with`, `ends with`) against
+    that label's value, None when the object has no such label."""
     if isinstance(expr, Has):
         return value is not None
     if isinstance(expr, Equals):
@@ -137,7 +142,8 @@ def matches(expr: Expr, labels: Mapping[str, str], is_global: bool = False) -> b
         return expr.part in value
     if isinstance(expr, StartsWith):
         return value.startswith(expr.prefix)
-    return value.endswith(expr.suffix)  # EndsWith
+    assert isinstance(expr, EndsWith)
+    return value.endswith(expr.suffix)
 
 
 def string_tests(expr: Expr) -> list[tuple[str, StringTest]]:
