@@ -21,9 +21,12 @@ import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from netverify.analyses.lint_np import WorkloadIndex
 from netverify.analyses.fix_text import drop_item, ports_yaml, selector_yaml, set_key
 from netverify.findings import EndpointWitness, FixSuggestion, PropertyResult
+from netverify.eval.concrete import peer_matches
 from netverify.model.cluster import Cluster
+from netverify.model.flow import PodEndpoint
 from netverify.model.labels import LabelSelector, Requirement
 from netverify.model.policy import NetworkPolicy, Peer, Rule
 from netverify.model.properties import PropertiesFile
@@ -101,6 +104,7 @@ def candidates(cluster: Cluster, r: PropertyResult, texts: Mapping[str, str]) ->
     cx = r.counterexample
     assert cx is not None
     found: list[tuple[int, Edit]] = []
+    index = WorkloadIndex(cluster)
     for side, other in ((cx.ingress, cx.src), (cx.egress, cx.dst)):
         for ref in side.allowed_by:
             policy = next((p for p in cluster.policies if p.key == ref.policy), None)
@@ -108,8 +112,8 @@ def candidates(cluster: Cluster, r: PropertyResult, texts: Mapping[str, str]) ->
                 continue
             rule = policy.rules(ref.direction)[ref.rule]
             for peer in rule.peers:
-                if _admits(cluster, policy, peer, other):
-                    found += _peer_edits(cluster, policy, rule, peer, other)
+                if _admits(policy, peer, other):
+                    found += _peer_edits(index, policy, rule, peer, other)
             found += _port_edits(rule, cx.protocol, cx.port, policy)
     unique: dict[tuple[str, int, str], tuple[int, Edit]] = {}
     for rank, e in found:
@@ -117,26 +121,18 @@ def candidates(cluster: Cluster, r: PropertyResult, texts: Mapping[str, str]) ->
     return [e for _, e in sorted(unique.values(), key=lambda x: x[0])]
 
 
-def _admits(cluster: Cluster, policy: NetworkPolicy, peer: Peer, other: EndpointWitness) -> bool:
+def _admits(policy: NetworkPolicy, peer: Peer, other: EndpointWitness) -> bool:
+    """Whether the peer admits the counterexample's other end (a pod: an address is never edited here)."""
     if peer.ip_block is not None or other.namespace is None:
         return False
-    ns_ok = (other.namespace == policy.namespace if peer.namespace_selector is None
-             else peer.namespace_selector.matches(other.namespace_labels))
-    return ns_ok and (peer.pod_selector is None or peer.pod_selector.matches(other.labels))
+    pod = PodEndpoint(other.namespace, other.namespace_labels, other.labels)
+    return peer_matches(peer, policy.namespace, pod, ipblock_matches_pods=False)
 
 
-def _admitted_workloads(cluster: Cluster, policy: NetworkPolicy, peer: Peer):
-    for w in cluster.workloads:
-        ns_ok = (w.namespace == policy.namespace if peer.namespace_selector is None
-                 else peer.namespace_selector.matches(cluster.namespace_labels(w.namespace)))
-        if ns_ok and (peer.pod_selector is None or peer.pod_selector.matches(w.labels)):
-            yield w
-
-
-def _peer_edits(cluster: Cluster, policy: NetworkPolicy, rule: Rule, peer: Peer, other: EndpointWitness
+def _peer_edits(index: WorkloadIndex, policy: NetworkPolicy, rule: Rule, peer: Peer, other: EndpointWitness
                 ) -> list[tuple[int, Edit]]:
     file, line = peer.span.file, peer.span.line
-    admitted = [w for w in _admitted_workloads(cluster, policy, peer)
+    admitted = [w for w in index.peer_pods(policy, peer)
                 if not (w.namespace == other.namespace and _same_labels(w.labels, other.labels))]
     edits: list[tuple[int, Edit]] = []
     if peer.namespace_selector is not None:

@@ -17,7 +17,7 @@ from netverify.model.labels import LabelSelector
 from netverify.model.policy import NetworkPolicy, Peer, Rule
 
 
-class _Index:
+class WorkloadIndex:
     """Which workloads a selector matches, per namespace, computed once per selector (the checks ask the same
     selectors for many policies: without it, lint is quadratic in policies x workloads)."""
 
@@ -77,7 +77,7 @@ class _Index:
 
 
 def np_findings(cluster: Cluster) -> Iterator[LintFinding]:
-    index = _Index(cluster)
+    index = WorkloadIndex(cluster)
     for p in cluster.policies:
         yield from _policy_types(p)
         yield from _peers(index, p)
@@ -109,7 +109,7 @@ def _policy_types(p: NetworkPolicy) -> Iterator[LintFinding]:
                               (p.span,))
 
 
-def _peers(index: _Index, p: NetworkPolicy) -> Iterator[LintFinding]:
+def _peers(index: WorkloadIndex, p: NetworkPolicy) -> Iterator[LintFinding]:
     for rule in (*p.ingress, *p.egress):
         for peer in rule.peers:
             if _meant_or(index, p, peer):
@@ -134,7 +134,7 @@ def _peers(index: _Index, p: NetworkPolicy) -> Iterator[LintFinding]:
                                   peer.span)
 
 
-def _meant_or(index: _Index, p: NetworkPolicy, peer: Peer) -> bool:
+def _meant_or(index: WorkloadIndex, p: NetworkPolicy, peer: Peer) -> bool:
     """An AND item that admits no existing pod while its podSelector alone matches pods of the policy's
     namespace: the two selectors were probably meant as two items."""
     if peer.pod_selector is None or peer.namespace_selector is None or peer.namespace_selector.is_everything:
@@ -164,7 +164,7 @@ def satisfiable(selector: LabelSelector) -> bool:
     return True
 
 
-def _selects_nothing(index: _Index, p: NetworkPolicy) -> Iterator[LintFinding]:
+def _selects_nothing(index: WorkloadIndex, p: NetworkPolicy) -> Iterator[LintFinding]:
     if not index.pods(p.namespace, p.pod_selector):
         could = "" if satisfiable(p.pod_selector) else "; no pod that could exist matches it either"
         yield LintFinding("selector-selects-nothing", f"{p.key}: podSelector {{{p.pod_selector}}} selects no "
@@ -178,7 +178,7 @@ def _selects_nothing(index: _Index, p: NetworkPolicy) -> Iterator[LintFinding]:
                                   f"matches no existing pod{could}", peer.span)
 
 
-def _named_ports(index: _Index, p: NetworkPolicy) -> Iterator[LintFinding]:
+def _named_ports(index: WorkloadIndex, p: NetworkPolicy) -> Iterator[LintFinding]:
     for rule in (*p.ingress, *p.egress):
         for port in rule.ports:
             if not isinstance(port.port, str):
@@ -193,14 +193,14 @@ def _named_ports(index: _Index, p: NetworkPolicy) -> Iterator[LintFinding]:
                               "it today", port.span)
 
 
-def _defined(index: _Index, p: NetworkPolicy, rule: Rule, name: str) -> set:
+def _defined(index: WorkloadIndex, p: NetworkPolicy, rule: Rule, name: str) -> set:
     """The protocols for which the rule's possible destinations define container port `name`."""
     if rule.direction == "ingress":  # the named port is the selected pod's own
         return {c.protocol for w in index.pods(p.namespace, p.pod_selector) for c in w.ports if c.name == name}
     return index.named_ports.get(name, set())  # egress: any destination's
 
 
-def _ipblocks(index: _Index, p: NetworkPolicy) -> Iterator[LintFinding]:
+def _ipblocks(index: WorkloadIndex, p: NetworkPolicy) -> Iterator[LintFinding]:
     for rule in (*p.ingress, *p.egress):
         for peer in rule.peers:
             if peer.ip_block is None:
