@@ -38,3 +38,15 @@ def test_an_overlap_found_only_through_addresses_is_found_for_egress():
     [found] = overlaps(acluster(*NS, deny, allow))
     assert found.direction == "egress"
     assert found.witness.dst.ip is not None and found.witness.dst.ip.startswith("198.51.100.")
+
+
+def test_no_overlap_is_reported_under_cilium_which_enforces_no_admin_policy():
+    """Under --cni cilium the admin kinds are skipped (eval/cilium.unenforced_kinds): a tie there resolves
+    nothing, so neither prove's section nor lint reports one; the generic chain still does."""
+    from netverify.model.semantics import Semantics
+
+    allow = admin("allow-x", 7, pods(namespaces={"team": "x"}), ingress=[arule("allow", pod_peer())])
+    deny = admin("deny-db", 7, pods({"app": "db"}), ingress=[arule("deny", pod_peer())])
+    c = acluster(*NS, workload("w", "a"), allow, deny)
+    assert overlaps(c, semantics=Semantics(cni="cilium")) == ()
+    assert len(overlaps(c, semantics=Semantics())) == 1

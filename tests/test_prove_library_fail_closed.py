@@ -47,3 +47,18 @@ def test_prove_in_worker_processes_judges_once_like_one_process():
         assert [r.status for r in many.results] == [status] * 3
         assert [(r.reason, r.caveats) for r in many.results] == [(r.reason, r.caveats) for r in one.results]
         assert many.notes == one.notes and len(one.notes) == (0 if kinds else 1)  # once, not once per worker
+
+
+def test_prove_in_worker_processes_fails_closed_on_a_kind_the_cluster_would_not_list():
+    """A live cluster that refused to list NetworkPolicies may hold one that opens web -> db: `prove --jobs`
+    answers unknown as one process does, never the proof its loaded policies alone would give."""
+    from netverify.model.listing import UnlistedKind
+
+    refused = UnlistedKind("cluster:ctx", "networking.k8s.io", "NetworkPolicy", "networkpolicies", "list", 403,
+                           effect="decides")
+    isolated = dataclasses.replace(_isolated_db(), unmodelled=(), unlisted=(refused,))
+    properties = props(*(_web_never_reaches_db(f"p{i}") for i in range(2)))
+    one = prove(isolated, properties)
+    many = prove_parallel(isolated, properties, jobs=2)
+    assert [r.status for r in one.results] == ["unknown"] * 2
+    assert [(r.status, r.reason) for r in many.results] == [(r.status, r.reason) for r in one.results]

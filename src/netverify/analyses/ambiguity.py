@@ -94,7 +94,10 @@ def overlap(cluster: Cluster, a: AdminPolicy, b: AdminPolicy, direction: Directi
 
 
 def overlaps(cluster: Cluster, *, semantics: Semantics | None = None) -> tuple[SamePriorityOverlap, ...]:
-    """Every same-tier, same-priority pair that some connection makes ambiguous, per direction."""
+    """Every same-tier, same-priority pair that some connection makes ambiguous, per direction. None under
+    Cilium, which enforces no admin policy (eval/cilium.unenforced_kinds): there is nothing to resolve."""
+    if semantics is not None and semantics.cni == "cilium":
+        return ()
     out = []
     for a, b in same_priority_pairs(cluster):
         for direction in ("ingress", "egress"):

@@ -16,8 +16,10 @@ from netverify.model.cluster import Cluster
 from netverify.model.semantics import Semantics
 
 
-def with_overlaps(report: ProveReport, cluster: Cluster, *, ipblock_matches_pods: bool = False) -> ProveReport:
+def with_overlaps(report: ProveReport, cluster: Cluster, *, ipblock_matches_pods: bool = False,
+                  semantics: Semantics | None = None) -> ProveReport:
+    """`semantics` (the run's CNI) wins over `ipblock_matches_pods` when given."""
     if not same_priority_pairs(cluster):
         return report
-    found = overlaps(cluster, semantics=Semantics(ipblock_matches_pods=ipblock_matches_pods))
+    found = overlaps(cluster, semantics=semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods))
     return replace(report, overlaps=found) if found else report

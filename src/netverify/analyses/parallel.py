@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from netverify.analyses.cilium_l7 import with_l7_caveats
 from netverify.analyses.prove import prove, prove_network_policies
+from netverify.analyses.unlisted import judge_prove as judge_unlisted
 from netverify.analyses.unmodelled import judge_prove
 from netverify.errors import InputError, InputErrors
 from netverify.findings import ProveReport, PropertyResult
@@ -50,7 +51,7 @@ def prove_parallel(cluster: Cluster, properties: PropertiesFile, *, jobs: int = 
         for index, result in zip(share, outcome):
             results[index] = result
     report = with_l7_caveats(ProveReport(properties.path, tuple(results)), cluster, options.get("semantics"))
-    return judge_prove(report, cluster, properties, ignore_kinds)
+    return judge_unlisted(judge_prove(report, cluster, properties, ignore_kinds), cluster, properties, ignore_kinds)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -121,8 +121,8 @@ def prove(
                                 limits=limits, prove_all=lambda c, p: run_prove(c, p, **options))
         report = add_notes(with_allow_vacuous(report, props), notes)
         report = lazy("netverify.analyses.property_lint", "with_property_warnings")(report, cluster, props)
-        report = lazy("netverify.analyses.overlap_report", "with_overlaps")(
-            report, cluster, ipblock_matches_pods=ipblock_matches_pods)
+        report = lazy("netverify.analyses.overlap_report", "with_overlaps")(report, cluster,
+                                                                             semantics=options["semantics"])
         write_probe_script(report, probe_script)
         return _finish(report, fmt, output, strict_exit_code(prove_exit_code(report), report, strict), reports, wide)
 
