@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from netverify.analyses.cilium_l7 import with_l7_caveats
 from netverify.analyses.prove_unknown import unknown_connection
 from netverify.analyses.prove_addresses import MAX_ADDRESS_RETRIES, address_dependence, dependence_reason, plan_for
-from netverify.analyses.unknown_labels import fixed_roles, fresh_guard, settle
+from netverify.analyses.unknown_labels import fixed_roles, flow_roles, fresh_guard, settle
 from netverify.analyses.unlisted import judge_prove as judge_unlisted
 from netverify.analyses.unmodelled import judge_prove
 from netverify.analyses.witness import Target, build_witness, minimise, recheck, verdict_reason
@@ -341,7 +341,7 @@ class _PropertyProver:
         if plan is None:
             plan = plan_for(self.cluster, self.item.src, self.item.dst, self.ipblock_matches_pods)
         flow = extract_flow(self.problem, answer.model).flow
-        for variant in unknown_value_variants(target, flow, fixed_roles(self.problem)):
+        for variant in unknown_value_variants(target, flow, flow_roles(flow, fixed_roles(self.problem))):
             if not target.holds(variant):
                 continue  # not a counterexample for these values (settle found one for each): no address claim
             refs = address_dependence(target, variant, plan)

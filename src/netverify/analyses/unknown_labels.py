@@ -7,7 +7,9 @@ it holds whatever that value is; when the verdict depends on it, the result is u
    of its own pods' labels (checked with the concrete evaluator) is a counterexample that exists;
 2. otherwise, with few combinations, ask for each combination: a counterexample for every one means the
    property is violated whatever the values are; one combination without any means the verdict depends on it.
-Pods that could be created later may take any value: the extraction shows them as pods of their own.
+Pods that could be created later may take any value: the extraction shows them as pods of their own. Not so a
+host-network workload's pod in a role any pod may take: a pod created later is a pod-network pod, so such a
+pod is settled as one that must exist (smt/unknown_values.settled_members).
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def settle(problem: ConnectionProblem, target: Target, check: Callable[..., Chec
     if answer.unsat:
         return Settled(unknown_reason=_depends(values))
     flow = extract_flow(problem, answer.model).flow
-    if holds_for_every_value(target, flow, roles):
+    if holds_for_every_value(target, flow, flow_roles(flow, roles)):
         return Settled(answer=answer)
     combinations = 1
     for v in values:
@@ -94,6 +96,13 @@ def settle(problem: ConnectionProblem, target: Target, check: Callable[..., Chec
         f"whatever the values of {names} (set by the control plane, not in the manifests), some such connection "
         "exists; this one is for a value no policy names"
     ))
+
+
+def flow_roles(flow: Flow, roles: tuple[str, ...]) -> tuple[str, ...]:
+    """`roles` and the ends of the flow that are a host-network workload's pod (smt/unknown_values.py
+    settled_members): both exist as they are, whatever the scope."""
+    return tuple(r for r in ("src", "dst") if r in roles or getattr(getattr(getattr(flow, r), "workload", None),
+                                                                     "host_network", False))
 
 
 def holds_for_every_value(target: Target, flow: Flow, roles: tuple[str, ...]) -> bool:

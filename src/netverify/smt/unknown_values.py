@@ -39,33 +39,43 @@ def _members(problem: ConnectionProblem, role: str) -> list[tuple[int, Workload]
     return [(i, w) for i, w, _ in problem.classes.get(role, ())]
 
 
+def settled_members(problem: ConnectionProblem, roles: tuple[str, ...]) -> list[tuple[str, int, Workload]]:
+    """The workload entries whose unknown values must be fixed: every member of a role whose pod must exist
+    (`roles`), and in the other roles the host-network workloads. A pod created later is a pod-network pod, so
+    a model that gives a host-network workload's pod a value it may not have describes no pod that could be
+    created either: that pod exists, and its verdict must not rest on the value."""
+    out = []
+    for role in ("src", "dst"):
+        pod = problem.src if role == "src" else problem.dst
+        if not isinstance(pod, SymbolicPod):
+            continue
+        out.extend((role, i, w) for i, w in _members(problem, role) if role in roles or w.host_network)
+    return out
+
+
 def unknown_values(problem: ConnectionProblem, roles: tuple[str, ...]) -> list[UnknownValue]:
     """The unknown-valued labels some selector looks at, on the workloads the pods of `roles` may be."""
     found: dict[tuple[int, str], UnknownValue] = {}
-    for role in roles:
-        for i, w in _members(problem, role):
-            for key in sorted(w.unknown_labels):
-                kv = problem.universe.keys.get(key)
-                if kv is not None:
-                    found.setdefault((i, key), UnknownValue(i, w, key, kv.fresh_index + 1))
+    for _, i, w in settled_members(problem, roles):
+        for key in sorted(w.unknown_labels):
+            kv = problem.universe.keys.get(key)
+            if kv is not None:
+                found.setdefault((i, key), UnknownValue(i, w, key, kv.fresh_index + 1))
     return list(found.values())
 
 
 def assignment_guard(
     problem: ConnectionProblem, roles: tuple[str, ...], values: Mapping[tuple[int, str], int]
 ) -> z3.BoolRef:
-    """A guard under which a pod of `roles` that is workload entry i has value index values[i, key]."""
+    """A guard under which a pod that is workload entry i of `settled_members` has value index values[i, key]."""
     s = problem.session
     guard = s.guard("unknown-values")
-    for role in roles:
+    for role, i, w in settled_members(problem, roles):
         pod = problem.src if role == "src" else problem.dst
-        if not isinstance(pod, SymbolicPod):
-            continue
         pinned = (problem.src_spec if role == "src" else problem.dst_spec).workload is not None
-        for i, w in _members(problem, role):
-            fixed = [pod.labels.val[k] == values[(i, k)] for k in sorted(w.unknown_labels) if (i, k) in values]
-            if not fixed:
-                continue
-            is_it = problem.endpoints.is_replica(pod, w, None) if pinned else pod.workload == i
-            s.add(z3.Implies(guard, z3.Implies(is_it, z3.And(fixed))))
+        fixed = [pod.labels.val[k] == values[(i, k)] for k in sorted(w.unknown_labels) if (i, k) in values]
+        if not fixed:
+            continue
+        is_it = problem.endpoints.is_replica(pod, w, None) if pinned else pod.workload == i
+        s.add(z3.Implies(guard, z3.Implies(is_it, z3.And(fixed))))
     return guard
