@@ -9,7 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from netverify.model.calico import (
-    CalicoPolicy, CalicoPort, CalicoResources, CalicoRule, CalicoTier, EntityRule, NetworkSet, ServiceAccountMatch,
+    CalicoPolicy, CalicoPort, CalicoResources, CalicoRule, CalicoTier, EntityRule, NetworkSet, Profile,
+    ServiceAccountMatch,
 )
 from netverify.model.calico_selector import All, CalicoSelector, Expr
 from netverify.model.cluster import ServiceAccount
@@ -76,6 +77,17 @@ def service_account(namespace: str, name: str, labels: Mapping[str, str] | None 
     return ServiceAccount(namespace, name, dict(labels or {}), SPAN)
 
 
+def profile(name: str, labels: Mapping[str, str] | None = None, *, ingress: Iterable[CalicoRule] | None = None,
+            egress: Iterable[CalicoRule] | None = None) -> Profile:
+    """A Profile; rules None: the single allow Calico generates for a kns.<namespace> profile."""
+    file = f"profile-{name}.yaml"
+    ing = tuple(replace(r, direction="ingress", index=i, span=Span(file, 10 + i))
+                for i, r in enumerate(ingress if ingress is not None else [crule("allow")]))
+    eg = tuple(replace(r, direction="egress", index=i, span=Span(file, 30 + i))
+               for i, r in enumerate(egress if egress is not None else [crule("allow")]))
+    return Profile(name, dict(labels or {}), ing, eg, Span(file, 1))
+
+
 def with_calico(base, *objects):
     """`base` (a Cluster) with Calico policies, tiers, network sets and ServiceAccounts added."""
     res = base.calico
@@ -83,6 +95,6 @@ def with_calico(base, *objects):
         res.policies + tuple(o for o in objects if isinstance(o, CalicoPolicy)),
         res.tiers + tuple(o for o in objects if isinstance(o, CalicoTier)),
         res.network_sets + tuple(o for o in objects if isinstance(o, NetworkSet)),
-        res.profiles, res.host_endpoints)
+        res.profiles + tuple(o for o in objects if isinstance(o, Profile)), res.host_endpoints)
     accounts = base.service_accounts + tuple(o for o in objects if isinstance(o, ServiceAccount))
     return replace(base, calico=res, service_accounts=accounts)

@@ -25,6 +25,7 @@ from differential_strategies import (
     VALUES,
     clusters,
     concrete_flows,
+    control_plane_requirements,
     container_ports,
     ipblocks,
     pod_labels,
@@ -41,6 +42,7 @@ from netverify.model.cilium import (
     CiliumResources,
     IcmpField,
 )
+from netverify.model.cluster import UNKNOWN_LABEL_VALUE
 from netverify.model.flow import ExternalEndpoint, PodEndpoint
 from netverify.model.ipblock import IPBlock
 from netverify.model.labels import LabelSelector
@@ -54,6 +56,7 @@ identity_requirements = st.one_of(
     requirements([SERVICE_ACCOUNT_LABEL], SERVICE_ACCOUNTS + ["Bad_SA"]),
     requirements([NAMESPACE_LABELS_PREFIX + "team", NAMESPACE_LABELS_PREFIX + "env"], VALUES),
     requirements([CLUSTER_LABEL], CLUSTER_NAMES),
+    control_plane_requirements,  # pod-template-hash & co: values only the cluster knows on some workloads
 )
 identity_selectors = st.one_of(
     st.just(LabelSelector()),
@@ -126,8 +129,8 @@ def cilium_policies(draw, index: int):
 
 @st.composite
 def cilium_clusters(draw):
-    """clusters() (with NetworkPolicies) plus Nodes, host-network workloads, service accounts and Cilium
-    policies."""
+    """clusters() (with NetworkPolicies) plus Nodes, host-network workloads (now and then a Deployment with an
+    unknown pod-template-hash, which selectors may name), service accounts and Cilium policies."""
     from anp_builders import node
     c = draw(clusters())
     nodes = [node(f"node{i}", {}, NODE_ADDRESSES[i]) for i in range(draw(st.integers(0, 2)))]
@@ -137,7 +140,11 @@ def cilium_clusters(draw):
         on = draw(st.sampled_from([None, *nodes])) if nodes else None
         hn = workload(f"h{i}", draw(st.sampled_from(NAMESPACES)), draw(pod_labels), draw(container_ports),
                       ips=[str(a) for a in on.addresses] if on is not None else [], host_network=True)
-        workloads.append(dataclasses.replace(hn, node_name=on.name if on is not None else None))
+        hn = dataclasses.replace(hn, node_name=on.name if on is not None else None)
+        if draw(st.booleans()):  # a hostNetwork Deployment: its pod-template-hash only the cluster knows
+            hn = dataclasses.replace(hn, labels={**hn.labels, "pod-template-hash": UNKNOWN_LABEL_VALUE},
+                                     unknown_labels=frozenset({"pod-template-hash"}))
+        workloads.append(hn)
     policies = tuple(draw(cilium_policies(i)) for i in range(draw(st.sampled_from([1, 1, 2, 2, 3]))))
     name = draw(st.sampled_from(CLUSTER_NAMES))
     return dataclasses.replace(c, workloads=tuple(workloads), nodes=tuple(nodes),

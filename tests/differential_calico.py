@@ -13,7 +13,9 @@ import dataclasses
 
 from hypothesis import strategies as st
 
-from calico_builders import cpolicy, cport as calport, crule, entity, netset, service_account, tier, with_calico
+from calico_builders import (
+    cpolicy, cport as calport, crule, entity, netset, profile, service_account, tier, with_calico,
+)
 from differential_strategies import (
     NAMESPACES, PORT_NAMES, admin_policies, clusters, networks4, policies,
 )
@@ -131,6 +133,26 @@ def calico_policies(draw, index: int):
 
 
 @st.composite
+def calico_profiles(draw, c):
+    """Now and then Profiles: kns.<ns> as Calico generates it, relabelled (pcns.team, which selectors read) or
+    with rules of its own; ksa.<ns>.<sa> with a pcsa.level; a Profile of another name (eval/calico_profiles.py)."""
+    out = []
+    for ns in draw(st.sets(st.sampled_from(NAMESPACES), max_size=2)):
+        labels = {**{f"pcns.{k}": v for k, v in c.namespace_labels(ns).items()}, "pcns.projectcalico.org/name": ns}
+        how = draw(st.sampled_from(["generated", "relabelled", "rules"]))
+        if how == "relabelled":
+            labels["pcns.team"] = draw(st.sampled_from(KEY_VALUES["pcns.team"]))
+        out.append(profile(f"kns.{ns}", labels, ingress=[crule("deny")] if how == "rules" else None))
+    for ns in draw(st.sets(st.sampled_from(NAMESPACES), max_size=1)):
+        account = draw(st.sampled_from(ACCOUNTS))
+        out.append(profile(f"ksa.{ns}.{account}", {"pcsa.level": draw(st.sampled_from(["gold", "silver"])),
+                                                    "pcsa.projectcalico.org/name": account}, ingress=[], egress=[]))
+    if draw(st.integers(0, 3)) == 0:
+        out.append(profile("user-profile", {"pcns.team": "a"}, ingress=[crule("deny")]))
+    return out
+
+
+@st.composite
 def calico_clusters(draw):
     """clusters() (workloads, NetworkPolicies, Services) with multi-letter label values, ServiceAccounts,
     Calico tiers, policies and network sets, and now and then admin policies."""
@@ -154,6 +176,7 @@ def calico_clusters(draw):
         for account in draw(st.sets(st.sampled_from(ACCOUNTS))):
             objects.append(service_account(ns, account, draw(st.dictionaries(
                 st.just("level"), st.sampled_from(["gold", "silver"]), max_size=1))))
+    objects += draw(calico_profiles(c))
     c = with_calico(c, *objects)
     if draw(st.integers(0, 4)) == 0:
         admins = [draw(admin_policies(i)) for i in range(draw(st.integers(1, 2)))]

@@ -17,8 +17,8 @@ import yaml
 
 from netverify.analyses.fleet import FleetWork
 from netverify.analyses.unmodelled import parse_ignore_kinds
-from netverify.cli.fleet import finish_cluster
-from netverify.load.fleet import load_fleet, load_fleet_cluster
+from netverify.cli.fleet import finish_cluster, load_cluster
+from netverify.load.fleet import load_fleet
 from netverify.model.fleet import Fleet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +63,9 @@ def write_fleet(root: Path, count: int, *, policies: int = 6, pods: int = 40, pr
 
 def fleet_work(fleet: Fleet, *, chunk_size: int = 2, deadline: float | None = None, **options) -> FleetWork:
     """What `netverify fleet` builds, with defaults."""
-    return FleetWork(load=partial(load_fleet_cluster, repo=fleet.repo), finish=partial(finish_cluster,
+    load_one = partial(load_cluster, repo=fleet.repo, limits=None, cni=None, cilium_cluster="default",
+                       ipblock_matches_pods=bool(options.get("ipblock_matches_pods")))
+    return FleetWork(load=load_one, finish=partial(finish_cluster,
                      ignored=parse_ignore_kinds([])), options={"timeout_ms": 30000, **options},
                      deadline=deadline, chunk_size=chunk_size)
 

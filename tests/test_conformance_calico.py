@@ -84,10 +84,10 @@ NOT_COMPARED: dict[str, str] = {
         "as global-not-simple-with-ingress: Ingress objects' HTTP layer",
     "calico_testcases_example_policies_testcase19-profiles_testcase19-scheme/"
     "connectivity_map_with_labels_to_apply__np9-cnc-fe-between-namespaces-with-label-to-apply":
-        "user-written Profiles with rules and labelsToApply (etcd datastore only): netverify's Calico layer ends "
-        "the chain with the kns.<ns> allow of the Kubernetes datastore and does not apply labelsToApply, so it is "
-        "neither NCA's answer nor Calico's here (DEVIATIONS.md: Calico drops what no profile accepts, "
-        "felix/rules/endpoints.go)",
+        "kns.<ns> Profiles written by hand, with rules and labelsToApply other than Calico generates (etcd "
+        "datastore only): netverify's Calico layer does not model a Profile's own rules or labels and is unknown "
+        "where they decide (eval/calico_profiles.py), where NCA applies them (DEVIATIONS.md: Calico drops what no "
+        "profile accepts, felix/rules/endpoints.go)",
 }
 
 
@@ -176,8 +176,8 @@ NOT_EXPRESSIBLE_TYPES = {
 
 ICMP_ONLY = ("the configs differ in ICMP only; netverify's map lists TCP, UDP and SCTP (ICMP and the other IP "
              "protocols are issue 11's protocol item, branch proto)")
-PROFILES = ("user-written Profiles with labelsToApply (etcd datastore only): netverify's Calico layer does not apply "
-            "labelsToApply (see NOT_COMPARED, testcase19)")
+PROFILES = ("kns.<ns> Profiles written by hand with labelsToApply other than Calico generates (etcd datastore "
+            "only): netverify is unknown where a selector reads such a label (see NOT_COMPARED, testcase19)")
 EXPLICIT = ("NCA's permits/forbids read the spec config's *explicitly* allowed connections (allowed by a rule, not "
             "by the default allow of endpoints no policy captures); netverify's map has no such notion, here the "
             "spec allows everything by default and nothing explicitly")

@@ -84,6 +84,10 @@ CASES = {
                           "spec.ingress[0].notICMP.type", ["0 to 254"]),
     "bare address in nets (V)": (rule("- action: Allow\n  source: {nets: [10.0.0.1]}\n"),
                                  "spec.ingress[0].source.nets[0]", ["not a CIDR", "10.0.0.1/32"]),
+    "bare IPv6 address in notNets (V)": (rule("- action: Allow\n  destination: {notNets: ['2001:db8::1']}\n"),
+                                         "spec.ingress[0].destination.notNets[0]", ["not a CIDR", "2001:db8::1/128"]),
+    "bare word in nets (V)": (rule("- action: Allow\n  source: {nets: [anywhere]}\n"),
+                              "spec.ingress[0].source.nets[0]", ["'anywhere' is not a CIDR"]),
     "host bits in nets (V)": (rule("- action: Allow\n  source: {nets: [10.0.0.1/8]}\n"),
                               "spec.ingress[0].source.nets[0]", ["host bits", "10.0.0.0/8"]),
     "IPv4 and IPv6 in one rule (V)": (

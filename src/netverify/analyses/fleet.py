@@ -75,9 +75,14 @@ def prove_chunk(loaded: LoadedCluster, indices: Sequence[int], options: Mapping[
     share = dataclasses.replace(props, properties=tuple(props.properties[i] for i in indices))
     budget = None if deadline is None else deadline - time.time()
     try:
-        return prove(loaded.cluster, share, **options, max_time_s=budget).results
+        return prove(loaded.cluster, share, **cluster_options(options, loaded), max_time_s=budget).results
     except InputError as exc:
         return error_fields(exc)
+
+
+def cluster_options(options: Mapping[str, Any], loaded: LoadedCluster) -> dict[str, Any]:
+    """prove's options for this cluster: its CNI's chain, as `prove` alone would choose it."""
+    return {**options, "semantics": loaded.semantics} if loaded.semantics is not None else dict(options)
 
 
 def check_properties(loaded: LoadedCluster) -> None:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
-from netverify.analyses.fleet import FleetWork, check_properties, error_fields, fleet_report, raise_errors, section
+from netverify.analyses.fleet import (
+    FleetWork, cluster_options, check_properties, error_fields, fleet_report, raise_errors, section,
+)
 from netverify.analyses.parallel import InputErrorFields, prove_parallel
 from netverify.errors import InputError
 from netverify.findings import FleetReport, ProveReport
@@ -35,8 +37,8 @@ def run_local(fleet: Fleet, work: FleetWork, *, jobs: int = 1) -> FleetReport:
                 check_properties(loaded)
                 continue
             # What is left of the budget is what prove's own --max-time accounting gets: past it, unknown.
-            report = prove_parallel(loaded.cluster, loaded.properties, jobs=jobs, **work.options,
-                                    max_time_s=work.remaining_s())
+            report = prove_parallel(loaded.cluster, loaded.properties, jobs=jobs,
+                                    **cluster_options(work.options, loaded), max_time_s=work.remaining_s())
         except InputError as exc:
             errors.append(error_fields(exc))
             continue
@@ -63,8 +65,8 @@ def _one_cluster(spec: FleetCluster) -> ProveReport | list[InputErrorFields]:
     work = _WORK
     try:
         loaded = work.load(spec)
-        report = prove_parallel(loaded.cluster, loaded.properties, jobs=1, **work.options,
-                                max_time_s=work.remaining_s())
+        report = prove_parallel(loaded.cluster, loaded.properties, jobs=1,
+                                **cluster_options(work.options, loaded), max_time_s=work.remaining_s())
     except InputError as exc:
         return error_fields(exc)
     return work.finish(report, loaded)

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from netverify.analyses.ipranges import IPRange, Partition, merge_adjacent
-from netverify.analyses.map_calico import SOURCE_PORT_NOTE, calico_address_plan, calico_map_engine, uses_calico
+from netverify.analyses.map_calico import (
+    OTHER_PROTOCOLS_NOTE, SOURCE_PORT_NOTE, calico_address_plan, calico_map_engine, uses_calico,
+)
 from netverify.analyses.cilium_l7 import with_l7_map_note
 from netverify.analyses.map_admin import admin_address_plan, admin_map_engine, admin_map_notes
 from netverify.analyses.map_engine import ALL, MapEngine
@@ -170,6 +172,8 @@ def connectivity_map(
         notes += (CALICO_ADDRESS_NOTE.format(rows=_listed(dependent)),)
     if isinstance(engine, FoldEngine) and getattr(engine.decide, "depends", 0):
         notes += (SOURCE_PORT_NOTE.format(count=engine.decide.depends),)
+    if isinstance(engine, FoldEngine) and getattr(engine.decide, "some_other", 0):
+        notes += (OTHER_PROTOCOLS_NOTE.format(count=engine.decide.some_other),)
     elif dependent and (ipblock_matches_pods or not isinstance(engine, FoldEngine)):
         shown = ", ".join(dependent[:_MAX_LISTED]) + (f" and {len(dependent) - _MAX_LISTED} more"
                                                        if len(dependent) > _MAX_LISTED else "")

@@ -15,7 +15,9 @@ evaluator (`eval.concrete.evaluate` with the run's Semantics) once per (class pa
   address-dependent, as for admin `networks`);
 - ports: Calico `ports`/`notPorts` ranges cut the port cells; `source.ports` cut the source ports, one of each
   cell is asked and a row shows what some source port allows (a note counts what depends on it). Rows list
-  TCP, UDP and SCTP ports, as every map does.
+  TCP, UDP and SCTP ports, as every map does, and "every other protocol" only where each protocol Calico rules
+  tell apart (each named protocol, ICMP types and codes, one named by none) is allowed; a note counts the
+  connections that allow some of them only.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from netverify.model.calico import CalicoRule, EntityRule
 from netverify.model.cluster import Cluster
 from netverify.model.flow import Flow
 from netverify.model.ipblock import IPBlock
-from netverify.model.ports import MAX_PORT, MIN_PORT
+from netverify.model.ports import MAX_ICMP, MAX_PORT, MIN_PORT, Protocol
 from netverify.model.semantics import Semantics
 
 
@@ -153,6 +155,26 @@ def source_port_starts(cluster: Cluster, classes) -> tuple[int, ...]:
     return tuple(sorted(points))
 
 
+def other_protocol_flows(cluster: Cluster) -> tuple[tuple[int, int | None, int | None], ...]:
+    """(protocol number, ICMP type, ICMP code) representatives of "every other IP protocol" as Calico rules tell
+    them apart: each protocol a `protocol`/`notProtocol` names, ICMP and ICMPv6 with each type and code an
+    `icmp`/`notICMP` names and one none names, and a protocol none names. Empty when no rule tells them apart
+    (then ICMP stands for them all, map_fold)."""
+    named = {n for r in _rules(cluster) for n in (r.protocol, r.not_protocol) if n is not None} - {6, 17, 132}
+    matches = [m for r in _rules(cluster) for m in (r.icmp, r.not_icmp) if m is not None]
+    if not named and not matches:
+        return ()
+    types = sorted({m.type for m in matches})
+    icmp: list[tuple[int | None, int | None]] = [(next(t for t in range(MAX_ICMP, -1, -1) if t not in types), 0)]
+    for t in types:
+        codes = sorted({m.code for m in matches if m.type == t and m.code is not None})
+        icmp += [(t, c) for c in codes] + [(t, next(c for c in range(MAX_ICMP, -1, -1) if c not in codes))]
+    fresh = next(n for n in (47, *range(2, 256)) if n not in named and n not in (1, 58, 6, 17, 132))
+    out = [(family, t, c) for family in (1, 58) for t, c in icmp]
+    out += [(n, None, None) for n in sorted(named - {1, 58})] + [(fresh, None, None)]
+    return tuple(out)
+
+
 class SourcePortDecide:
     """The evaluator's verdict on one connection under `semantics`, as the map folds it: for a port protocol
     the connection is allowed when some source port allows it (one port per source-port cell is asked), and
@@ -162,8 +184,20 @@ class SourcePortDecide:
     def __init__(self, cluster: Cluster, semantics: Semantics, starts: tuple[int, ...]):
         self.cluster, self.semantics, self.starts = cluster, semantics, starts
         self.depends = 0
+        self.others = other_protocol_flows(cluster)
+        self.some_other = 0  # connections some but not all other protocols may use (a note counts them)
 
     def __call__(self, flow: Flow) -> Outcome:
+        if self.others and not Protocol(flow.protocol).has_ports:
+            # The stand-in for every other protocol: allowed only if every protocol Calico tells apart is (a row
+            # never claims a protocol it does not allow); blocked if some is.
+            outcomes = [self._one(replace(flow, protocol=Protocol(n), port=0, icmp_type=t, icmp_code=c))
+                        for n, t, c in self.others]
+            allow = all(o.may_allow for o in outcomes)
+            if not allow and any(o.may_allow for o in outcomes):
+                self.some_other += 1
+            unknown = next((o.unknown for o in outcomes if o.unknown is not None), None)
+            return Outcome(allow, (not allow) or any(o.ambiguous for o in outcomes), unknown)
         outcomes = [self._one(replace(flow, src_port=sp)) for sp in self.starts]
         allow = any(o.may_allow for o in outcomes)
         unknown = next((o.unknown for o in outcomes if o.unknown is not None), None)
@@ -181,6 +215,13 @@ class SourcePortDecide:
 SOURCE_PORT_NOTE = (
     "Calico rules match source ports: each row shows the destination ports some source port may use; {count} "
     "connections are allowed from some source ports only"
+)
+
+
+OTHER_PROTOCOLS_NOTE = (
+    "Calico rules tell IP protocols other than TCP, UDP and SCTP apart (protocol, notProtocol, icmp, notICMP): a "
+    "row shows every other protocol only where each of them is allowed; {count} connections allow some of them "
+    "only (not shown; explain --port ICMP or protocol/N tells them)"
 )
 
 

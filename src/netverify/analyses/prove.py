@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 from netverify.analyses.cilium_l7 import with_l7_caveats
 from netverify.analyses.prove_unknown import unknown_connection
-from netverify.analyses.prove_addresses import MAX_ADDRESS_RETRIES, address_dependence, dependence_reason, plan_for
+from netverify.analyses.prove_addresses import (
+    MAX_ADDRESS_RETRIES, address_dependence, dependence_reason, plan_for, without_unknown_addresses,
+)
 from netverify.analyses.unknown_labels import fixed_roles, flow_roles, fresh_guard, settle
 from netverify.analyses.unlisted import judge_prove as judge_unlisted
 from netverify.analyses.unmodelled import judge_prove
@@ -357,7 +359,7 @@ class _PropertyProver:
         recheck(target, flow, "witness" if self.prop.expect == "possible" else "counterexample")
         # Real workloads (kept whole), two pods, a served port, ordinary addresses; then the new pods minimised.
         flow = minimise(target, polish(target, flow))
-        return build_witness(target, flow), verdict_reason(flow, target.verdict(flow))
+        return without_unknown_addresses(build_witness(target, flow), flow), verdict_reason(flow, target.verdict(flow))
 
 
 def _role(spec: ResolvedEndpoint) -> str:

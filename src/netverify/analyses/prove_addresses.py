@@ -15,6 +15,7 @@ from itertools import product
 from netverify.analyses.witness import Target
 from netverify.eval.addresses import AddressPlan, same_family, share_a_pod_address
 from netverify.eval.admin_addresses import addresses_matter, admin_blocks
+from netverify.findings import ConnectionWitness
 from netverify.model.cluster import Cluster
 from netverify.model.flow import Flow, PodEndpoint
 from netverify.smt.resolve import ResolvedEndpoint
@@ -64,3 +65,14 @@ def address_dependence(target: Target, flow: Flow, plan: AddressPlan) -> tuple[s
 def dependence_reason(refs: tuple[str, ...]) -> str:
     return (f"the verdict depends on the pod address of {', '.join(refs)}, which the manifests do not give "
             "(no status.podIPs): it holds for some addresses of the families in use and not for others")
+
+
+def without_unknown_addresses(witness: ConnectionWitness, flow: Flow) -> ConnectionWitness:
+    """The witness without the address the model gave a replica of a workload whose IPs the manifests do not
+    give: that address is no fact about the pod (prove reports such a model only when its verdict holds at every
+    address the pod may get, `address_dependence`; else the result is unknown), so the witness names none."""
+    for role in ("src", "dst"):
+        ep = getattr(flow, role)
+        if isinstance(ep, PodEndpoint) and ep.workload is not None and not ep.workload.ips:
+            witness = replace(witness, **{role: replace(getattr(witness, role), ip=None)})
+    return witness

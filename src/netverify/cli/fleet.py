@@ -8,6 +8,7 @@ wins (3), then any failure (1), else 0.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from enum import Enum
 from functools import partial
@@ -16,14 +17,16 @@ from typing import Annotated, Optional
 
 import typer
 
+from netverify.cli.cni import CiliumClusterOption, CniName, CniOption, cni_notes, cni_semantics, with_cilium_cluster
 from netverify.cli.guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, guarded, lazy
 from netverify.cli.limits import DEFAULT_LIMITS as _LIM
 from netverify.cli.limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
 from netverify.cli.outcome import add_notes, cluster_notes, prove_exit_code, strict_exit_code, with_allow_vacuous
 from netverify.cli.output import emit, emit_notes, use_color
-from netverify.errors import UsageError
+from netverify.errors import InputError, UsageError
 from netverify.findings import FleetReport, ProveReport
-from netverify.model.fleet import LoadedCluster
+from netverify.model.cluster import Cluster
+from netverify.model.fleet import FleetCluster, LoadedCluster
 from netverify.report import check_format, formats_for, render
 
 
@@ -32,11 +35,25 @@ class Engine(str, Enum):
     ray = "ray"
 
 
+def load_cluster(spec: FleetCluster, *, repo: str, limits, cni: CniName | None, cilium_cluster: str,
+                 ipblock_matches_pods: bool) -> LoadedCluster:
+    """One cluster as `prove` would read it: `--cilium-cluster` on its identities, and the CNI's chain (`--cni`,
+    else inferred from the cluster's own kinds) with its note. Module-level, so a Ray worker can run it."""
+    loaded = lazy("netverify.load.fleet", "load_fleet_cluster")(spec, repo=repo, limits=limits)
+    cluster = with_cilium_cluster(loaded.cluster, cilium_cluster)
+    try:
+        notes = cni_notes(cni, cluster)
+    except UsageError as exc:  # kinds of two CNIs: bad input of this cluster, reported with every other error
+        raise InputError(spec.span.file, spec.span.line or None, f"clusters[{spec.name}]", str(exc)) from None
+    return dataclasses.replace(loaded, cluster=cluster, notes=notes,
+                               semantics=cni_semantics(cni, ipblock_matches_pods, cluster))
+
+
 def finish_cluster(report: ProveReport, loaded: LoadedCluster, *, ignored) -> ProveReport:
     """What `prove` does with its report before rendering, for one cluster of the fleet."""
     cluster, props = loaded.cluster, loaded.properties
     report = lazy("netverify.analyses.unmodelled", "judge_prove")(report, cluster, props, ignored)
-    report = add_notes(with_allow_vacuous(report, props), cluster_notes(cluster))
+    report = add_notes(with_allow_vacuous(report, props), (*cluster_notes(cluster), *loaded.notes))
     return lazy("netverify.analyses.property_lint", "with_property_warnings")(report, cluster, props)
 
 
@@ -88,6 +105,8 @@ def fleet_command(
     lenient: Lenient = False,
     ignore_kind: Annotated[list[str], typer.Option("--ignore-kind", metavar="KIND", help="Accept the risk of a "
                                                    "policy kind netverify does not model; repeatable.")] = [],  # noqa: B006
+    cni: CniOption = None,
+    cilium_cluster: CiliumClusterOption = "default",
 ) -> None:
     """Prove the properties of every cluster in FLEET.yaml; one report with a section per cluster."""
 
@@ -96,10 +115,12 @@ def fleet_command(
         if engine is Engine.local and (ray_address != "auto" or ray_working_dir is not None):
             raise UsageError("--ray-address and --ray-working-dir go with --engine ray")
         ignored = lazy("netverify.analyses.unmodelled", "parse_ignore_kinds")(ignore_kind)
+        with_cilium_cluster(Cluster((), (), (), ()), cilium_cluster)  # a bad name: bad usage before any work
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
         fleet = lazy("netverify.load.fleet", "load_fleet")(fleet_file, limits=limits)
         fleet_work = lazy("netverify.analyses.fleet", "FleetWork")(
-            load=partial(lazy("netverify.load.fleet", "load_fleet_cluster"), repo=fleet.repo, limits=limits),
+            load=partial(load_cluster, repo=fleet.repo, limits=limits, cni=cni, cilium_cluster=cilium_cluster,
+                         ipblock_matches_pods=ipblock_matches_pods),
             finish=partial(finish_cluster, ignored=ignored),
             options={"timeout_ms": int(timeout * 1000), "rlimit": rlimit,
                      "ipblock_matches_pods": ipblock_matches_pods},

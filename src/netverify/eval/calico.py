@@ -18,7 +18,8 @@ projectcalico/calico felix/calc/policy_sorter.go (TierLess, PolKVLess), api/pkg/
 - HostEndpoints: a host-network pod has no workload endpoint (no policy selects it, no selector matches it by
   labels); with HostEndpoints in the input, a HostEndpoint's policies may apply to it instead (unknown), and a
   policy with applyOnForward / preDNAT / doNotTrack may judge traffic the host forwards (every side unknown).
-  Profiles apply to pods only as Calico's own kns.* / ksa.* profiles, which allow: the end of the chain.
+  Profiles apply to pods only as Calico's own kns.* / ksa.* profiles, which allow: the end of the chain; one in
+  the input that differs from what Calico generates is unknown where it could decide (eval/calico_profiles.py).
 - Unknown (fail closed): a rule whose match netverify cannot tell (services, a ServiceAccount not in the
   input, an address not known) or whose unmodelled fields (http, ...) could decide; a policy with unmodelled
   fields (doNotTrack, preDNAT, applyOnForward) that selects the pod; a selection netverify cannot tell.
@@ -30,7 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from netverify.eval import anp
+from netverify.eval import anp, calico_profiles
 from netverify.eval.calico_match import rule_match, selects
 from netverify.eval.layer import Side, is_host_network
 from netverify.model.anp import AdminPolicy
@@ -182,10 +183,14 @@ def decide(cluster: Cluster, side: Side) -> tuple[LayerDecision, ...]:
     forwarding = forwarding_reason(cluster)
     if forwarding is not None:
         return (LayerDecision(LAYER, "unknown", reason=forwarding),)
+    labels = calico_profiles.labels_decision(cluster, side)  # a Profile's labels not modelled: before any tier
+    if labels is not None:
+        return (labels,)
     out = []
     for tier, _ in tiers_of(cluster):
         d = tier_decision(cluster, tier, side)
         out.append(d)
         if d.action not in ("pass", "nomatch"):
-            break
-    return tuple(out)
+            return tuple(out)
+    rules = calico_profiles.rules_decision(cluster, side)  # the profile's rules decide after the last tier
+    return (*out, rules) if rules is not None else tuple(out)

@@ -28,6 +28,7 @@ from netverify.load.known_fields import check_known_fields
 from netverify.load.names import check_labels, check_namespace_name, check_object_name
 from netverify.load.site import Site
 from netverify.load.validation import validate
+from netverify.model.calico_profile_names import profile_target
 from netverify.model.calico import (
     CalicoPolicy, CalicoResources, CalicoTier, HostEndpoint, NetworkSet, Profile,
 )
@@ -152,6 +153,10 @@ class CalicoCollector:
             f"{p.kind} {p.namespace + '/' if p.namespace else ''}{p.name} ({p.span}) is staged: a preview that "
             "Calico does not enforce; it is not part of any verdict"
             for p in self.policies if p.staged
+        ) + tuple(
+            f"Profile {p.name} ({p.span}) applies to no pod: Calico gives a pod's workload endpoint only the profiles "
+            "it generates (kns.<namespace>, ksa.<namespace>.<serviceaccount>); it decides no pod traffic"
+            for p in self.profiles if profile_target(p.name) is None
         )
         return CalicoResources(
             policies=tuple(self.policies), tiers=tuple(tiers.values()), network_sets=tuple(self.network_sets),

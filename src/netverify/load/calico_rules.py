@@ -238,9 +238,18 @@ def _check_nets(ip_version: int | None, source: EntityRuleSpec, destination: Ent
 
 
 def parse_net(text: str, site: Site) -> IPNetwork:
-    """A rule's `nets` entry: a CIDR with its prefix length and no host bits (validateIPNetwork + ParseCIDR)."""
+    """A rule's `nets` entry: a CIDR with its prefix length and no host bits (validateIPNetwork + ParseCIDR).
+
+    A bare address passes the field's `net` tag (ParseCIDROrIP) but not validateRule's scanNets, which parses
+    every entry with cnet.ParseCIDR (Go's net.ParseCIDR: a prefix length is required) and refuses it as
+    "invalid CIDR" (libcalico-go/lib/validator/v3/validator.go): Calico's API server never stores one."""
     if "/" not in text:
-        raise site.error(f"{text!r} is not a CIDR (write an address with a prefix length, e.g. {text}/32)")
+        try:
+            host = f"{text}/{ipaddress.ip_address(text).max_prefixlen}"  # the host prefix of its own family
+        except ValueError:
+            raise site.error(f"{text!r} is not a CIDR") from None
+        raise site.error(f"{text!r} is not a CIDR: Calico's validator refuses a bare address in a rule's "
+                         f"nets (write {host})")
     try:
         network = ipaddress.ip_network(text, strict=False)
     except ValueError as exc:

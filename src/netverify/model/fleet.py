@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from netverify.model.cluster import Cluster
 from netverify.model.properties import PropertiesFile
+from netverify.model.semantics import Semantics
 from netverify.model.span import Span
 
 
@@ -48,3 +49,7 @@ class LoadedCluster:
     name: str
     cluster: Cluster
     properties: PropertiesFile  # every property of the cluster's files; `path` lists the files
+    # The CNI's chain the cluster is proven under (`--cni`, else inferred from its kinds, as `prove` does);
+    # None: the generic chain. `notes` say which CNI was chosen (prove's "CNI: ..." note).
+    semantics: Semantics | None = None
+    notes: tuple[str, ...] = ()

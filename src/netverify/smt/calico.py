@@ -13,6 +13,7 @@ from __future__ import annotations
 import z3
 
 from netverify.eval.calico import forwarding_reason, members_of, tiers_of
+from netverify.eval.calico_profiles import profile_effects
 from netverify.eval.calico_match import entity_parts, parts_match, policy_parts, set_subject
 from netverify.model.calico import CalicoPolicy, CalicoPort, CalicoRule, CalicoTier, EntityRule
 from netverify.model.cluster import Cluster
@@ -31,6 +32,8 @@ class CalicoEncoder:
         self.hosts = hosts
         self.admin = admin
         self.selectors = CalicoSelectorEncoder(session, cluster, table)
+        self.table = table
+        self.profiles = profile_effects(cluster)
         self.tiers = [t for t, _ in tiers_of(cluster)]
         self.members = {t.name: members_of(cluster, t.name) for t in self.tiers}
         self.host_endpoints = bool(cluster.calico.host_endpoints)
@@ -190,4 +193,25 @@ class CalicoEncoder:
         if self.forwarding:
             s = self.session
             return [SymDecision(s.false(), s.false(), s.false(), s.true())]  # eval/calico.py forwarding_reason
-        return [self.tier(t, pod, direction, other, conn, dst) for t in self.tiers]
+        tiers = [self.tier(t, pod, direction, other, conn, dst) for t in self.tiers]
+        if not self.profiles:
+            return tiers
+        s = self.session
+        unknown = SymDecision(s.false(), s.false(), s.false(), s.or_(
+            self.in_namespace(ns, ep) for ns in self.profiles.labels_unknown for ep in (pod, other)))
+        last = SymDecision(s.false(), s.false(), s.false(), s.or_(
+            s.and_([s.not_(self.hosts.is_host(s, pod)), self.in_namespace(ns, pod, by_sets=False)])
+            for ns in self.profiles.rules_unknown)) if isinstance(pod, SymbolicPod) else SymDecision.nomatch(s)
+        return [unknown, *tiers, last]  # eval/calico_profiles.py: labels before every tier, rules after the last
+
+    def in_namespace(self, namespace: str, ep: SymbolicEndpoint, by_sets: bool = True) -> z3.BoolRef:
+        """A pod of `namespace`, or (by_sets) an address in one of its NetworkSets."""
+        s = self.session
+        parts = []
+        index = self.table.index(namespace)
+        if isinstance(ep, SymbolicPod) and index is not None:
+            parts.append(ep.ns == index)
+        if by_sets:
+            parts += [ep.ip.in_block(b) for n in self.cluster.calico.network_sets if n.namespace == namespace
+                      for b in n.nets]
+        return s.or_(parts)

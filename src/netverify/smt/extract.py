@@ -8,6 +8,7 @@ import z3
 
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, ContainerPort, Workload
 from netverify.model.flow import Endpoint, ExternalEndpoint, Flow, PodEndpoint
+from netverify.model.semantics import CHAINS, chain_of
 from netverify.smt.problem import ConnectionProblem
 from netverify.smt.symbols import SymbolicConnection, SymbolicEndpoint, SymbolicPod, read_protocol
 from netverify.smt.universe import fresh_value
@@ -56,6 +57,20 @@ def picks_unknown_value(problem: ConnectionProblem, ep: SymbolicPod, w: Workload
     return False
 
 
+def host_labels_unread(problem, w: Workload) -> bool:
+    """A host-network workload whose labels no layer of the chain reads: Cilium gives it the identity host /
+    remote-node, Calico no workload endpoint, admin policies never select it; only NetworkPolicy applies to it
+    like to any pod (eval/networkpolicy.py). Then the value the model gave one of its unknown-valued labels
+    decides nothing, and the pod the model describes is that workload's (its node's address): no new pod is
+    host-network (smt/layer.py HostPods), so showing a new pod instead would name another verdict. Where
+    NetworkPolicy reads the labels, a decided verdict on the host pod is the one a new pod with those labels gets
+    (as a pod the policy applies like to any pod, and the model's verdict agrees with it), so the new pod stays."""
+    if not w.host_network:
+        return False
+    semantics = getattr(problem, "semantics", None)
+    return semantics is not None and semantics.cni in CHAINS and "networkpolicy" not in chain_of(semantics)
+
+
 def _replica(problem, ep: SymbolicPod, w: Workload) -> z3.BoolRef:
     encoder = getattr(problem, "endpoints", None)
     return encoder.is_replica(ep, w, None) if encoder is not None else z3.BoolVal(False)
@@ -76,7 +91,8 @@ def _endpoint(
     if pinned is not None and index < 0:
         index = next((i for i, w in enumerate(problem.cluster.workloads) if any(w is e for e in spec.workload_entries)
                       and z3.is_true(model.eval(_replica(problem, ep, w), model_completion=True))), -1)
-    if index >= 0 and not picks_unknown_value(problem, ep, problem.cluster.workloads[index], model):
+    if index >= 0 and (host_labels_unread(problem, problem.cluster.workloads[index])
+                       or not picks_unknown_value(problem, ep, problem.cluster.workloads[index], model)):
         w = problem.cluster.workloads[index]
         return PodEndpoint(
             w.namespace, dict(problem.cluster.namespace_labels(w.namespace)), dict(w.labels), tuple(w.ports),

@@ -336,14 +336,14 @@ class ConnectionProblem:
                 self.session.add(z3.Implies(z3.And(self.src.workload == i, self.dst.workload == i), z3.And(same)))
 
     def _add_ordinary_ips(self) -> None:
-        """Prefer an outside address a reader takes for a host: not 0.0.0.0/8, loopback, link-local, multicast
-        or reserved, not ending in .0 or .255, not a block's network or broadcast address."""
+        """Prefer an outside address (and a new pod's) a reader takes for a host: not 0.0.0.0/8, loopback,
+        link-local, multicast or reserved, not ending in .0 or .255, not a block's network or broadcast address."""
         nets = [peer.ip_block for p in self.policies for r in (*p.ingress, *p.egress) for peer in r.peers
                 if peer.ip_block is not None]
         for ep in (self.src, self.dst):
-            if not isinstance(ep, SymbolicExternal):
+            if not isinstance(ep, (SymbolicExternal, SymbolicPod)):
                 continue
-            blocks = [ep.block, *nets] if ep.block is not None else nets
+            blocks = [ep.block, *nets] if isinstance(ep, SymbolicExternal) and ep.block is not None else nets
             bits = ep.ip.bits4
             avoid = [_in_network(bits, ipaddress.ip_network(n)) for n in _SPECIAL_V4]
             avoid += [z3.Extract(7, 0, bits) == 0, z3.Extract(7, 0, bits) == 255]
@@ -353,7 +353,12 @@ class ConnectionProblem:
                         avoid += [bits == int(net.network_address), bits == int(net.broadcast_address)]
             v4 = z3.And(z3.Not(ep.ip.v6), z3.Not(z3.Or(avoid)))
             v6 = z3.And(ep.ip.v6, z3.Not(z3.Or([_in_network(ep.ip.bits6, ipaddress.ip_network(n)) for n in _SPECIAL_V6])))
-            self.session.add(z3.Implies(self.prefer_ordinary_ips, z3.Or(v4, v6)))
+            ordinary = z3.Or(v4, v6)
+            if isinstance(ep, SymbolicPod):
+                # A pod not created yet gets an address a pod could have (an existing one's is its own or, when the
+                # manifests give none, not shown: analyses/prove_addresses.py).
+                ordinary = z3.Implies(z3.And(ep.workload == -1, ep.ip.present), ordinary)
+            self.session.add(z3.Implies(self.prefer_ordinary_ips, ordinary))
 
     def _add_same_fresh_namespace(self) -> None:
         """Two pods in the same not-yet-created namespace (same name) see the same namespace labels."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import z3
 
+from netverify.model.calico_profile_names import profile_target
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster, Workload
 from netverify.model.k8s_names import is_dns_subdomain, is_label_key, is_label_value, is_namespace_name
 from netverify.model.ipblock import IPAddress, IPBlock
@@ -58,6 +59,8 @@ class NamespaceTable:
         names.update(s.namespace for s in cluster.services)
         # Calico's namespaced objects name namespaces too (a new namespace never takes such a name).
         names.update(o.namespace for o in (*cluster.calico.policies, *cluster.calico.network_sets) if o.namespace)
+        # A kns.<ns> / ksa.<ns>.<sa> Profile is Calico's own, made from a namespace that exists.
+        names.update(t[0] for t in map(profile_target, (p.name for p in cluster.calico.profiles)) if t)
         ordered = tuple(sorted(names))
         return NamespaceTable(ordered, tuple(dict(cluster.namespace_labels(n)) for n in ordered))
 
