@@ -61,7 +61,7 @@ def diff(
     new = new_workload_refs(base, head)
     base_with_new = with_new_workloads(base, head, new)
     # A small change: only the pairs it can touch are computed (diff_focus); else both maps whole.
-    focus = None if calico or not incremental else change_focus(base_with_new, head, semantics)
+    focus = None if calico or not incremental else change_focus(base_with_new, head, semantics, new)
     if focus is not None:
         base_map = focused_map(base_with_new, focus, plan=plan, families=families, semantics=semantics)
         head_map = focused_map(head, focus, plan=plan, families=families, semantics=semantics)

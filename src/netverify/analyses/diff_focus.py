@@ -211,11 +211,15 @@ def _unbounded(base: Cluster, head: Cluster, semantics: Semantics) -> bool:
     return any(dict(base.namespace_labels(n)) != dict(head.namespace_labels(n)) for n in names)
 
 
-def change_focus(base: Cluster, head: Cluster, semantics: Semantics) -> Focus | None:
-    """The pairs that may differ between `base` (BASE with HEAD's new workloads) and `head`; None: compute all."""
+def change_focus(base: Cluster, head: Cluster, semantics: Semantics,
+                 new: frozenset[str] = frozenset()) -> Focus | None:
+    """The pairs that may differ between `base` (BASE with HEAD's new workloads) and `head`, and every pair of
+    the new workloads `new` (diff lists what BASE's policies would already allow them); None: compute all."""
     if _unbounded(base, head, semantics):
         return None
     builder = _Builder(base, head, semantics.ipblock_matches_pods)
+    for ref in new:
+        builder.whole(ref)
     before, after = _by_ref(base.workloads), _by_ref(head.workloads)
     for ref in before.keys() | after.keys():
         if not same_content(before.get(ref), after.get(ref)):
