@@ -167,7 +167,9 @@ def child(op: str, cdir: Path) -> dict:
         out["documents"] = _parse_only(cdir / "manifests")
         t1, c1 = time.perf_counter(), time.process_time()  # all of it is "load": nothing comes after
     elif op.startswith("diff"):
-        head_dir = cdir / "head" / "manifests" if op == "diff" else cdir / f"head-{op[5:]}" / "manifests"
+        # (main writes the small change's HEAD before timing; a child run alone writes it here, untimed)
+        head_dir = cdir / "head" / "manifests" if op == "diff" else small_change_head(cdir, op[5:])
+        c0, t0 = time.process_time(), time.perf_counter()
         base = load_cluster([manifests])
         head = load_cluster([str(head_dir)])
         t1, c1 = time.perf_counter(), time.process_time()
