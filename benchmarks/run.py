@@ -17,6 +17,9 @@ Operations:
 - prove50: load + prove of the whole properties file (50 properties);
 - map:     load + connectivity_map;
 - diff:    load of base and head (the generator's --mutate) + diff;
+- diff-added / -removed / -edited / -workload / -deny: load + diff against BASE with one small change: an allow
+  policy added (a copy of one with an extra rule), one removed, one edited (a rule's ports dropped), a bare Pod
+  added, a namespace's default-deny removed (small_change_head writes head-<change>/ once, outside the timing);
 - lint:    load + lint with its default for this size (redundancy only up to 200 policies: the small preset).
 `total` is the whole operation, `after ld` the part after load_cluster, both as wall time and as CPU time of
 the process (`cpu s`: steadier than wall time on a shared machine); `x parse` divides by the median parse time
@@ -39,7 +42,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 GENERATED = HERE / "generated"
 PRESETS = {"small": (100, 1_000), "medium": (1_000, 10_000), "large": (10_000, 100_000)}
-OPS = ("parse", "load", "prove1", "prove50", "map", "diff", "lint")
+# diff variants: HEAD is BASE with one small change (small_change_head), the incremental diff's cases
+SMALL_CHANGES = ("added", "removed", "edited", "workload", "deny")
+DIFF_OPS = tuple(f"diff-{k}" for k in SMALL_CHANGES)
+OPS = ("parse", "load", "prove1", "prove50", "map", "diff", *DIFF_OPS, "lint")
 MUTATIONS = 4
 MIB = 1024 * 1024
 
@@ -63,6 +69,62 @@ def ensure_generated(size: str, fmt: str, seed: int) -> Path:
     subprocess.run([sys.executable, str(HERE / "generate.py"), size, "--seed", str(seed), "--format", fmt,
                     "--mutate", str(MUTATIONS), "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
     print(f"  generated in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    return out
+
+
+def _app_policy(docs: list[str], name_prefix: str) -> int:
+    """The middle document of an app namespace's policy whose name starts with `name_prefix`."""
+    hits = [i for i, d in enumerate(docs) if f"  name: {name_prefix}" in d
+            and "namespace: monitoring" not in d and "namespace: kube-system" not in d]
+    return hits[len(hits) // 2]
+
+
+def small_change_head(cdir: Path, change: str) -> Path:
+    """cdir/head-<change>/manifests: BASE's files (linked) with one small change to policies or pods."""
+    import yaml
+
+    out = cdir / f"head-{change}" / "manifests"
+    marker = out.parent / "done"
+    if marker.exists():
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    base = cdir / "manifests"
+    edited = "pods.yaml" if change == "workload" else "policies.yaml"
+    for f in base.iterdir():
+        target = out / f.name
+        if f.name != edited and not target.exists():
+            os.symlink(f.resolve(), target)
+    docs = (base / edited).read_text().split("\n---\n")
+    if change == "deny":
+        del docs[_app_policy(docs, "default-deny")]
+    elif change == "removed":
+        del docs[_app_policy(docs, "allow-")]
+    elif change in ("edited", "added"):
+        i = _app_policy(docs, "allow-")
+        doc = yaml.safe_load(docs[i])
+        direction = "ingress" if doc["spec"].get("ingress") else "egress"
+        if change == "edited":
+            doc["spec"][direction][0].pop("ports", None)  # the rule now admits every port
+            docs[i] = yaml.safe_dump(doc, sort_keys=False).rstrip("\n")
+        else:
+            doc["metadata"]["name"] += "-bench-added"
+            doc["spec"][direction] = [{"ports": [{"protocol": "TCP", "port": 9999}]}]  # from/to anyone on 9999
+            docs.append(yaml.safe_dump(doc, sort_keys=False).rstrip("\n"))
+    elif change == "workload":
+        i = next(i for i, d in enumerate(docs) if "namespace: kube-system" not in d and "ownerReferences" in d)
+        pod = yaml.safe_load(docs[i])
+        meta = pod["metadata"]
+        meta.pop("ownerReferences")
+        meta["name"], meta["uid"] = "bench-added-pod", "00000000-0000-4000-8000-000000000001"
+        meta["labels"] = {k: v for k, v in meta["labels"].items() if not k.endswith("-hash")}
+        meta["labels"]["app"] = "bench-added"
+        pod["status"]["podIP"] = "10.255.255.254"  # the generator counts up from 10.128.0.2
+        pod["status"]["podIPs"] = [{"ip": "10.255.255.254"}]
+        docs.append(yaml.safe_dump(pod, sort_keys=False).rstrip("\n"))
+    else:
+        raise ValueError(change)
+    (out / edited).write_text("\n---\n".join(docs) + "\n")
+    marker.write_text(change + "\n")
     return out
 
 
@@ -104,9 +166,12 @@ def child(op: str, cdir: Path) -> dict:
     if op == "parse":
         out["documents"] = _parse_only(cdir / "manifests")
         t1, c1 = time.perf_counter(), time.process_time()  # all of it is "load": nothing comes after
-    elif op == "diff":
+    elif op.startswith("diff"):
+        # (main writes the small change's HEAD before timing; a child run alone writes it here, untimed)
+        head_dir = cdir / "head" / "manifests" if op == "diff" else small_change_head(cdir, op[5:])
+        c0, t0 = time.process_time(), time.perf_counter()
         base = load_cluster([manifests])
-        head = load_cluster([str(cdir / "head" / "manifests")])
+        head = load_cluster([str(head_dir)])
         t1, c1 = time.perf_counter(), time.process_time()
         report = diff(base, head)
         out["changes"] = len(report.changes)
@@ -181,6 +246,9 @@ def print_table(results: list[dict]) -> None:
         for k in ("connections", "changes"):
             if k in r:
                 notes.append(f"{k} {r[k]}")
+        if r["op"].startswith("diff") and r.get("parse_s"):  # diff reads two inputs: against both parses
+            notes.append(f"x both parses {r['total_s'] / (2 * r['parse_s']):.2f} wall, "
+                         f"{r['cpu_s'] / (2 * r['parse_cpu_s']):.2f} cpu")
         tx = f"{r['total_s'] / r['parse_s']:.2f}" if r.get("parse_s") else "-"
         mx = f"{r['peak_rss_mib'] / r['parse_rss_mib']:.2f}" if r.get("parse_rss_mib") else "-"
         cx = f"{r['cpu_s'] / r['parse_cpu_s']:.2f}" if r.get("parse_cpu_s") else "-"
@@ -209,7 +277,8 @@ def growth_fits(results: list[dict]) -> list[dict]:
     fits = []
     # map's output (connections listed) is fitted too: map cannot grow slower than what it prints
     for op, key in (("map", "after_load_s"), ("map", "after_load_cpu_s"), ("map", "cpu_s"), ("map", "connections"),
-                    ("prove50", "after_load_cpu_s"), ("load", "cpu_s")):
+                    ("prove50", "after_load_cpu_s"), ("load", "cpu_s"),
+                    *((d, k) for d in ("diff", *DIFF_OPS) for k in ("cpu_s", "after_load_cpu_s"))):
         for sizes in (None, ("medium", "large")):
             g = growth(results, op, key, sizes)
             if g and not any(f["op"] == op and f["key"] == key and f["from"] == g["from"] for f in fits):
@@ -257,6 +326,8 @@ def main(argv=None) -> int:
         expected = json.loads((cdir / "expected.json").read_text())
         parse = None
         for op in large_ops if size == "large" else ops:
+            if op in DIFF_OPS:
+                small_change_head(cdir, op[5:])
             rows = []
             for rep in range(args.reps):
                 rows.append(measure(op, cdir))

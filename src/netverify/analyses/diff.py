@@ -11,6 +11,8 @@ Two layers:
 from __future__ import annotations
 
 from netverify.analyses.diff_classes import added_classes
+from netverify.analyses.diff_focus import change_focus
+from netverify.analyses.diff_focus_map import focused_map
 from netverify.analyses.diff_maps import compare_maps
 from netverify.analyses.diff_rules import Replicas, attribute
 from netverify.analyses.diff_variants import DEPENDS_NOTE, address_dependent, merge_variants
@@ -41,11 +43,12 @@ def diff(
     base_name: str = "BASE",
     head_name: str = "HEAD",
     semantics: Semantics | None = None,
+    incremental: bool = True,
 ) -> DiffReport:
     """`semantics` (the CNI's chain and its choices) wins over `ipblock_matches_pods` when given. Under Calico
     the existing workloads are compared by the evaluator's Calico chain; the symbolic search for pods that may
     not exist yet does not model Calico's tiers, so it says unknown (fail closed) rather than search under the
-    wrong semantics."""
+    wrong semantics. `incremental=False` computes everything even for a small change (tests compare the two)."""
     calico = semantics is not None and semantics.cni == "calico"
     semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
     ipblock_matches_pods = semantics.ipblock_matches_pods
@@ -57,10 +60,16 @@ def diff(
     # BASE as if it had HEAD's new workloads: their connections change only where the policies do
     new = new_workload_refs(base, head)
     base_with_new = with_new_workloads(base, head, new)
-    base_map = connectivity_map(base_with_new, ipblock_matches_pods=ipblock_matches_pods, plan=plan,
-                                families=families, variants=True, semantics=semantics)
-    head_map = connectivity_map(head, ipblock_matches_pods=ipblock_matches_pods, plan=plan, families=families,
-                                variants=True, semantics=semantics)
+    # A small change: only the pairs it can touch are computed (diff_focus); else both maps whole.
+    focus = None if calico or not incremental else change_focus(base_with_new, head, semantics, new)
+    if focus is not None:
+        base_map = focused_map(base_with_new, focus, plan=plan, families=families, semantics=semantics)
+        head_map = focused_map(head, focus, plan=plan, families=families, semantics=semantics)
+    else:
+        base_map = connectivity_map(base_with_new, ipblock_matches_pods=ipblock_matches_pods, plan=plan,
+                                    families=families, variants=True, semantics=semantics)
+        head_map = connectivity_map(head, ipblock_matches_pods=ipblock_matches_pods, plan=plan,
+                                    families=families, variants=True, semantics=semantics)
     raws = compare_maps(base_map, head_map)
     base_replicas, head_replicas = Replicas(base_with_new), Replicas(head)
     changes = merge_variants(

@@ -123,11 +123,7 @@ def mentioned_values(target: WitnessTarget) -> dict[str, set[str]]:
     """Per label key, the values the policies' pod selectors (and the property's, for prove) name."""
     selectors = [s for role in ("src", "dst") if (spec := getattr(target, role, None)) is not None
                  for s in spec.selectors()]
-    for p in target.cluster.policies:
-        selectors.append(p.pod_selector)
-        for rule in (*p.ingress, *p.egress):
-            selectors += [peer.pod_selector for peer in rule.peers if peer.pod_selector is not None]
-    out: dict[str, set[str]] = {}
+    out = {k: set(v) for k, v in target.cluster.pod_selector_values.items()}  # the policies' part, cached
     for selector in selectors:
         for key, values in selector.mentioned().items():
             out.setdefault(key, set()).update(values)

@@ -156,6 +156,19 @@ class Cluster:
             out.setdefault(w.namespace, []).append(i)
         return {ns: tuple(ix) for ns, ix in out.items()}
 
+    @cached_property
+    def pod_selector_values(self) -> Mapping[str, frozenset[str]]:
+        """Per label key, every value the NetworkPolicies' pod selectors (the policies' and their peers') name;
+        witness fitting asks for each candidate pod (analyses/witness_fit), so it is built once per cluster."""
+        out: dict[str, set[str]] = {}
+        for p in self.policies:
+            selectors = [p.pod_selector, *(peer.pod_selector for rule in (*p.ingress, *p.egress)
+                                           for peer in rule.peers if peer.pod_selector is not None)]
+            for selector in selectors:
+                for key, values in selector.mentioned().items():
+                    out.setdefault(key, set()).update(values)
+        return {k: frozenset(v) for k, v in out.items()}
+
     def policies_in(self, namespace: str) -> tuple[NetworkPolicy, ...]:
         return self.policies_by_namespace.get(namespace, ())
 
