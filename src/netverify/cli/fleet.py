@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from netverify.cli.feedback import ProgressOption, QuietOption, feedback
 from netverify.cli.guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, guarded, lazy
 from netverify.cli.limits import DEFAULT_LIMITS as _LIM
 from netverify.cli.limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
@@ -88,6 +89,8 @@ def fleet_command(
     lenient: Lenient = False,
     ignore_kind: Annotated[list[str], typer.Option("--ignore-kind", metavar="KIND", help="Accept the risk of a "
                                                    "policy kind netverify does not model; repeatable.")] = [],  # noqa: B006
+    progress: ProgressOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Prove the properties of every cluster in FLEET.yaml; one report with a section per cluster."""
 
@@ -113,10 +116,12 @@ def fleet_command(
         else:
             report = lazy("netverify.analyses.fleet_local", "run_local")(fleet, fleet_work, jobs=jobs)
         rendered = render(report, fmt, color=use_color(fmt, output))
-        emit_notes(stderr_notes(report), fmt)
+        if not quiet:
+            emit_notes(stderr_notes(report), fmt)
         emit(rendered, output)
         return fleet_exit_code(report, strict)
 
-    code = guarded(work)
+    with feedback(progress, quiet):
+        code = guarded(work)
     if code != EXIT_OK:
         raise typer.Exit(code)
