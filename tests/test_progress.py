@@ -19,42 +19,13 @@ from netverify.cli import app
 from netverify.cli import feedback
 from netverify.cli.progress_bars import RichProgress
 from netverify.model import progress
+from progress_recorder import Recorder
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOP = str(ROOT / "examples" / "shop")
 PROPS = str(ROOT / "properties" / "isolation.yaml")
 runner = CliRunner()
 DURATION = re.compile(r"\d+ ms")
-
-
-class Recorder:
-    """A Progress that writes down every step: what each one was told."""
-
-    def __init__(self) -> None:
-        self.steps: list[dict] = []
-
-    def task(self, description, *, total=None, unit=""):
-        step = {"description": description, "total": total, "unit": unit, "done": 0, "closed": False}
-        self.steps.append(step)
-
-        class _Step:
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
-                step["closed"] = True
-
-            def advance(self, amount=1):
-                step["done"] += amount
-
-            def add_total(self, amount):
-                step["total"] = (step["total"] or 0) + amount
-
-        return _Step()
-
-    def step(self, description: str) -> dict:
-        (found,) = [s for s in self.steps if s["description"] == description]
-        return found
 
 
 # ---- the CLI: where the bars go, and when ------------------------------------------------------------------

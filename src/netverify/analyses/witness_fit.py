@@ -123,11 +123,8 @@ def mentioned_values(target: WitnessTarget) -> dict[str, set[str]]:
     """Per label key, the values the policies' pod selectors (and the property's, for prove) name."""
     selectors = [s for role in ("src", "dst") if (spec := getattr(target, role, None)) is not None
                  for s in spec.selectors()]
-    for p in target.cluster.policies:
-        selectors.append(p.pod_selector)
-        for rule in (*p.ingress, *p.egress):
-            selectors += [peer.pod_selector for peer in rule.peers if peer.pod_selector is not None]
-    out: dict[str, set[str]] = {}
+    # The policies' part is the cluster's, computed once: this is asked for every candidate pod of every witness.
+    out: dict[str, set[str]] = {k: set(v) for k, v in target.cluster.policy_pod_selector_values.items()}
     for selector in selectors:
         for key, values in selector.mentioned().items():
             out.setdefault(key, set()).update(values)

@@ -156,6 +156,19 @@ class Cluster:
             out.setdefault(w.namespace, []).append(i)
         return {ns: tuple(ix) for ns, ix in out.items()}
 
+    @cached_property
+    def policy_pod_selector_values(self) -> Mapping[str, frozenset[str]]:
+        """Per label key, the values the policies' pod selectors and their peers' pod selectors name (a witness
+        asks for these once per candidate pod; built once per cluster)."""
+        out: dict[str, set[str]] = {}
+        for p in self.policies:
+            selectors = [p.pod_selector, *(peer.pod_selector for rule in (*p.ingress, *p.egress)
+                                           for peer in rule.peers if peer.pod_selector is not None)]
+            for selector in selectors:
+                for key, values in selector.mentioned().items():
+                    out.setdefault(key, set()).update(values)
+        return {key: frozenset(values) for key, values in out.items()}
+
     def policies_in(self, namespace: str) -> tuple[NetworkPolicy, ...]:
         return self.policies_by_namespace.get(namespace, ())
 
