@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/run.py                                   # small,medium,large; 3 reps
     .venv/bin/python benchmarks/run.py --sizes small,medium --reps 5 --json benchmarks/results/x.json
     .venv/bin/python benchmarks/run.py --sizes medium --ops parse,load,map --format json
+    .venv/bin/python benchmarks/run.py --peer-nca /tmp/nca/bin/nca   # beside network-config-analyzer (peer_nca.py)
 
 Clusters come from benchmarks/generate.py (written once into benchmarks/generated/<size>-<format>-s<seed>/,
 reused while their summary.json says the same seed, format and --mutate). Every measurement runs in a fresh
