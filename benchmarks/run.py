@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/run.py                                   # small,medium,large; 3 reps
     .venv/bin/python benchmarks/run.py --sizes small,medium --reps 5 --json benchmarks/results/x.json
     .venv/bin/python benchmarks/run.py --sizes medium --ops parse,load,map --format json
+    .venv/bin/python benchmarks/run.py --peer-nca /tmp/nca/bin/nca   # beside network-config-analyzer (peer_nca.py)
 
 Clusters come from benchmarks/generate.py (written once into benchmarks/generated/<size>-<format>-s<seed>/,
 reused while their summary.json says the same seed, format and --mutate). Every measurement runs in a fresh
@@ -209,6 +210,7 @@ def measure(op: str, cdir: Path) -> dict:
         raise RuntimeError(f"{op} on {cdir} failed (exit {proc.returncode})")
     result = json.loads(stdout)
     result["peak_rss_mib"] = max(result["peak_rss_mib"], usage.ru_maxrss / 1024)
+    result["process_cpu_s"] = usage.ru_utime + usage.ru_stime  # the whole process: start-up and imports too
     return result
 
 
@@ -306,11 +308,19 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", dest="json_out", metavar="FILE", help="also write the results as JSON")
     ap.add_argument("--table", metavar="FILE", help="print the table of an earlier --json FILE, measure nothing")
+    ap.add_argument("--peer-nca", metavar="PATH", type=Path,
+                    help="side by side with network-config-analyzer: PATH is its `nca` executable or a checkout "
+                    "(nca.py); runs its connectivity map and netverify's map on --sizes (default small,medium)")
     ap.add_argument("--child", nargs=2, metavar=("OP", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         print(json.dumps(child(args.child[0], Path(args.child[1]))))
         return 0
+    if args.peer_nca:
+        from peer_nca import peer_nca  # benchmarks/peer_nca.py
+
+        sizes = args.sizes if args.sizes != ap.get_default("sizes") else "small,medium"
+        return peer_nca(args.peer_nca, [s for s in sizes.split(",") if s], args, ensure_generated, measure)
     if args.table:
         doc = json.loads(Path(args.table).read_text())
         report({**doc, "growth": growth_fits(doc["results"])})

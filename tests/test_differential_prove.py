@@ -25,10 +25,12 @@ from netverify.eval.concrete import endpoint_of, evaluate
 from netverify.model.cluster import Cluster
 from netverify.analyses.witness import Target
 from netverify.model.cluster import ContainerPort
+from netverify.model import progress
 from netverify.model.flow import ExternalEndpoint, Flow, PodEndpoint
 from netverify.model.ports import PROTOCOLS, Protocol
 from netverify.smt.resolve import resolve_endpoint, resolve_ports
 from pod_manifest_rules import assert_valid_witness
+from progress_recorder import Recorder
 from prove_helpers import prop, props
 from witness_checks import assert_witness_is_truthful
 
@@ -199,7 +201,10 @@ def _check_existing(data) -> None:
     p = prop(data.draw(endpoint_specs(c)), data.draw(endpoint_specs(c)), data.draw(st.sampled_from(EXPECTS)),
              "existing", data.draw(property_ports))
     ipm = data.draw(st.booleans())
-    [result] = prove(c, props(p), ipblock_matches_pods=ipm).results  # re-checks every counterexample itself
+    watching = Recorder()  # a run someone watches (--progress) proves what an unwatched one does
+    with progress.using(watching):
+        [result] = prove(c, props(p), ipblock_matches_pods=ipm).results  # re-checks every counterexample itself
+    assert watching.step("proving properties")["done"] == 1
     if result.status == "unknown" and "too many to try" in (result.reason or ""):
         return  # a verdict resting on more value combinations than prove tries stays unknown, soundly
     assert result.status in oracle(c, p, ipblock_matches_pods=ipm), result.reason

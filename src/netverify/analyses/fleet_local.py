@@ -20,6 +20,7 @@ from netverify.analyses.fleet import (
 from netverify.analyses.parallel import InputErrorFields, prove_parallel
 from netverify.errors import InputError
 from netverify.findings import FleetReport, ProveReport
+from netverify.model import progress
 from netverify.model.fleet import Fleet, FleetCluster
 
 # Set in the parent just before the workers are forked; each worker reads its copy.
@@ -30,19 +31,22 @@ def run_local(fleet: Fleet, work: FleetWork, *, jobs: int = 1) -> FleetReport:
     if jobs > 1 and len(fleet.clusters) >= jobs and "fork" in multiprocessing.get_all_start_methods():
         return _cluster_per_worker(fleet, work, jobs)
     sections, errors = [], []
-    for spec in fleet.clusters:
-        try:
-            loaded = work.load(spec)
-            if errors:  # the run will report bad input only: find the rest of it, prove nothing more
-                check_properties(loaded)
+    with progress.current().task("clusters", total=len(fleet.clusters), unit="clusters") as task:
+        for spec in fleet.clusters:
+            try:
+                loaded = work.load(spec)
+                if errors:  # the run will report bad input only: find the rest of it, prove nothing more
+                    check_properties(loaded)
+                    continue
+                # What is left of the budget is what prove's own --max-time accounting gets: past it, unknown.
+                report = prove_parallel(loaded.cluster, loaded.properties, jobs=jobs,
+                                        **cluster_options(work.options, loaded), max_time_s=work.remaining_s())
+            except InputError as exc:
+                errors.append(error_fields(exc))
                 continue
-            # What is left of the budget is what prove's own --max-time accounting gets: past it, unknown.
-            report = prove_parallel(loaded.cluster, loaded.properties, jobs=jobs,
-                                    **cluster_options(work.options, loaded), max_time_s=work.remaining_s())
-        except InputError as exc:
-            errors.append(error_fields(exc))
-            continue
-        sections.append(section(spec, work.finish(report, loaded)))
+            finally:
+                task.advance()
+            sections.append(section(spec, work.finish(report, loaded)))
     raise_errors(errors)
     return fleet_report(fleet, "local", sections)
 
@@ -52,7 +56,11 @@ def _cluster_per_worker(fleet: Fleet, work: FleetWork, jobs: int) -> FleetReport
     _WORK = work
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            outcomes = list(pool.map(_one_cluster, fleet.clusters))  # in fleet order, whatever finishes first
+            with progress.current().task("clusters", total=len(fleet.clusters), unit="clusters") as task:
+                outcomes = []
+                for outcome in pool.map(_one_cluster, fleet.clusters):  # in fleet order, whatever finishes first
+                    outcomes.append(outcome)
+                    task.advance()
     finally:
         _WORK = None
     raise_errors(o for o in outcomes if isinstance(o, list))

@@ -19,6 +19,7 @@ from netverify.analyses.unlisted import judge_prove as judge_unlisted
 from netverify.analyses.unmodelled import judge_prove
 from netverify.errors import InputError, InputErrors
 from netverify.findings import ProveReport, PropertyResult
+from netverify.model import progress
 from netverify.model.cluster import Cluster
 from netverify.model.properties import PropertiesFile
 
@@ -39,7 +40,11 @@ def prove_parallel(cluster: Cluster, properties: PropertiesFile, *, jobs: int = 
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             shares = [list(range(count))[k::jobs] for k in range(jobs)]
-            outcomes = list(pool.map(_prove_share, shares))
+            with progress.current().task("proving properties", total=count, unit="properties") as task:
+                outcomes = []
+                for share, outcome in zip(shares, pool.map(_prove_share, shares)):  # a share at a time
+                    outcomes.append(outcome)
+                    task.advance(len(share))
     finally:
         _SHARED = None
     results: list[PropertyResult | None] = [None] * count

@@ -27,6 +27,7 @@ from netverify.analyses.witness_fit import polish, two_pods, unknown_value_varia
 from netverify.errors import InputError, InputErrors
 from netverify.findings import ConnectionWitness, PropertyResult, ProveReport, Status
 from netverify.model.cluster import Cluster
+from netverify.model import progress
 from netverify.model.kinds import KindKey
 from netverify.model.properties import PropertiesFile, Property
 from netverify.model.semantics import Semantics
@@ -108,14 +109,17 @@ def prove_network_policies(
     resolved = _resolve_all(cluster, properties.properties)
     budget = _Budget(max_time_s)
     results = []
-    for item in resolved:
-        if budget.exhausted:
-            results.append(_result(item.prop, "unknown", 0,
-                                   reason="the run's time budget (--max-time) ran out before this property"))
-            continue
-        prover = _PropertyProver(cluster, item, timeout_ms=timeout_ms, rlimit=rlimit,
-                                 ipblock_matches_pods=ipblock_matches_pods, budget=budget, semantics=semantics)
-        results.append(prover.run())
+    with progress.current().task("proving properties", total=len(resolved), unit="properties") as task:
+        for item in resolved:
+            if budget.exhausted:
+                results.append(_result(item.prop, "unknown", 0,
+                                       reason="the run's time budget (--max-time) ran out before this property"))
+            else:
+                prover = _PropertyProver(cluster, item, timeout_ms=timeout_ms, rlimit=rlimit,
+                                         ipblock_matches_pods=ipblock_matches_pods, budget=budget,
+                                         semantics=semantics)
+                results.append(prover.run())
+            task.advance()
     return ProveReport(properties.path, tuple(results))
 
 

@@ -17,6 +17,7 @@ from typing import Annotated, Optional
 import typer
 
 from netverify import __version__
+from netverify.cli.feedback import ProgressOption, QuietOption
 from netverify.cli.ports import explain_exit_code, ports_to_explain
 from netverify.cli.choices import choice_metavar, choice_of
 from netverify.cli.help import ReadableCommand, ReadableGroup
@@ -89,6 +90,8 @@ def prove(
     cni: CniOption = None,
     suggest_fix: SuggestFix = False,
     cilium_cluster: CiliumClusterOption = "default",
+    progress: ProgressOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Prove or refute every property in PROPERTIES.yaml (manifests: its `manifests:` plus every -f)."""
     namespace = _default_namespace(namespace, namespace_alias)
@@ -127,7 +130,7 @@ def prove(
         return _finish(report, fmt, output, strict_exit_code(prove_exit_code(report), report, strict), reports, wide)
 
     reports = Reports("prove", report_to, sarif_root, output)
-    _run(work, reports)
+    _run(work, reports, progress, quiet)
 
 
 @app.command("map", cls=ReadableCommand)
@@ -159,6 +162,8 @@ def map_(
                                      "of the manifests, or the pods a template makes (WORKLOAD-N).")
     ] = MapGranularity.workload,
     cilium_cluster: CiliumClusterOption = "default",
+    progress: ProgressOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
     namespace = _default_namespace(namespace, namespace_alias)
@@ -178,7 +183,7 @@ def map_(
         return _finish(cmap, fmt, output, result_exit_code(cmap), reports, wide)
 
     reports = Reports("map", report_to, None, output)
-    _run(work, reports)
+    _run(work, reports, progress, quiet)
 
 
 @app.command(cls=ReadableCommand)
@@ -212,6 +217,8 @@ def explain(
     request_timeout: RequestTimeout = 30.0,
     cni: CniOption = None,
     cilium_cluster: CiliumClusterOption = "default",
+    progress: ProgressOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Why one connection is allowed or blocked, rule by rule. Exit 0 allowed, 1 blocked (on some port asked
     about), 3 not decided. SRC and DST may be bare workload names when only one namespace has that name."""
@@ -241,7 +248,7 @@ def explain(
         return _finish(result, fmt, output, explain_exit_code(result), reports, wide)
 
     reports = Reports("explain", report_to, None, output)
-    _run(work, reports)
+    _run(work, reports, progress, quiet)
 
 
 @app.command(cls=ReadableCommand)
@@ -286,6 +293,8 @@ def diff(
     probe_script: ProbeScript = None,
     cni: CniOption = None,
     cilium_cluster: CiliumClusterOption = "default",
+    progress: ProgressOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """What HEAD newly allows or blocks compared with BASE, each with a witness."""
     namespace = _default_namespace(namespace, namespace_alias)
@@ -319,4 +328,4 @@ def diff(
         return _finish(report, fmt, output, diff_exit_code(report, fail_on.value), reports, wide)
 
     reports = Reports("diff", report_to, sarif_root, output)
-    _run(work, reports)
+    _run(work, reports, progress, quiet)

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from netverify.cli.feedback import ProgressOption, QuietOption
 from netverify.cli.options import IgnoreKind, IPBlockPods, Output, Scope, Timeout, _format_help
 from netverify.cli.run import _finish, _ignored_kinds, _judge, _run
 from netverify.cli.text_options import Namespace
@@ -64,6 +65,8 @@ def equiv_command(
     context: Context = None,
     request_timeout: RequestTimeout = 30.0,
     cni: CniOption = None,
+    progress: ProgressOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Whether A and B allow the same connections, for existing workloads and every possible pod."""
     namespace = default_namespace(namespace, namespace_alias)
@@ -88,4 +91,4 @@ def equiv_command(
         return _finish(report, fmt, output, equiv_exit_code(report), reports)
 
     reports = Reports("equiv", report_to, sarif_root, output)
-    _run(work, reports)
+    _run(work, reports, progress, quiet)

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from netverify.cli.feedback import ProgressOption, QuietOption
 from netverify.cli.options import Files, IgnoreKind, IPBlockPods, Output, Timeout, _format_help
 from netverify.cli.run import _finish, _ignored_kinds, _load_cluster, _run
 from netverify.cli.text_options import Namespace
@@ -47,6 +48,8 @@ def exposure_command(
     context: Context = None,
     request_timeout: RequestTimeout = 30.0,
     cni: CniOption = None,
+    progress: ProgressOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """For every workload, who can reach it: any pod, a namespace, a peer's pods, the internet — proven."""
     namespace = default_namespace(namespace, namespace_alias)
@@ -70,4 +73,4 @@ def exposure_command(
         return _finish(report, fmt, output, EXIT_UNKNOWN if report.unknown_reason else EXIT_OK, reports)
 
     reports = Reports("exposure", report_to, None, output)
-    _run(work, reports)
+    _run(work, reports, progress, quiet)

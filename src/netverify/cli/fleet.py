@@ -18,6 +18,7 @@ from typing import Annotated, Optional
 import typer
 
 from netverify.cli.cni import CiliumClusterOption, CniName, CniOption, cni_notes, cni_semantics, with_cilium_cluster
+from netverify.cli.feedback import ProgressOption, QuietOption, feedback
 from netverify.cli.guard import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, guarded, lazy
 from netverify.cli.limits import DEFAULT_LIMITS as _LIM
 from netverify.cli.limits import Lenient, MaxAliasNodes, MaxDepth, MaxDocuments, MaxFileBytes, MaxFiles, load_limits
@@ -107,6 +108,8 @@ def fleet_command(
                                                    "policy kind netverify does not model; repeatable.")] = [],  # noqa: B006
     cni: CniOption = None,
     cilium_cluster: CiliumClusterOption = "default",
+    progress: ProgressOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Prove the properties of every cluster in FLEET.yaml; one report with a section per cluster."""
 
@@ -134,10 +137,12 @@ def fleet_command(
         else:
             report = lazy("netverify.analyses.fleet_local", "run_local")(fleet, fleet_work, jobs=jobs)
         rendered = render(report, fmt, color=use_color(fmt, output))
-        emit_notes(stderr_notes(report), fmt)
+        if not quiet:
+            emit_notes(stderr_notes(report), fmt)
         emit(rendered, output)
         return fleet_exit_code(report, strict)
 
-    code = guarded(work)
+    with feedback(progress, quiet):
+        code = guarded(work)
     if code != EXIT_OK:
         raise typer.Exit(code)

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from netverify.cli.feedback import ProgressOption, QuietOption
 from netverify.cli.options import Files, IgnoreKind, IPBlockPods, Output, Timeout, _format_help
 from netverify.cli.run import _finish, _ignored_kinds, _load_cluster, _run
 from netverify.cli.text_options import Namespace
@@ -68,6 +69,8 @@ def lint_command(
     context: Context = None,
     request_timeout: RequestTimeout = 30.0,
     cni: CniOption = None,
+    progress: ProgressOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Mistakes in the policies, each at file:line; redundancy and overlaps proven for every possible pod."""
     namespace = default_namespace(namespace, namespace_alias)
@@ -90,4 +93,4 @@ def lint_command(
         return _finish(report, fmt, output, lint_exit_code(report, fail_on.value), reports)
 
     reports = Reports("lint", report_to, sarif_root, output)
-    _run(work, reports)
+    _run(work, reports, progress, quiet)

@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 
+from netverify.cli.feedback import feedback, quiet
 from netverify.cli.guard import EXIT_OK, guarded, lazy
 from netverify.cli.live import with_implied_cluster
 from netverify.cli.output import emit, emit_notes, text_width, use_color
@@ -31,7 +32,7 @@ def _finish(result, fmt: str, output: Optional[Path], code: int, reports: Report
     rendered = render(result, fmt, color=use_color(fmt, output), sarif_root=reports.sarif_root_for(fmt),
                       width=text_width(wide, output))
     reports_rendered = reports.render_all(result)  # everything rendered before anything is written
-    notes = notes_of(result)
+    notes = () if quiet() else notes_of(result)  # --quiet: the notes go; the trust lines below stay
     if fmt in ("csv", "dot"):  # tables with no place for trust lines: say them beside, like the notes
         reason, caveats = getattr(result, "unknown_reason", None), getattr(result, "caveats", ())
         notes = (*([f"UNKNOWN: this result may be wrong: {reason}"] if reason else []),
@@ -64,7 +65,9 @@ def _blame_properties_for_missing(listed: tuple[str, ...], properties: str):
         raise
 
 
-def _run(work, reports: Reports) -> None:
-    code = guarded(with_failure_reports(work, reports))
+def _run(work, reports: Reports, progress: Optional[bool] = None, is_quiet: bool = False) -> None:
+    """`progress`, `is_quiet`: the command's --progress/--no-progress and --quiet (cli/feedback.py)."""
+    with feedback(progress, is_quiet):
+        code = guarded(with_failure_reports(work, reports))
     if code != EXIT_OK:
         raise typer.Exit(code)

@@ -9,6 +9,7 @@ from typing import TextIO
 
 from netverify.errors import InputError
 from netverify.load.limits import DEFAULT_LIMITS, LoadLimits
+from netverify.model import progress
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN_NAME = "<stdin>"
@@ -26,24 +27,38 @@ def read_sources(
     A directory without any manifest file is worth a warning: usually a wrong path."""
     files = 0
     seen: set[str] = set()
-    for written in paths:
-        path = os.fspath(written)  # a pathlib.Path works too; spans always hold str
-        if path == "-":
-            yield STDIN_NAME, _read_stdin(stdin, limits)
-            continue
-        found = _expand(path)
-        if not found and warnings is not None:
-            warnings.append(f"{path}: no *.yaml, *.yml or *.json files in this directory")
-        for file in found:
-            # `-f k8s -f k8s/app.yaml`, or a properties file's manifests plus the same -f: read each file once.
-            real = os.path.realpath(file)
-            if real in seen:
+    # Progress in bytes: a path's files are counted in when it is expanded, and a file is done once the
+    # consumer asks for the next one (it has parsed this one by then: parsing is where the time goes).
+    with progress.current().task("reading manifests", total=0, unit=progress.BYTES) as task:
+        for written in paths:
+            path = os.fspath(written)  # a pathlib.Path works too; spans always hold str
+            if path == "-":
+                yield STDIN_NAME, _read_stdin(stdin, limits)
                 continue
-            seen.add(real)
-            files += 1
-            if files > limits.max_files:
-                raise InputError(path, None, None, f"more than {limits.max_files} manifest files")
-            yield file, read_text(file, limits)
+            found = _expand(path)
+            if not found and warnings is not None:
+                warnings.append(f"{path}: no *.yaml, *.yml or *.json files in this directory")
+            task.add_total(sum(_size(f) for f in found))
+            for file in found:
+                # `-f k8s -f k8s/app.yaml`, or a properties file's manifests plus the same -f: read each file once.
+                real = os.path.realpath(file)
+                if real in seen:
+                    task.advance(_size(file))
+                    continue
+                seen.add(real)
+                files += 1
+                if files > limits.max_files:
+                    raise InputError(path, None, None, f"more than {limits.max_files} manifest files")
+                yield file, read_text(file, limits)
+                task.advance(_size(file))
+
+
+def _size(file: str) -> int:
+    """For progress only: a file that cannot be sized counts 0 (reading it reports the error)."""
+    try:
+        return os.path.getsize(file)
+    except OSError:
+        return 0
 
 
 def _expand(path: str) -> list[str]:
