@@ -176,8 +176,8 @@ def test_text_groups_by_default_and_expand_lists_every_pair():
     assert "×2" not in expanded.stdout and "postgres/postgres-1[StatefulSet]" in expanded.stdout
 
 
-def test_markdown_and_dot_group_by_default():
-    for fmt in ("markdown", "dot"):
+def test_markdown_dot_and_html_group_by_default():
+    for fmt in ("markdown", "dot", "html"):
         assert "×2" in _map("--format", fmt).stdout
         assert "×2" not in _map("--format", fmt, "--expand").stdout
 
@@ -194,7 +194,6 @@ def test_json_is_per_pair_unless_grouped(tmp_path):
 @pytest.mark.parametrize("args, wanted", [
     (["--grouped", "--expand"], "contradict"),
     (["--format", "csv", "--grouped"], "--grouped does not fit --format csv"),
-    (["--format", "html", "--grouped"], "--grouped does not fit --format html"),
 ])
 def test_contradictory_view_options_are_usage_errors(args, wanted):
     result = _map(*args)

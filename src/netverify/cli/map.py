@@ -18,15 +18,15 @@ class MapGranularity(str, Enum):
 
 
 # Formats for people show workloads alike in every connection as one row (analyses/map_groups.py) unless
-# --expand; JSON keeps the per-pair rows of spec §6 unless --grouped; CSV and HTML are always per pair.
-GROUPED_BY_DEFAULT = frozenset({"text", "markdown", "dot"})
+# --expand; JSON keeps the per-pair rows of spec §6 unless --grouped; CSV is always per pair.
+GROUPED_BY_DEFAULT = frozenset({"text", "markdown", "dot", "html"})
 GROUPABLE = GROUPED_BY_DEFAULT | {"json"}
 
 Grouped = Annotated[bool, typer.Option(
-    "--grouped", help="Workloads alike in every connection (same peers, same ports, both directions) as one row, "
-    "`ns/{labels} ×N`: the default for text, markdown and dot; for json the grouped shape (docs/json.md).")]
+    "--grouped", help="Workloads alike in every connection (same peers, same ports, both directions) as one row "
+    "(ns/NAME ×N): the default for text, markdown, dot and html; for json the grouped shape (docs/json.md).")]
 Expand = Annotated[bool, typer.Option(
-    "--expand", help="Every workload pair as its own row (the default for json, csv and html).")]
+    "--expand", help="Every workload pair as its own row (the default for json and csv).")]
 
 
 def map_view_grouped(fmt: str, grouped: bool, expand: bool) -> bool:
