@@ -46,6 +46,22 @@ def node_sort_key(node: MapNode) -> tuple:
     return (1, start.version, int(start))
 
 
+class SortKeys:
+    """`node_sort_key`, once per node object: an IP node's key parses its address, and rows share nodes."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, tuple[MapNode, tuple]] = {}  # id -> (the node, kept alive so the id stays its)
+
+    def __call__(self, node: MapNode) -> tuple:
+        found = self._memo.get(id(node))
+        if found is None or found[0] is not node:
+            found = self._memo[id(node)] = (node, node_sort_key(node))
+        return found[1]
+
+    def of_row(self, c: Connection) -> tuple[tuple, tuple]:
+        return self(c.src), self(c.dst)
+
+
 def _members(node: MapNode) -> tuple[MapNode, ...]:
     return node.members if isinstance(node, WorkloadGroupNode) else (node,)
 
@@ -89,16 +105,24 @@ class _Rows:
 
     def __init__(self) -> None:
         self._mappings: dict[PortSet, Mapping[Protocol, PortRanges]] = {}
+        # the engine hands out one PortSet object for many rows: by identity first, hashing (costly) only once
+        self._by_id: dict[int, tuple[PortSet, Mapping[Protocol, PortRanges]]] = {}
         self.rows: list[Connection] = []
 
     def add(self, src: MapNode, dst: MapNode, ports: PortSet) -> None:
-        mapping = self._mappings.get(ports)
-        if mapping is None:
-            mapping = self._mappings[ports] = ports.as_mapping()
+        known = self._by_id.get(id(ports))
+        if known is not None and known[0] is ports:
+            mapping = known[1]
+        else:
+            mapping = self._mappings.get(ports)
+            if mapping is None:
+                mapping = self._mappings[ports] = ports.as_mapping()
+            self._by_id[id(ports)] = (ports, mapping)
         self.rows.append(Connection(src, dst, mapping, ports.other))
 
     def sorted(self) -> tuple[Connection, ...]:
-        return tuple(sorted(self.rows, key=lambda c: (node_sort_key(c.src), node_sort_key(c.dst))))
+        self.rows.sort(key=SortKeys().of_row)
+        return tuple(self.rows)
 
 
 def grouped_from_classes(classes: list[WorkloadClass], pairs: ClassPairs, ip_rows: IPRows,
@@ -156,7 +180,7 @@ def collapse(connections: Sequence[Connection], candidates: Iterable[Sequence[Wo
             break
         group_of = {m: g for m, g in group_of.items() if g not in split}
     out = [Connection(s, d, cs[0].protocols, cs[0].other_protocols) for (s, d), cs in by_pair.items()]
-    return tuple(sorted(out, key=lambda c: (node_sort_key(c.src), node_sort_key(c.dst))))
+    return tuple(sorted(out, key=SortKeys().of_row))
 
 
 def candidate_groups(classes: list[WorkloadClass]) -> list[list[Workload]]:
@@ -192,13 +216,13 @@ def expand(rows: Iterable[Connection]) -> Iterator[Connection]:
     from_node: dict[MapNode, list[Connection]] = {}
     for c in rows:
         from_node.setdefault(c.src, []).append(c)
-    sources = sorted(((node_sort_key(m), m, node) for node in from_node for m in _members(node)),
-                     key=lambda t: t[0])
+    key = SortKeys()
+    sources = sorted(((key(m), m, node) for node in from_node for m in _members(node)), key=lambda t: t[0])
     cached_for: MapNode | None = None
     targets: list[tuple[tuple, MapNode, Connection, bool]] = []
     for _, member, node in sources:
         if node is not cached_for:  # the members of one group share their (sorted) destinations
-            targets = sorted(((node_sort_key(d), d, c, _self_row(c)) for c in from_node[node] for d in _members(c.dst)),
+            targets = sorted(((key(d), d, c, _self_row(c)) for c in from_node[node] for d in _members(c.dst)),
                              key=lambda t: t[0])
             cached_for = node
         for _, d, c, self_row in targets:

@@ -15,7 +15,7 @@ from netverify.cli.live import with_implied_cluster
 from netverify.cli.output import emit, emit_notes, text_width, use_color
 from netverify.cli.reports import Reports, with_failure_reports
 from netverify.errors import InputError, UsageError
-from netverify.report import notes_of, render, render_chunks
+from netverify.report import notes_of, render_chunks
 
 def _ignored_kinds(values: list[str]):
     return lazy("netverify.analyses.unmodelled", "parse_ignore_kinds")(values)

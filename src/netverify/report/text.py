@@ -114,7 +114,7 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False, width: int | None 
     if console.width is not None and sum(columns) + 2 * len(columns) > console.width:
         # too narrow for three columns: one line per pair, wrapped under itself
         for src, dst, ports in rows:
-            console.print(Text(f"{src} -> {dst}  {ports}"))
+            console.print_plain(f"{src} -> {dst}  {ports}")
     else:
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold" if color else "")
         table.add_column("FROM", no_wrap=True)
