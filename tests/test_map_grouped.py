@@ -199,3 +199,19 @@ def test_contradictory_view_options_are_usage_errors(args, wanted):
     result = _map(*args)
     assert result.exit_code == 2
     assert wanted in result.output and "Traceback" not in result.output
+
+
+@settings(deadline=None)
+@given(st.lists(st.sampled_from(["api/orders[Deployment]", "->", "10.0.0.0/8", "TCP", "53;", "UDP 53", "x" * 90,
+                                 "isolated by a (b), c (d), e (f), g (h), i (j)", "  "]), min_size=1, max_size=14),
+       st.sampled_from([None, 40, 80]))
+def test_plain_lines_are_written_as_rich_would_print_them(parts, width):
+    """The map's text rows skip rich when there is no colour: the bytes must stay those rich prints."""
+    from rich.text import Text
+
+    from netverify.report.text import _console, _finish
+    line = " ".join(parts)
+    through_rich, plain = _console(False, width), _console(False, width)
+    through_rich.print(Text(line))
+    plain.print_plain(line)
+    assert _finish(plain) == _finish(through_rich)
