@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import overload
 
@@ -125,8 +125,7 @@ class _Rows:
         return tuple(self.rows)
 
 
-def grouped_from_classes(classes: list[WorkloadClass], pairs: ClassPairs, ip_rows: IPRows,
-                         keep: Callable[[int], bool] = lambda i: True) -> tuple[Connection, ...]:
+def grouped_from_classes(classes: list[WorkloadClass], pairs: ClassPairs, ip_rows: IPRows) -> tuple[Connection, ...]:
     """Grouped rows straight from the engine's class-level answers (every workload in exactly one class)."""
     namer = GroupNamer()
     nodes = [namer.node(c.workloads) for c in classes]
