@@ -215,3 +215,15 @@ def test_plain_lines_are_written_as_rich_would_print_them(parts, width):
     through_rich.print(Text(line))
     plain.print_plain(line)
     assert _finish(plain) == _finish(through_rich)
+
+
+def test_reports_of_map_get_their_formats_view(tmp_path):
+    """`--report json=...` beside the grouped text keeps the per-pair JSON of spec §6 (a CI parses it), and
+    `--report markdown=...` beside the per-pair JSON is grouped like markdown on its own."""
+    as_json, as_md = tmp_path / "m.json", tmp_path / "m.md"
+    assert _map("--report", f"json={as_json}", "--report", f"markdown={as_md}").exit_code == 0
+    assert "groups" not in json.loads(as_json.read_text()) and "×2" in as_md.read_text()
+    assert _map("--format", "json", "--report", f"markdown={as_md}").exit_code == 0
+    assert "×2" in as_md.read_text()
+    assert _map("--expand", "--report", f"markdown={as_md}").exit_code == 0
+    assert "×2" not in as_md.read_text()

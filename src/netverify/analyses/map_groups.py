@@ -265,3 +265,10 @@ def per_pair(cmap: ConnectivityMap) -> ConnectivityMap:
     if not cmap.grouped:
         return cmap
     return replace(cmap, connections=ExpandedRows(cmap.connections), grouped=False)
+
+
+def as_view(cmap: ConnectivityMap, grouped: bool) -> ConnectivityMap:
+    """The map grouped or per pair, whichever it was made as (a lazily expanded map knows its groups)."""
+    if grouped and not cmap.grouped and isinstance(cmap.connections, ExpandedRows):
+        return replace(cmap, connections=cmap.connections.grouped, grouped=True)
+    return cmap if grouped else per_pair(cmap)

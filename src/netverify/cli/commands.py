@@ -22,7 +22,7 @@ from netverify.cli.choices import choice_metavar, choice_of
 from netverify.cli.help import ReadableCommand, ReadableGroup
 from netverify.cli.cni import CiliumClusterOption, CniOption, cni_notes, cni_semantics, with_cilium_cluster
 from netverify.cli.fix import SuggestFix, with_fixes
-from netverify.cli.map import Expand, Grouped, MapGranularity, map_view_grouped
+from netverify.cli.map import Expand, Grouped, MapGranularity, map_view_grouped, report_view_grouped
 from netverify.cli.guard import EXIT_OK, guarded, lazy
 from netverify.cli.limits import DEFAULT_LIMITS as _LIM
 from netverify.cli.probe import ProbeScript, write_probe_script
@@ -177,8 +177,9 @@ def map_(
         cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus,
                                 granularity=granularity.value,
                                 semantics=cni_semantics(cni, ipblock_matches_pods, cluster), grouped=True)
-        if not show_grouped:  # per pair, produced from the groups while they are written (map_groups)
-            cmap = lazy("netverify.analyses.map_groups", "per_pair")(cmap)
+        as_view = lazy("netverify.analyses.map_groups", "as_view")
+        cmap = as_view(cmap, show_grouped)  # per pair: produced from the groups while they are written
+        reports.view = lambda result, report_fmt: as_view(result, report_view_grouped(report_fmt, grouped, expand))
         cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), notes)
         return _finish(cmap, fmt, output, result_exit_code(cmap), reports, wide)
 

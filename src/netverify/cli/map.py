@@ -37,3 +37,10 @@ def map_view_grouped(fmt: str, grouped: bool, expand: bool) -> bool:
         raise UsageError(f"--grouped does not fit --format {fmt}: {fmt} is per pair; grouped rows come in "
                          f"{', '.join(sorted(GROUPABLE))}")
     return grouped or (fmt in GROUPED_BY_DEFAULT and not expand)
+
+
+def report_view_grouped(fmt: str, grouped: bool, expand: bool) -> bool:
+    """The view a `--report FMT=PATH` of map gets: its format's default, or --grouped / --expand where they fit."""
+    if expand:
+        return False
+    return fmt in GROUPED_BY_DEFAULT or (grouped and fmt in GROUPABLE)
