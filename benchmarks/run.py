@@ -22,6 +22,9 @@ Operations:
   policy added (a copy of one with an extra rule), one removed, one edited (a rule's ports dropped), a bare Pod
   added, a namespace's default-deny removed (small_change_head writes head-<change>/ once, outside the timing);
 - lint:    load + lint with its default for this size (redundancy only up to 200 policies: the small preset).
+- map:FMT[:grouped|:expand]: `netverify map --format FMT -o FILE` run by the CLI in the child process (load, map,
+           rendering and writing the file; `after ld` is the part after load_cluster), e.g. map:json, map:text,
+           map:dot:expand, map:json:grouped (FMT of text, json, csv, markdown, dot, html; see map_cli_args).
 `total` is the whole operation, `after ld` the part after load_cluster, both as wall time and as CPU time of
 the process (`cpu s`: steadier than wall time on a shared machine); `x parse` divides by the median parse time
 (CPU, peak RSS) of the same input. prove outcomes are checked against expected.json.
@@ -47,6 +50,8 @@ PRESETS = {"small": (100, 1_000), "medium": (1_000, 10_000), "large": (10_000, 1
 SMALL_CHANGES = ("added", "removed", "edited", "workload", "deny")
 DIFF_OPS = tuple(f"diff-{k}" for k in SMALL_CHANGES)
 OPS = ("parse", "load", "prove1", "prove50", "map", "diff", *DIFF_OPS, "lint")
+MAP_FORMATS = ("text", "json", "csv", "markdown", "dot", "html")
+MAP_VIEWS = ("", "grouped", "expand")
 MUTATIONS = 4
 MIB = 1024 * 1024
 
@@ -149,9 +154,49 @@ def _parse_only(root: Path) -> int:
     return n
 
 
+def is_op(op: str) -> bool:
+    fmt, _, view = op.removeprefix("map:").partition(":")
+    return op in OPS or (op.startswith("map:") and fmt in MAP_FORMATS and view in MAP_VIEWS)
+
+
+def map_cli_args(op: str, manifests: str, out: Path) -> list[str]:
+    """`map:FMT[:VIEW]` as the command line it stands for."""
+    fmt, _, view = op.removeprefix("map:").partition(":")
+    return ["map", "-f", manifests, "--format", fmt, "-o", str(out), *([f"--{view}"] if view else [])]
+
+
+def _cli_map(op: str, manifests: str, out: dict) -> tuple[float, float]:
+    """Run the real CLI in this process; load_cluster is wrapped to learn when loading ended."""
+    import tempfile
+
+    import netverify.load.manifests as manifests_module
+    from netverify.cli import app
+
+    real_load = manifests_module.load_cluster
+    ended: list[tuple[float, float]] = []
+
+    def timed_load(*args, **kwargs):
+        cluster = real_load(*args, **kwargs)
+        ended.append((time.perf_counter(), time.process_time()))
+        out["policies"], out["workloads"] = len(cluster.policies), len(cluster.workloads)
+        return cluster
+
+    manifests_module.load_cluster = timed_load
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "map.out"
+        try:
+            app(args=map_cli_args(op, manifests, target), prog_name="netverify", standalone_mode=False)
+        except SystemExit as exc:  # typer.Exit: the map's exit code (3: unknown) is no failure of the run
+            out["exit"] = exc.code
+        out["output_bytes"] = target.stat().st_size
+    return ended[0]
+
+
 def child(op: str, cdir: Path) -> dict:
     t_import = time.perf_counter()
-    if op != "parse":
+    if op.startswith("map:"):
+        import netverify.cli  # noqa: F401 - the imports count as imports, not as the operation
+    elif op != "parse":
         import dataclasses
 
         from netverify.analyses.diff import diff
@@ -177,6 +222,8 @@ def child(op: str, cdir: Path) -> dict:
         report = diff(base, head)
         out["changes"] = len(report.changes)
         out["symbolic_status"] = report.symbolic_status
+    elif op.startswith("map:"):
+        t1, c1 = _cli_map(op, manifests, out)
     else:
         props = load_properties(str(cdir / "properties.yaml")) if op.startswith("prove") else None
         cluster = load_cluster([manifests])
@@ -230,14 +277,14 @@ def summarise(size: str, op: str, rows: list[dict], expected: dict) -> dict:
         got = rows[0]["statuses"]
         s["mismatches"] = sorted(n for n, st in got.items() if expected.get(n) != st)
         s["outcomes"] = {st: sum(1 for v in got.values() if v == st) for st in sorted(set(got.values()))}
-    for k in ("policies", "workloads", "connections", "changes", "symbolic_status", "documents"):
+    for k in ("policies", "workloads", "connections", "changes", "symbolic_status", "documents", "output_bytes"):
         if k in rows[0]:
             s[k] = rows[0][k]
     return s
 
 
 def print_table(results: list[dict]) -> None:
-    head = (f"{'size':7} {'op':8} {'total s':>8} {'after ld':>8} {'x parse':>7} {'cpu s':>7} {'after ld':>8} "
+    head = (f"{'size':7} {'op':16} {'total s':>8} {'after ld':>8} {'x parse':>7} {'cpu s':>7} {'after ld':>8} "
             f"{'x parse':>7} {'peak MiB':>8} {'x parse':>7} {'import':>6}  notes")
     print(head)
     print("-" * len(head))
@@ -251,10 +298,12 @@ def print_table(results: list[dict]) -> None:
         if r["op"].startswith("diff") and r.get("parse_s"):  # diff reads two inputs: against both parses
             notes.append(f"x both parses {r['total_s'] / (2 * r['parse_s']):.2f} wall, "
                          f"{r['cpu_s'] / (2 * r['parse_cpu_s']):.2f} cpu")
+        if "output_bytes" in r:
+            notes.append(f"output {r['output_bytes'] / MIB:.1f} MiB")
         tx = f"{r['total_s'] / r['parse_s']:.2f}" if r.get("parse_s") else "-"
         mx = f"{r['peak_rss_mib'] / r['parse_rss_mib']:.2f}" if r.get("parse_rss_mib") else "-"
         cx = f"{r['cpu_s'] / r['parse_cpu_s']:.2f}" if r.get("parse_cpu_s") else "-"
-        print(f"{r['size']:7} {r['op']:8} {r['total_s']:8.2f} {r['after_load_s']:8.2f} {tx:>7} {r['cpu_s']:7.2f} "
+        print(f"{r['size']:7} {r['op']:16} {r['total_s']:8.2f} {r['after_load_s']:8.2f} {tx:>7} {r['cpu_s']:7.2f} "
               f"{r['after_load_cpu_s']:8.2f} {cx:>7} {r['peak_rss_mib']:8.0f} {mx:>7} {r['import_s']:6.2f}  "
               f"{'; '.join(notes)}")
 
@@ -302,7 +351,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="small,medium,large", help="comma-separated presets")
     ap.add_argument("--format", choices=["yaml", "json"], default="yaml", help="input format")
     ap.add_argument("--reps", type=int, default=3, help="repetitions per operation (median reported)")
-    ap.add_argument("--ops", default=",".join(OPS), help=f"comma-separated, of {','.join(OPS)}")
+    ap.add_argument("--ops", default=",".join(OPS), help=f"comma-separated, of {','.join(OPS)} and map:FMT[:grouped|:expand]")
     ap.add_argument("--large-ops", metavar="OPS",
                     help="operations for the large preset, if fewer (diff at 100,000 pods loads two clusters)")
     ap.add_argument("--seed", type=int, default=0)
@@ -328,7 +377,7 @@ def main(argv=None) -> int:
     sizes = [s for s in args.sizes.split(",") if s]
     ops = [o for o in args.ops.split(",") if o]
     large_ops = [o for o in args.large_ops.split(",") if o] if args.large_ops else ops
-    for bad in [s for s in sizes if s not in PRESETS] + [o for o in ops + large_ops if o not in OPS]:
+    for bad in [s for s in sizes if s not in PRESETS] + [o for o in ops + large_ops if not is_op(o)]:
         ap.error(f"unknown size or op {bad!r}")
     results, ok = [], True
     for size in sizes:

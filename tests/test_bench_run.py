@@ -100,3 +100,15 @@ def test_table_of_an_earlier_run_fits_growth_from_1k_to_10k_policies(tmp_path, c
     out = capsys.readouterr().out
     assert "growth of map (after_load_s) from 1000 to 10000 policies: exponent 1.30" in out
     assert "growth of map (after_load_s) from 100 to 10000 policies" in out
+
+
+def test_map_format_ops_render_through_the_cli_to_a_file(tiny):
+    """map:FMT[:VIEW] measures the real rendering (issue 13): the CLI writes the file, its size is reported."""
+    for op in ("map:json", "map:text", "map:json:grouped", "map:csv"):
+        r = run.measure(op, tiny)
+        assert r["output_bytes"] > 0 and r["total_s"] >= r["after_load_s"] > 0, op
+        assert r["policies"] == 20 and r.get("exit", 0) in (0, None), op
+    assert run.is_op("map:dot:expand") and run.is_op("map") and not run.is_op("map:yaml")
+    assert not run.is_op("map:json:sideways")
+    assert run.map_cli_args("map:json:grouped", "m", Path("o")) == ["map", "-f", "m", "--format", "json", "-o", "o",
+                                                                    "--grouped"]

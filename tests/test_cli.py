@@ -83,8 +83,10 @@ class Fakes:
             raise self.prove_report
         return self.prove_report
 
-    def connectivity_map(self, cluster, *, ipblock_matches_pods, focus, granularity="workload", semantics=None):
+    def connectivity_map(self, cluster, *, ipblock_matches_pods, focus, granularity="workload", semantics=None,
+                         grouped=False):
         self.calls["map"] = (ipblock_matches_pods, focus)
+        self.calls["map_grouped"] = grouped
         self.calls["semantics"] = semantics
         return self.map_result
 

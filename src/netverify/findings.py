@@ -5,7 +5,7 @@ Analyses (prove, map, diff, explain) build these; report/* renders them; the CLI
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -152,7 +152,26 @@ class IPRangeNode:
         return self.cidrs[0] if self.start != self.end and len(self.cidrs) == 1 else self.label
 
 
-MapNode = WorkloadNode | IPRangeNode
+@dataclass(frozen=True, slots=True)
+class WorkloadGroupNode:
+    """Workloads alike in every connection (same peers, same ports, both directions), shown as one row end:
+    `ns12/{tier=web} ×312`. A row from a group to itself stands for every member to every *other* member."""
+
+    namespace: str
+    name: str  # `{labels all members share} ×N` (made unique within the map by analyses/map_groups.py)
+    members: tuple[WorkloadNode, ...]  # two or more, sorted as the per-pair rows are
+    type: Literal["group"] = "group"
+
+    @property
+    def label(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def shown(self) -> str:
+        return self.label
+
+
+MapNode = WorkloadNode | IPRangeNode | WorkloadGroupNode
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +192,9 @@ class Connection:
 
 @dataclass(frozen=True, slots=True)
 class ConnectivityMap:
-    connections: tuple[Connection, ...]
+    # per (workload, workload or IP range) pair; `grouped`: per pair of groups (WorkloadGroupNode ends), which
+    # analyses/map_groups.expand turns back into exactly the per-pair rows (a lazy Sequence at scale)
+    connections: Sequence[Connection]
     notes: tuple[str, ...] = ()
     unknown_reason: str | None = None  # set: the map may be wrong (e.g. a policy kind not modelled), exit 3
     caveats: tuple[str, ...] = ()  # accepted risks the map stands on
@@ -181,6 +202,7 @@ class ConnectivityMap:
     # (src label, dst label) of each row whose ports depend on the address of a pod the manifests give none for
     # (the row shows what some address allows; the notes name them too)
     address_dependent: tuple[tuple[str, str], ...] = ()
+    grouped: bool = False
 
 
 # ---- explain -----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from netverify.analyses.cilium_l7 import with_l7_map_note
 from netverify.analyses.map_admin import admin_address_plan, admin_map_engine, admin_map_notes
 from netverify.analyses.map_engine import ALL, MapEngine
 from netverify.analyses.map_fold import Decide, FoldEngine
+from netverify.analyses.map_groups import candidate_groups, collapse, grouped_from_classes
 from netverify.analyses.map_pods import pod_connections, template_pods_note
 from netverify.analyses.label_notes import unknown_value_notes
 from netverify.analyses.map_variants import VariantTable
@@ -108,11 +109,14 @@ def connectivity_map(
     cluster: Cluster, *, ipblock_matches_pods: bool = False, focus: str | None = None,
     plan: AddressPlan | None = None, families: tuple[int, ...] | None = None, variants: bool = False,
     decide: Decide | None = None, granularity: Granularity = "workload", semantics: Semantics | None = None,
+    grouped: bool = False,
 ) -> ConnectivityMap:
     """`variants`: one node per address a workload's pods may have (`name@address`; diff compares those), else
     one per workload, its rows the union over its pods' addresses. `semantics` (the CNI's chain) wins over
     `ipblock_matches_pods` when given (Calico's chain is folded from the evaluator, map_calico).
-    `granularity="pod"`: one node per pod (map_pods), pods of one workload reaching each other included."""
+    `granularity="pod"`: one node per pod (map_pods), pods of one workload reaching each other included.
+    `grouped`: rows between groups of workloads alike in every connection (map_groups; `expand` gives back the
+    per-pair rows); straight from the classes where each workload is one class, else collapsed from the rows."""
     per_pod = granularity == "pod"
     target = _resolve_focus(cluster, focus)
     if uses_calico(cluster, semantics):
@@ -131,6 +135,12 @@ def connectivity_map(
         plan = plan or AddressPlan.of([cluster], ipblock_matches_pods=ipblock_matches_pods)
         engine = MapEngine(cluster, ipblock_matches_pods, plan, families)
     classes = engine.classes
+    if grouped and not per_pod and not variants and target is None and all(
+            ip is None for c in classes for ip in c.addresses):
+        # every workload is in one class: the class-level answers are the grouped rows, no pair is materialised
+        rows = grouped_from_classes(classes, engine.class_pairs(), _ip_rows_of(engine))
+        return _finish(cluster, engine, semantics, rows, [], ipblock_matches_pods, lambda *w: True,
+                       grouped=True)
 
     def keep(*workloads: Workload) -> bool:
         return target is None or any(w is t for w in workloads for t in target)
@@ -155,11 +165,28 @@ def connectivity_map(
                         # ingress: the address is the source
                         table.add(ip_end, (w, ip), ports) if direction == "ingress" else table.add((w, ip), ip_end, ports)
     connections, dependent = table.connections(variants, plan)
-    notes = _notes(cluster, ipblock_matches_pods)
+    extra_notes: tuple[str, ...] = ()
     if per_pod:
         connections, pod_dependent = pod_connections(table, plan if not variants else None)
         dependent = [f"{a} -> {b}" for a, b in pod_dependent]
-        notes += template_pods_note(cluster.workloads)
+        extra_notes = template_pods_note(cluster.workloads)
+    if grouped:
+        connections = collapse(connections, candidate_groups(classes))
+    return _finish(cluster, engine, semantics, connections, dependent, ipblock_matches_pods, keep,
+                   grouped=grouped, extra_notes=extra_notes)
+
+
+def _ip_rows_of(engine: MapEngine | FoldEngine):
+    for direction in ("ingress", "egress"):
+        for row in _ip_rows(engine.ip_sides(direction), engine.partitions[direction]):
+            yield direction, row.range, row.by_class
+
+
+def _finish(cluster: Cluster, engine: MapEngine | FoldEngine, semantics: Semantics | None, connections,
+            dependent: list[str], ipblock_matches_pods: bool, keep, *, grouped: bool,
+            extra_notes: tuple[str, ...] = ()) -> ConnectivityMap:
+    """Notes, trust and the record, alike for per-pair and grouped rows."""
+    notes = _notes(cluster, ipblock_matches_pods) + extra_notes
     # Rows evaluate labels only the cluster knows as "a value no policy names": where a policy names values of
     # such a label, the real value could change rows (label_notes), so the map is unknown (exit 3).
     dependent_labels = unknown_value_notes(cluster, cluster.workloads)
@@ -184,7 +211,8 @@ def connectivity_map(
     if not cluster.workloads:
         notes = (NO_WORKLOADS_NOTE, *notes)
     cmap = ConnectivityMap(connections, notes, unknown_reason=reason, no_workloads=not cluster.workloads,
-                           address_dependent=tuple(tuple(d.split(" -> ", 1)) for d in dependent))  # type: ignore[misc]
+                           address_dependent=tuple(tuple(d.split(" -> ", 1)) for d in dependent),  # type: ignore[misc]
+                           grouped=grouped)
     return with_l7_map_note(cmap, cluster, semantics)
 
 

@@ -23,7 +23,7 @@ from netverify.cli.choices import choice_metavar, choice_of
 from netverify.cli.help import ReadableCommand, ReadableGroup
 from netverify.cli.cni import CiliumClusterOption, CniOption, cni_notes, cni_semantics, with_cilium_cluster
 from netverify.cli.fix import SuggestFix, with_fixes
-from netverify.cli.map import MapGranularity
+from netverify.cli.map import Expand, Grouped, MapGranularity, map_view_grouped, report_view_grouped
 from netverify.cli.guard import EXIT_OK, guarded, lazy
 from netverify.cli.limits import DEFAULT_LIMITS as _LIM
 from netverify.cli.probe import ProbeScript, write_probe_script
@@ -164,12 +164,15 @@ def map_(
     cilium_cluster: CiliumClusterOption = "default",
     progress: ProgressOption = None,
     quiet: QuietOption = False,
+    grouped: Grouped = False,
+    expand: Expand = False,
 ) -> None:
     """Who reaches whom on which ports, for the existing workloads and IP ranges."""
     namespace = _default_namespace(namespace, namespace_alias)
 
     def work() -> int:
         check_format("map", fmt)
+        show_grouped = map_view_grouped(fmt, grouped, expand)
         ignored = _ignored_kinds(ignore_kind)
         connectivity_map = lazy("netverify.analyses.map", "connectivity_map")
         limits = load_limits(max_file_bytes, max_files, max_documents, max_depth, max_alias_nodes, lenient)
@@ -178,7 +181,10 @@ def map_(
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
         cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus,
                                 granularity=granularity.value,
-                                semantics=cni_semantics(cni, ipblock_matches_pods, cluster))
+                                semantics=cni_semantics(cni, ipblock_matches_pods, cluster), grouped=True)
+        as_view = lazy("netverify.analyses.map_groups", "as_view")
+        cmap = as_view(cmap, show_grouped)  # per pair: produced from the groups while they are written
+        reports.view = lambda result, report_fmt: as_view(result, report_view_grouped(report_fmt, grouped, expand))
         cmap = add_notes(_judge("judge_map")(cmap, cluster, ignored), notes)
         return _finish(cmap, fmt, output, result_exit_code(cmap), reports, wide)
 

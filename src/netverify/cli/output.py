@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from netverify.errors import UsageError, clip_long_words
@@ -32,10 +33,13 @@ def text_width(wide: bool, output: Path | None) -> int | None:
     return max(int(columns), 40) if columns.isdigit() else 80
 
 
-def emit(rendered: str, output: Path | None, option: str | None = None) -> None:
-    """The report is already a complete string; a file is replaced atomically, so a reader never sees half."""
+def emit(rendered: str | Iterable[str], output: Path | None, option: str | None = None) -> None:
+    """The report as a string or in pieces (a map streamed row by row); a file is replaced atomically, so a
+    reader never sees half."""
+    pieces = (rendered,) if isinstance(rendered, str) else rendered
     if output is None:
-        sys.stdout.write(rendered)
+        for piece in pieces:
+            sys.stdout.write(piece)
         sys.stdout.flush()
         return
     target = output.resolve()
@@ -44,11 +48,15 @@ def emit(rendered: str, output: Path | None, option: str | None = None) -> None:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(rendered)
+            for piece in pieces:
+                fh.write(piece)
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise UsageError(f"{option or f'--output {output}'}: cannot write: {exc.strerror or exc}") from exc
+    except BaseException:  # a streamed report that failed half way: no half-written file is left behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def emit_notes(notes: tuple[str, ...], fmt: str) -> None:

@@ -99,8 +99,13 @@ class Reports:
     def sarif_root_for(self, fmt: str) -> SourceRoot | None:
         return self.root() if fmt == "sarif" else None
 
+    # the result in the form a format shows (map: grouped for people, per pair for json and csv); None: as it is
+    view: Callable[[Any, str], Any] | None = None
+
     def render_all(self, result: Any) -> list[tuple[Path, str]]:
-        return [(path, render(result, fmt, sarif_root=self.sarif_root_for(fmt))) for fmt, path in self.targets]
+        shaped = self.view or (lambda r, fmt: r)
+        return [(path, render(shaped(result, fmt), fmt, sarif_root=self.sarif_root_for(fmt)))
+                for fmt, path in self.targets]
 
     @staticmethod
     def write(rendered: list[tuple[Path, str]]) -> None:

@@ -16,7 +16,7 @@ from netverify.cli.live import with_implied_cluster
 from netverify.cli.output import emit, emit_notes, text_width, use_color
 from netverify.cli.reports import Reports, with_failure_reports
 from netverify.errors import InputError, UsageError
-from netverify.report import notes_of, render
+from netverify.report import notes_of, render_chunks
 
 def _ignored_kinds(values: list[str]):
     return lazy("netverify.analyses.unmodelled", "parse_ignore_kinds")(values)
@@ -29,8 +29,9 @@ def _judge(name: str):
 
 
 def _finish(result, fmt: str, output: Optional[Path], code: int, reports: Reports, wide: bool = False) -> int:
-    rendered = render(result, fmt, color=use_color(fmt, output), sarif_root=reports.sarif_root_for(fmt),
-                      width=text_width(wide, output))
+    # a map's JSON and CSV come in pieces, produced while they are written (report.render_chunks)
+    rendered = render_chunks(result, fmt, color=use_color(fmt, output), sarif_root=reports.sarif_root_for(fmt),
+                             width=text_width(wide, output))
     reports_rendered = reports.render_all(result)  # everything rendered before anything is written
     notes = () if quiet() else notes_of(result)  # --quiet: the notes go; the trust lines below stay
     if fmt in ("csv", "dot"):  # tables with no place for trust lines: say them beside, like the notes

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from netverify.errors import UsageError
@@ -27,7 +27,7 @@ from netverify.findings import (
     PortExplanations,
     ProveReport,
 )
-from netverify.report import csv, dot, failed, fleet, fleet_ci, html, json, junit, markdown, sarif, text
+from netverify.report import csv, dot, failed, fleet, fleet_ci, html, json, json_stream, junit, markdown, sarif, text
 from netverify.report import equiv as equiv_report
 from netverify.report import exposure as exposure_report
 from netverify.report import lint as lint_report
@@ -114,8 +114,23 @@ def render(result: Result | Any, fmt: str, *, color: bool = False, sarif_root: S
     return renderer(result, color=color)
 
 
+def render_chunks(result: Result | Any, fmt: str, *, color: bool = False, sarif_root: SourceRoot | None = None,
+                  width: int | None = None) -> Iterable[str]:
+    """`render` in pieces: the map's JSON and CSV are produced row by row (report/json_stream.py), so a map of
+    100,000 pods is written as it is rendered; every other result is one piece."""
+    streamed = _STREAMED.get(fmt)
+    if isinstance(result, ConnectivityMap) and streamed is not None:
+        check_format("map", fmt)
+        return streamed(result)
+    return (render(result, fmt, color=color, sarif_root=sarif_root, width=width),)
+
+
+_STREAMED: dict[str, Callable[[ConnectivityMap], Iterable[str]]] = {"json": json_stream.map_chunks,
+                                                                     "csv": csv.map_chunks}
+
+
 def notes_of(result: Result) -> tuple[str, ...]:
     return tuple(getattr(result, "notes", ()))
 
 
-__all__ = ["FORMATS_WITH_NOTES", "COMMAND_FORMATS", "SourceRoot", "check_format", "formats_for", "notes_of", "render"]
+__all__ = ["FORMATS_WITH_NOTES", "COMMAND_FORMATS", "SourceRoot", "check_format", "formats_for", "notes_of", "render", "render_chunks"]

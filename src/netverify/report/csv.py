@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 from netverify.findings import ConnectivityMap, IPRangeNode, MapNode
 from netverify.model.ports import PROTOCOLS
@@ -17,14 +18,23 @@ def _node(node: MapNode) -> tuple[str, str, str]:
 
 
 def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
+    return "".join(map_chunks(cmap))
+
+
+def map_chunks(cmap: ConnectivityMap, batch: int = 2000) -> Iterator[str]:
+    """The CSV in pieces of `batch` connections, written as the rows are produced (a map may be lazy)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(HEADER)
-    for c in cmap.connections:
+    for n, c in enumerate(cmap.connections, 1):
         for proto in PROTOCOLS:
             ranges = c.protocols.get(proto)
             if ranges:
                 writer.writerow((*_node(c.src), *_node(c.dst), str(proto), str(ranges)))
         if c.other_protocols:  # every other IP protocol (ICMP included), on every port / type
             writer.writerow((*_node(c.src), *_node(c.dst), "other", "all"))
-    return buf.getvalue()
+        if n % batch == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()

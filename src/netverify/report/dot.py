@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netverify.findings import ConnectivityMap, IPRangeNode, MapNode, WorkloadNode
+from netverify.findings import ConnectivityMap, IPRangeNode, MapNode, WorkloadGroupNode, WorkloadNode
 from netverify.report import words
 
 
@@ -14,6 +14,9 @@ def _node_line(node: MapNode) -> str:
     if isinstance(node, WorkloadNode):
         label = f"{node.name}\n[{node.kind}]"
         return f"{quote(node.label)} [label={quote(label)}];"
+    if isinstance(node, WorkloadGroupNode):  # workloads alike in every connection (map --grouped)
+        shown = ", ".join(m.name for m in node.members[:3]) + (", ..." if len(node.members) > 3 else "")
+        return f"{quote(node.label)} [shape=box3d, label={quote(node.name + chr(10) + shown)}];"
     label = node.label + "\n" + "\n".join(node.cidrs)
     return f"{quote(node.label)} [shape=ellipse, label={quote(label)}];"
 
@@ -23,10 +26,10 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
     for c in cmap.connections:
         nodes.setdefault(c.src.label, c.src)
         nodes.setdefault(c.dst.label, c.dst)
-    by_namespace: dict[str, list[WorkloadNode]] = {}
+    by_namespace: dict[str, list[WorkloadNode | WorkloadGroupNode]] = {}
     addresses: list[IPRangeNode] = []
     for node in nodes.values():
-        if isinstance(node, WorkloadNode):
+        if isinstance(node, (WorkloadNode, WorkloadGroupNode)):
             by_namespace.setdefault(node.namespace, []).append(node)
         else:
             addresses.append(node)

@@ -18,6 +18,7 @@ from netverify.findings import ConnectionWitness, ConnectivityMap, DiffReport, F
 from netverify.report import words
 from netverify.report.ranges import merge_adjacent_ranges
 from netverify.report.html_graph import diff_graph, map_graph, prove_graph
+from netverify.report.map_groups_words import groups_of, member_lines, summary
 
 _CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 _STATUS_CLASS = {"proven": "ok", "violated": "bad", "vacuous": "warn", "unknown": "unknown"}
@@ -175,13 +176,18 @@ def render_prove(report: ProveReport, *, color: bool = False) -> str:
 
 def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
     n = len(cmap.connections)
-    verdict = f"{n} pair{'' if n == 1 else 's'} with allowed connections"
+    groups = groups_of(cmap) if cmap.grouped else []
+    verdict = summary(tuple(cmap.connections), groups)
     if not n:
         verdict = "no allowed connections between the workloads and IP ranges in the manifests"
     rows = [[f"<code>{_e(c.src.shown)}</code>", f"<code>{_e(c.dst.shown)}</code>",
              _e(words.ports_text(c.protocols, c.other_protocols))] for c in merge_adjacent_ranges(cmap.connections)]
     body = [_trust(cmap.unknown_reason, cmap.caveats), '<section id="nv-results"><h2>Allowed connections</h2>',
-            _table(["from", "to", "allowed"], rows, "nv-connections"), "</section>", _notes(cmap.notes)]
+            _table(["from", "to", "allowed"], rows, "nv-connections"), "</section>"]
+    if groups:  # the grouped view: who is in each group
+        body += ['<section id="nv-groups"><h2>Groups (workloads alike in every connection)</h2>',
+                 _lines(member_lines(groups)), "</section>"]
+    body.append(_notes(cmap.notes))
     css = "unknown" if cmap.unknown_reason else "info"
     return _page("netverify map", verdict, css, body, map_graph(cmap))
 

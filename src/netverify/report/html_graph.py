@@ -18,6 +18,7 @@ from netverify.findings import (
     IPRangeNode,
     MapNode,
     ProveReport,
+    WorkloadGroupNode,
     WorkloadNode,
 )
 from netverify.report import words
@@ -41,6 +42,8 @@ class Graph:
     def map_node(self, node: MapNode) -> str:
         if isinstance(node, WorkloadNode):
             return self._node(f"w:{node.label}", f"{node.name} [{node.kind}]", "workload", node.namespace)
+        if isinstance(node, WorkloadGroupNode):  # workloads alike in every connection (map's grouped view)
+            return self._node(f"g:{node.label}", node.name, "workload", node.namespace)
         assert isinstance(node, IPRangeNode)
         label = ", ".join(node.cidrs) if node.cidrs else node.label
         return self._node(f"ip:{node.label}", label, "ip", None)

@@ -25,6 +25,7 @@ from netverify.findings import (
     PropertyResult,
     PropertyWarning,
     ProveReport,
+    WorkloadGroupNode,
     WorkloadNode,
 )
 from netverify.model.ports import PROTOCOLS, PortRanges, Protocol
@@ -152,6 +153,8 @@ def overlap_dict(o: SamePriorityOverlap) -> Json:
 def node_dict(node: MapNode) -> Json:
     if isinstance(node, WorkloadNode):
         return {"type": "workload", "namespace": node.namespace, "name": node.name, "kind": node.kind}
+    if isinstance(node, WorkloadGroupNode):  # map --grouped: the group's members are under "groups"
+        return {"type": "group", "namespace": node.namespace, "name": node.name, "size": len(node.members)}
     return {"type": "ip", "start": node.start, "end": node.end, "cidrs": list(node.cidrs)}
 
 
@@ -169,9 +172,31 @@ def connection_dict(c: Connection) -> Json:
 
 
 def map_dict(cmap: ConnectivityMap) -> Json:
-    return {"connections": [connection_dict(c) for c in cmap.connections], "notes": list(cmap.notes),
-            "unknown_reason": cmap.unknown_reason, "caveats": list(cmap.caveats),
-            "address_dependent": [{"src": s, "dst": d} for s, d in cmap.address_dependent]}
+    return {"connections": [connection_dict(c) for c in cmap.connections], **map_tail_dict(cmap)}
+
+
+def map_tail_dict(cmap: ConnectivityMap) -> Json:
+    """Everything of the map after `connections` (report/json_stream.py writes the rows one by one first)."""
+    tail: Json = {"notes": list(cmap.notes), "unknown_reason": cmap.unknown_reason, "caveats": list(cmap.caveats),
+                  "address_dependent": [{"src": s, "dst": d} for s, d in cmap.address_dependent]}
+    if cmap.grouped:  # --grouped: a shape of its own (docs/json.md); the per-pair shape stays that of spec §6
+        tail["grouped"] = True
+        tail["groups"] = [group_dict(g) for g in map_groups(cmap)]
+    return tail
+
+
+def map_groups(cmap: ConnectivityMap) -> list[WorkloadGroupNode]:
+    found: dict[str, WorkloadGroupNode] = {}
+    for c in cmap.connections:
+        for n in (c.src, c.dst):
+            if isinstance(n, WorkloadGroupNode):
+                found.setdefault(n.label, n)
+    return [found[k] for k in sorted(found)]
+
+
+def group_dict(g: WorkloadGroupNode) -> Json:
+    return {"namespace": g.namespace, "name": g.name, "size": len(g.members),
+            "members": [node_dict(m) for m in g.members]}
 
 
 def explain_dict(e: Explanation) -> Json:

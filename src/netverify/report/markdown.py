@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from netverify.findings import ConnectionWitness, ConnectivityMap, DiffReport, Explanation, PropertyResult, ProveReport
 from netverify.report import words
+from netverify.report.map_groups_words import groups_of, member_lines, summary
 from netverify.report.ranges import merge_adjacent_ranges
 
 _ICON = {"proven": "✅", "violated": "❌", "vacuous": "⚠️", "unknown": "❓"}
@@ -139,13 +140,16 @@ def _property_details(r: PropertyResult) -> list[str]:
 
 def render_map(cmap: ConnectivityMap, *, color: bool = False) -> str:
     rows = merge_adjacent_ranges(cmap.connections)
-    n = len(rows)
-    out = [f"### netverify map: {n} pair{'' if n == 1 else 's'} with allowed connections"]
+    groups = groups_of(cmap) if cmap.grouped else []
+    out = [f"### netverify map: {summary(rows, groups)}"]
     out += _trust(cmap.unknown_reason, cmap.caveats)
     if cmap.connections:
         out += ["", "| from | to | allowed |", "| --- | --- | --- |"]
         out += [f"| {code(c.src.shown)} | {code(c.dst.shown)} | "
                 f"{cell(words.ports_text(c.protocols, c.other_protocols))} |" for c in rows]
+    if groups:
+        out += ["", "**Groups** (workloads alike in every connection):", ""]
+        out += [f"- {cell(line)}" for line in member_lines(groups)]
     out += _notes(cmap.notes)
     return "\n".join(out) + "\n"
 

@@ -21,6 +21,7 @@ from netverify.findings import (
     ProveReport,
 )
 from netverify.report import words
+from netverify.report.map_groups_words import groups_of, member_lines, summary
 from netverify.report.ranges import merge_adjacent_ranges
 from netverify.report.text_fit import FittingConsole
 
@@ -113,7 +114,7 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False, width: int | None 
     if console.width is not None and sum(columns) + 2 * len(columns) > console.width:
         # too narrow for three columns: one line per pair, wrapped under itself
         for src, dst, ports in rows:
-            console.print(Text(f"{src} -> {dst}  {ports}"))
+            console.print_plain(f"{src} -> {dst}  {ports}")
     else:
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold" if color else "")
         table.add_column("FROM", no_wrap=True)
@@ -122,8 +123,12 @@ def render_map(cmap: ConnectivityMap, *, color: bool = False, width: int | None 
         for row in rows:
             table.add_row(*row)
         console.print(table)
-    n = len(shown)
-    console.print(Text(f"{n} pair{'' if n == 1 else 's'} with allowed connections", style="dim"))
+    groups = groups_of(cmap) if cmap.grouped else []
+    if groups:
+        console.print(Text("groups:", style="bold" if color else ""))
+        for line in member_lines(groups):
+            console.print(Text(f"  {line}"))
+    console.print(Text(summary(shown, groups), style="dim"))
     return _finish(console)
 
 

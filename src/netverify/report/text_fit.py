@@ -95,3 +95,12 @@ class FittingConsole:
             return
         for line in fit(shorten_isolating(renderable), self.width):
             self.console.print(line)
+
+    def print_plain(self, plain: str) -> None:
+        """`print(Text(plain))` for a console without colour, written straight to its file: a map at 100,000
+        pods prints some 800,000 lines, and rich renders each one for nothing when there is no style."""
+        if self.console.is_terminal or self.console.color_system is not None:
+            self.print(Text(plain))
+            return
+        lines = [plain] if self.width is None else [t.plain for t in fit(shorten_isolating(Text(plain)), self.width)]
+        self.console.file.write("".join(line + "\n" for line in lines))
