@@ -192,6 +192,13 @@ class DiffProblem:
             s.add(z3.Implies(z3.Not(self.prefer_workloads), pod.workload == -1))
             if self.ip_matters:
                 s.add(z3.Implies(pod.workload == -1, pod.ip.present))
+            if self.calico:
+                # A workload's label only the cluster knows takes "a value no selector names" (what the witness
+                # shows): with a named value the pod would be shown as a new pod, which has neither the
+                # workload's ServiceAccount nor its hostNetwork. A new pod with that value is searched anyway.
+                for i, w in candidates:
+                    for k in sorted(w.unknown_labels & set(self.universe.keys)):
+                        s.add(z3.Implies(pod.workload == i, pod.labels.val[k] == self.universe.keys[k].fresh_index))
         if len(pods) == 2:
             # A bare Pod is one pod: it talking to itself is not a connection. Replicas of a controller are.
             for i, w in candidates:
