@@ -46,9 +46,10 @@ def diff(
     incremental: bool = True,
 ) -> DiffReport:
     """`semantics` (the CNI's chain and its choices) wins over `ipblock_matches_pods` when given. Under Calico
-    the existing workloads are compared by the evaluator's Calico chain; the symbolic search for pods that may
-    not exist yet does not model Calico's tiers, so it says unknown (fail closed) rather than search under the
-    wrong semantics. `incremental=False` computes everything even for a small change (tests compare the two)."""
+    the existing workloads are compared by the evaluator's Calico chain and pods that may not exist yet by the
+    symbolic search over Calico's encoding (smt/diff_calico.py); a connection HEAD may newly allow that the
+    Calico layer cannot decide makes the search unknown (analyses/diff_calico.undecided).
+    `incremental=False` computes everything even for a small change (tests compare the two)."""
     calico = semantics is not None and semantics.cni == "calico"
     semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
     ipblock_matches_pods = semantics.ipblock_matches_pods
@@ -90,10 +91,6 @@ def diff(
     if not symbolic:
         return DiffReport(base_name, head_name, tuple(changes), symbolic_status="skipped", notes=notes,
                           new_workloads=new_workloads)
-    if calico:
-        notes += (CALICO_SYMBOLIC_NOTE,)
-        return DiffReport(base_name, head_name, tuple(changes), symbolic_status="unknown", notes=notes,
-                          new_workloads=new_workloads)
     if max_witnesses <= 0:
         notes += ("pods that may not exist yet were not checked (--max-witnesses 0)",)
         return DiffReport(base_name, head_name, tuple(changes), symbolic_status="skipped", notes=notes,
@@ -116,13 +113,6 @@ def _shown_as_a_pair(a: AddedClass, changes: list[PairChange]) -> bool:
     return w.src.workload is not None and w.dst.workload is not None and any(
         (workload_ref_of(c.src), workload_ref_of(c.dst)) == (w.src.workload, w.dst.workload)
         and w.port in c.added.get(w.protocol, ()) for c in changes)
-
-
-CALICO_SYMBOLIC_NOTE = (
-    "--cni calico: pods that may not exist yet were not checked (the symbolic diff does not model Calico's tiers "
-    "yet: unknown, never a guess); the rows above compare the existing workloads under Calico's chain, and "
-    "`--scope existing` asks only that"
-)
 
 
 def _workload_notes(base: Cluster, head: Cluster) -> tuple[str, ...]:

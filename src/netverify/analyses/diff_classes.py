@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from netverify.analyses import diff_cilium
+from netverify.analyses import diff_calico, diff_cilium
 from netverify.analyses.witness import build_witness, flow_text, minimise
 from netverify.analyses.witness_fit import polish
 from netverify.errors import InternalDisagreement
@@ -119,6 +119,10 @@ def _cilium(v: _Versions) -> bool:
     return v.semantics is not None and v.semantics.cni == "cilium"
 
 
+def _calico(v: _Versions) -> bool:
+    return v.semantics is not None and v.semantics.cni == "calico"
+
+
 def region_of(v: _Versions, flow: Flow) -> Region:
     head, base = v.head_verdict(flow), v.base_verdict(flow)
     reasons = []
@@ -126,6 +130,7 @@ def region_of(v: _Versions, flow: Flow) -> Region:
         if not then.allowed:
             side = _side(flow, now.direction)
             why = (diff_cilium.admitting(v.head, deciding_refs(now), side) if _cilium(v)
+                   else diff_calico.admitting(v.head, now, side) if _calico(v)
                    else _admitting(v.head, now, side, v.ipblock_matches_pods))
             reasons.append(SideReason(now.direction, why))
     return Region(_namespace_of(flow.src, v.namespaces), _namespace_of(flow.dst, v.namespaces), tuple(reasons))
@@ -139,6 +144,10 @@ def in_region(v: _Versions, region: Region, flow: Flow) -> bool:
         return False
     for reason in region.reasons:
         side = _side(flow, reason.direction)
+        if _calico(v):
+            if not diff_calico.in_reason(v.head, reason.rules, side):
+                return False
+            continue
         if _cilium(v):
             if reason.rules is None:
                 if diff_cilium.default_deny(v.head, side):
@@ -232,24 +241,31 @@ def added_classes(base: Cluster, head: Cluster, *, max_witnesses: int = 20, time
                   ipblock_matches_pods: bool = False, semantics: Semantics | None = None) -> ClassSearch:
     found: list[AddedClass] = []
     regions: list[Region] = []
+    undecided: list[str] = []  # Calico: connections HEAD may newly allow that it cannot decide (status unknown)
     for shape in SHAPES:
         session = SolverSession(timeout_ms=timeout_ms)
         problem = DiffProblem(session, base, head, shape, ipblock_matches_pods=ipblock_matches_pods,
                               semantics=semantics)
         versions = _Versions(base, head, frozenset(problem.table.names), ipblock_matches_pods, semantics)
+        if _calico(versions) and (note := diff_calico.undecided(session, problem, versions, shape)):
+            undecided.append(note)
         session.add(problem.query)
         while True:
             result = _check_preferring(session, problem)
             if result.verdict == "unknown":
                 note = f"symbolic diff ({shape}) gave up: {result.reason}; the classes listed may be incomplete"
-                return ClassSearch(tuple(found), False, "unknown", (note,), tuple(regions))
+                return ClassSearch(tuple(found), False, "unknown", (*undecided, note), tuple(regions))
             if result.unsat:
                 break
             if len(found) >= max_witnesses:
-                return ClassSearch(tuple(found), True, "done", (), tuple(regions))
+                return ClassSearch(tuple(found), True, "unknown" if undecided else "done", tuple(undecided),
+                                   tuple(regions))
             flow = extract_flow(problem, result.model).flow  # type: ignore[arg-type]  # duck-typed problem
             _recheck(versions, flow)
             region = region_of(versions, flow)
+            if not in_region(versions, region, flow):
+                raise InternalDisagreement(f"internal error: {flow_text(flow)} is not in the class it names "
+                                           f"({region}); this is a bug in netverify, please report it")
             target = _ClassTarget(versions, region, tuple(regions))
             if target.holds(flow):
                 flow = minimise(target, polish(target, flow))  # type: ignore[arg-type]
@@ -257,4 +273,4 @@ def added_classes(base: Cluster, head: Cluster, *, max_witnesses: int = 20, time
             found.append(AddedClass(witness, _opened_by(region, witness), class_summary(region, witness)))
             regions.append(region)
             problem.exclude(region)
-    return ClassSearch(tuple(found), False, "done", (), tuple(regions))
+    return ClassSearch(tuple(found), False, "unknown" if undecided else "done", tuple(undecided), tuple(regions))

@@ -1,6 +1,6 @@
 """`lint`'s checks beyond single fields: egress isolation without DNS (over the rules that apply), redundant policies and rules (removing
-one changes no connection of any pod that could exist: `equiv` of the cluster with and without it), and
-same-priority admin overlaps (analyses/ambiguity.py).
+one changes no connection of any pod that could exist: `equiv` of the cluster with and without it; Calico's
+in analyses/lint_calico.py), and same-priority admin overlaps (analyses/ambiguity.py).
 
 Each check is exact or says nothing: a question the solver could not decide becomes a note, never a finding.
 """
@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterator
 
 from netverify.analyses.ambiguity import overlaps
 from netverify.analyses.equiv import equivalence
+from netverify.analyses.lint_calico import calico_redundancy
 from netverify.analyses.lint_np import satisfiable
 from netverify.findings import LintFinding
 from netverify.model.anp import AdminPolicy
@@ -86,6 +87,9 @@ def redundancy_findings(cluster: Cluster, timeout_ms: int, ipblock_matches_pods:
                                       "connection of any pod that could exist: the other rules cover it", rule.span)
     for a in cluster.admin_policies:
         yield from _admin_rules(cluster, a, timeout_ms, ipblock_matches_pods, semantics)
+    if semantics is not None and semantics.cni == "calico":  # Calico's ordered tiers, policies and rules
+        yield from calico_redundancy(
+            cluster, lambda a, b: _same(a, b, timeout_ms, ipblock_matches_pods, semantics), notes)
 
 
 def _admin_rules(cluster: Cluster, a: AdminPolicy, timeout_ms: int, ipblock_matches_pods: bool,

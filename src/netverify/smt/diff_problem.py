@@ -23,7 +23,7 @@ from netverify.model.policy import Direction
 from netverify.model.semantics import Semantics
 from netverify.model.verdict import RuleRef
 from netverify.smt.addresses import ReplicaAddresses
-from netverify.smt import diff_cilium
+from netverify.smt import diff_calico, diff_cilium
 from netverify.smt.cilium_identity import service_account_names, universe_selectors
 from netverify.smt.compose import ChainEncoder
 from netverify.smt.endpoints import EndpointEncoder
@@ -124,6 +124,9 @@ class DiffProblem:
         self.semantics = semantics or Semantics(ipblock_matches_pods=ipblock_matches_pods)
         # Cilium identities: selectors read identity labels, and pods have a service account (smt/cilium.py)
         self.cilium = self.semantics.cni == "cilium"
+        # Calico: both versions' selector values and string tests, over HEAD's workloads (smt/diff_calico.py)
+        self.calico = self.semantics.cni == "calico"
+        vocab = diff_calico.vocabulary_of(base, head) if self.calico else None
         cilium_policies = [*policies_of(base), *policies_of(head)] if self.cilium else []
         self.shape = shape
         self.cluster = head
@@ -131,10 +134,12 @@ class DiffProblem:
         names = tuple(sorted(set(NamespaceTable.of(base).names) | set(NamespaceTable.of(head).names)))
         self.table = NamespaceTable(names, tuple(dict(head.namespace_labels(n)) for n in names))
         self.base_table = NamespaceTable(names, tuple(dict(base.namespace_labels(n)) for n in names))
+        extra: dict = {**vocab.values} if vocab is not None else {}
+        extra[NAMESPACE_NAME_LABEL] = set(extra.get(NAMESPACE_NAME_LABEL, ()))  # a new namespace has its name label
         self.universe = LabelUniverse.of(
             _selectors(base) + _selectors(head) + universe_selectors(cilium_policies),
-            extra={NAMESPACE_NAME_LABEL: ()},  # always a key: a new namespace always carries its name label
-            reserved={NAMESPACE_NAME_LABEL: names},
+            extra=extra, reserved={NAMESPACE_NAME_LABEL: names},
+            string_tests=vocab.string_tests if vocab is not None else None,
         )
         self.ip_matters = ipblock_matches_pods and any(
             peer.ip_block is not None
@@ -146,7 +151,7 @@ class DiffProblem:
         self.service_accounts = service_account_names(head, cilium_policies) if self.cilium else None
         port_names = tuple(sorted({*_port_names(base, head), *(
             e.port for p in cilium_policies for r in (*p.ingress, *p.egress) for pr in r.ports for e in pr.ports
-            if isinstance(e.port, str))}))
+            if isinstance(e.port, str)), *(vocab.port_names if vocab is not None else ())}))
         self.src = self._endpoint("src", external=shape == "ip-pod", port_names=port_names)
         self.dst = self._endpoint("dst", external=shape == "pod-ip", port_names=port_names)
         self.conn = SymbolicConnection.new(session)
@@ -162,7 +167,8 @@ class DiffProblem:
                 self.hosts.options[ep.role] = [(session.eq(ep.workload, i), w) for i, w in self._candidates
                                                if w.host_network]
         self.head = _Version(session, head, self.table, ipblock_matches_pods, self.hosts, "head.", self.semantics)
-        self.base = _Version(session, base, self.base_table, ipblock_matches_pods, self.hosts, "base.",
+        self.base = _Version(session, diff_calico.over_workloads_of(base, head) if self.calico else base,
+                             self.base_table, ipblock_matches_pods, self.hosts, "base.",
                              self.semantics)
         self.allowed_head = self._allowed(self.head)
         self.allowed_base = self._allowed(self.base)
@@ -186,6 +192,13 @@ class DiffProblem:
             s.add(z3.Implies(z3.Not(self.prefer_workloads), pod.workload == -1))
             if self.ip_matters:
                 s.add(z3.Implies(pod.workload == -1, pod.ip.present))
+            if self.calico:
+                # A workload's label only the cluster knows takes "a value no selector names" (what the witness
+                # shows): with a named value the pod would be shown as a new pod, which has neither the
+                # workload's ServiceAccount nor its hostNetwork. A new pod with that value is searched anyway.
+                for i, w in candidates:
+                    for k in sorted(w.unknown_labels & set(self.universe.keys)):
+                        s.add(z3.Implies(pod.workload == i, pod.labels.val[k] == self.universe.keys[k].fresh_index))
         if len(pods) == 2:
             # A bare Pod is one pod: it talking to itself is not a connection. Replicas of a controller are.
             for i, w in candidates:
@@ -207,7 +220,7 @@ class DiffProblem:
             ports = tuple(sorted((c.name, c.port, str(c.protocol)) for c in w.ports if c.name))
             signature = (w.namespace, tuple(sorted(self.universe.project(w.labels).items())), ports,
                          w.ips if self.addresses is not None else (), w.host_network, w.node_name,
-                         w.service_account if self.service_accounts is not None else None)
+                         w.service_account if self.service_accounts is not None or self.calico else None)
             seen.setdefault(signature, (i, w))
         return list(seen.values()) if len(seen) <= MAX_WORKLOAD_CANDIDATES else []
 
@@ -302,6 +315,8 @@ class DiffProblem:
         for reason in region.reasons:
             if self.cilium:
                 parts.append(self._head_cilium_reason(reason))
+            elif self.calico:
+                parts.append(self._head_calico_reason(reason))
             elif reason.rules is OPEN:
                 parts.append(self.session.not_(self._head_isolated(reason.direction)))
             else:
@@ -318,6 +333,16 @@ class DiffProblem:
         if reason.rules is OPEN:
             return s.not_(diff_cilium.default_deny(s, encoder, reason.direction, pod))
         return s.or_(diff_cilium.rule_fires(s, encoder, r, pod, other, self.conn, self.dst)
+                     for r in sorted(reason.rules, key=str))
+
+    def _head_calico_reason(self, reason: SideReason) -> z3.BoolRef:
+        """Under Calico's chain: HEAD's rules that open the side, or no HEAD policy selects the pod."""
+        s, encoder = self.session, self.head.chain.calico
+        assert encoder is not None
+        pod, other = self._side_pods(reason.direction)
+        if reason.rules is OPEN:
+            return diff_calico.unselected(s, encoder, reason.direction, pod)
+        return s.or_(diff_calico.ref_fires(s, encoder, r, pod, other, self.conn, self.dst)
                      for r in sorted(reason.rules, key=str))
 
     def _head_admin_rule_fires(self, ref: RuleRef) -> z3.BoolRef:
