@@ -38,6 +38,15 @@ def test_with_progress_the_bars_go_to_stderr_and_stdout_is_byte_identical():
     assert "reading manifests" in barred.stderr and "reading manifests" not in plain.stderr
     assert "━" in barred.stderr  # a bar was drawn, on stderr only
     assert "━" not in barred.stdout
+    assert "computing the map" in barred.stderr
+
+
+def test_diff_with_progress_shows_its_step_and_leaves_the_report_alone():
+    plain = runner.invoke(app, ["diff", SHOP, SHOP, "--format", "json"])
+    barred = runner.invoke(app, ["diff", SHOP, SHOP, "--format", "json", "--progress"])
+    assert barred.exit_code == plain.exit_code == 0
+    assert barred.stdout == plain.stdout
+    assert "comparing the versions" in barred.stderr and "comparing the versions" not in plain.stderr
 
 
 def test_prove_with_progress_counts_properties_on_stderr_and_leaves_the_report_alone():

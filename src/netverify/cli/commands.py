@@ -17,6 +17,7 @@ from typing import Annotated, Optional
 import typer
 
 from netverify import __version__
+from netverify.model.progress import current as progress_of_run
 from netverify.cli.feedback import ProgressOption, QuietOption
 from netverify.cli.ports import explain_exit_code, ports_to_explain
 from netverify.cli.choices import choice_metavar, choice_of
@@ -179,9 +180,10 @@ def map_(
         cluster = _load_cluster(files, namespace, limits, live=live_target(kubeconfig, context, request_timeout))
         cluster = with_cilium_cluster(cluster, cilium_cluster)
         notes = (*cluster_notes(cluster), *cni_notes(cni, cluster))
-        cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus,
-                                granularity=granularity.value,
-                                semantics=cni_semantics(cni, ipblock_matches_pods, cluster), grouped=True)
+        with progress_of_run().task("computing the map"):  # one step: its bar shows the time it takes
+            cmap = connectivity_map(cluster, ipblock_matches_pods=ipblock_matches_pods, focus=focus,
+                                    granularity=granularity.value,
+                                    semantics=cni_semantics(cni, ipblock_matches_pods, cluster), grouped=True)
         as_view = lazy("netverify.analyses.map_groups", "as_view")
         cmap = as_view(cmap, show_grouped)  # per pair: produced from the groups while they are written
         reports.view = lambda result, report_fmt: as_view(result, report_view_grouped(report_fmt, grouped, expand))
@@ -318,15 +320,16 @@ def diff(
         head_cluster = with_cilium_cluster(load_source(head, default_namespace=namespace, limits=limits, live=live),
                                            cilium_cluster)
         notes = (*base_notes, *cluster_notes(head_cluster), *cni_notes(cni, base_cluster, head_cluster))
-        report = run_diff(
-            base_cluster,
-            head_cluster,
-            symbolic=scope is Scope.any,
-            max_witnesses=max_witnesses,
-            timeout_ms=int(timeout * 1000),
-            ipblock_matches_pods=ipblock_matches_pods,
-            semantics=cni_semantics(cni, ipblock_matches_pods, base_cluster, head_cluster),
-        )
+        with progress_of_run().task("comparing the versions"):
+            report = run_diff(
+                base_cluster,
+                head_cluster,
+                symbolic=scope is Scope.any,
+                max_witnesses=max_witnesses,
+                timeout_ms=int(timeout * 1000),
+                ipblock_matches_pods=ipblock_matches_pods,
+                semantics=cni_semantics(cni, ipblock_matches_pods, base_cluster, head_cluster),
+            )
         report = dataclasses.replace(report, base=base, head=head)
         report = _judge("judge_diff")(report, base_cluster, head_cluster, ignored)
         report = add_notes(report, notes)
