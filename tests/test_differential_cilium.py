@@ -87,7 +87,9 @@ def _address_candidates(c: Cluster, block) -> list:
     return [make(x) for x in sorted(points) if x < 2 ** block.cidr.max_prefixlen and block.contains(make(x))]
 
 
-def _ends(c: Cluster, spec, flag: bool, known) -> list[tuple[bool, list]]:
+def _ends(c: Cluster, spec, flag: bool, known, extra=()) -> list[tuple[bool, list]]:
+    """The property's own ipBlocks count among the families in use (`extra`), as in the generic oracle
+    (test_differential_prove._ends): an IPv6 `from` makes IPv6 addresses possible for pods of unknown IPs."""
     if spec.is_external:
         return [(False, [ExternalEndpoint(ip)]) for ip in _address_candidates(c, spec.ip_block)]
     if spec.workload is not None:
@@ -97,9 +99,9 @@ def _ends(c: Cluster, spec, flag: bool, known) -> list[tuple[bool, list]]:
     out = []
     for w in members:
         if flag and not w.ips:
-            out.append((True, replicas(c, w, flag)))
+            out.append((True, replicas(c, w, flag, [c], extra)))
         else:
-            out += [(False, [r]) for r in replicas(c, w, flag)]
+            out += [(False, [r]) for r in replicas(c, w, flag, [c], extra)]
     return out
 
 
@@ -109,11 +111,11 @@ def _hit(verdict: Verdict, expect: str) -> bool:
 
 def _oracle_once(c, p, src, dst, known, flag):
     ports = resolve_ports(p, dst)
-    srcs, dsts = _ends(c, src, flag, known), _ends(c, dst, flag, known)
+    extra = [s.ip_block for s in (src, dst) if s.is_external]
+    srcs, dsts = _ends(c, src, flag, known, extra), _ends(c, dst, flag, known, extra)
     if not srcs or not dsts:
         return "vacuous"
     fits = certain = dependent = undecided = False
-    extra = [s.ip_block for s in (src, dst) if s.is_external]
     for (s_unknown, s_alts), (d_unknown, d_alts) in itertools.product(srcs, dsts):
         sw, dw = getattr(s_alts[0], "workload", None), getattr(d_alts[0], "workload", None)
         if sw is not None and sw is dw and sw.kind == "Pod":
