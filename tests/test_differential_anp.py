@@ -192,8 +192,29 @@ def _check_existing(data) -> None:
         dst = resolve_endpoint(p.dst, "to", c)
         target = Target(c, resolve_endpoint(p.src, "from", c), dst, resolve_ports(p, dst), p.expect != "reachable",
                         ipm, every_resolution=p.expect == "possible")
-        assert target.holds(Flow(_as_endpoint(c, shown.src), _as_endpoint(c, shown.dst), shown.protocol, shown.port,
-                shown.src_port, shown.icmp_type, shown.icmp_code))
+        flow = Flow(_as_endpoint(c, shown.src), _as_endpoint(c, shown.dst), shown.protocol, shown.port,
+                    shown.src_port, shown.icmp_type, shown.icmp_code)
+        extra = [e.ip_block for e in (resolve_endpoint(p.src, "from", c), dst) if e.is_external]
+        for at in _at_every_address(c, flow, extra):
+            assert target.holds(at), at
+
+
+def _at_every_address(c: Cluster, flow: Flow, extra) -> list[Flow]:
+    """The shown flow at every address its ends may have: a replica of a workload the manifests give no IP for is
+    shown without one (prove reports it only when the verdict holds at each address the pod may get), so the
+    witness must hold at each of them (address_oracle's probes: every boundary of every block), two pods never
+    at one address."""
+    def choices(ep):
+        if isinstance(ep, PodEndpoint) and ep.ip is None and ep.workload is not None and not ep.workload.ips:
+            return [r.ip for r in replicas(c, ep.workload, True, [c], extra)]
+        return [ep.ip]
+    out = []
+    for a, b in itertools.product(choices(flow.src), choices(flow.dst)):
+        src, dst = dataclasses.replace(flow.src, ip=a), dataclasses.replace(flow.dst, ip=b)
+        if same_family(src, dst) and not (a is not None and a == b and not isinstance(src, ExternalEndpoint)
+                                          and not isinstance(dst, ExternalEndpoint)):
+            out.append(dataclasses.replace(flow, src=src, dst=dst))
+    return out
 
 
 class _WithFlag:
