@@ -29,6 +29,7 @@ One LayerDecision per tier consulted, layer `calico:<tier>`.
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 
 from netverify.eval import anp, calico_profiles
@@ -77,8 +78,23 @@ def calico_sort_key(p: CalicoPolicy) -> tuple[float, str]:
     return order, f"{p.name}/{p.namespace or ''}/{p.kind}"
 
 
-def members_of(cluster: Cluster, tier: str) -> list[Member]:
+# Per cluster (by identity; dropped with it), each tier's members: the evaluator asks per side, and building
+# them converts every NetworkPolicy and sorts the tier. Clusters are immutable, so the list cannot go stale.
+_MEMBERS: dict[int, dict[str, tuple[Member, ...]]] = {}
+
+
+def members_of(cluster: Cluster, tier: str) -> tuple[Member, ...]:
     """The tier's enforced policies, in Felix's order."""
+    by_tier = _MEMBERS.get(id(cluster))
+    if by_tier is None:
+        by_tier = _MEMBERS[id(cluster)] = {}
+        weakref.finalize(cluster, _MEMBERS.pop, id(cluster), None)
+    if tier not in by_tier:
+        by_tier[tier] = _members(cluster, tier)
+    return by_tier[tier]
+
+
+def _members(cluster: Cluster, tier: str) -> tuple[Member, ...]:
     out = [Member(calico_sort_key(p), calico=p) for p in cluster.calico.policies if p.tier == tier and not p.staged]
     if tier == DEFAULT_TIER:
         out += [Member(calico_sort_key(c), calico=c) for c in map(as_calico, cluster.policies)]
@@ -86,7 +102,7 @@ def members_of(cluster: Cluster, tier: str) -> list[Member]:
         if tier == name:
             out += [Member((float(a.priority), f"{a.name}//{ADMIN_KINDS[layer]}"), admin=a)
                     for a in cluster.admin_policies if a.tier == layer]
-    return sorted(out, key=lambda m: m.sort_key)
+    return tuple(sorted(out, key=lambda m: m.sort_key))
 
 
 def policy_ref(p: CalicoPolicy, direction) -> RuleRef:
