@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from netverify.eval import anp, calico_profiles
 from netverify.eval.calico_match import rule_match, selects
+from netverify.eval.calico_selector import Match
 from netverify.eval.layer import Side, is_host_network
 from netverify.model.anp import AdminPolicy
 from netverify.model.calico import DEFAULT_TIER, CalicoPolicy, CalicoTier
@@ -62,15 +64,22 @@ class Member:
     admin: AdminPolicy | None = None
 
 
-def tiers_of(cluster: Cluster) -> list[tuple[CalicoTier, bool]]:
+def tiers_of(cluster: Cluster) -> tuple[tuple[CalicoTier, bool], ...]:
     """Every tier, in Felix's order, with whether it is defined (a policy naming a tier no Tier defines
     sorts after every defined one, TierLess)."""
+    cached = _cached(cluster)
+    if "//tiers" not in cached:
+        cached["//tiers"] = _tiers(cluster)
+    return cached["//tiers"]
+
+
+def _tiers(cluster: Cluster) -> tuple[tuple[CalicoTier, bool], ...]:
     named = {t.name: t for t in BUILTIN_TIERS}
     named.update({t.name: t for t in cluster.calico.tiers})
     undefined = sorted({p.tier for p in cluster.calico.policies} - set(named))
     out = [(t, True) for t in named.values()] + [(CalicoTier(n, None, "deny", None), False) for n in undefined]
-    return sorted(out, key=lambda tv: (not tv[1], tv[0].order is None,
-                                       tv[0].order if tv[0].order is not None else 0.0, tv[0].name))
+    return tuple(sorted(out, key=lambda tv: (not tv[1], tv[0].order is None,
+                                             tv[0].order if tv[0].order is not None else 0.0, tv[0].name)))
 
 
 def calico_sort_key(p: CalicoPolicy) -> tuple[float, str]:
@@ -78,20 +87,47 @@ def calico_sort_key(p: CalicoPolicy) -> tuple[float, str]:
     return order, f"{p.name}/{p.namespace or ''}/{p.kind}"
 
 
-# Per cluster (by identity; dropped with it), each tier's members: the evaluator asks per side, and building
-# them converts every NetworkPolicy and sorts the tier. Clusters are immutable, so the list cannot go stale.
-_MEMBERS: dict[int, dict[str, tuple[Member, ...]]] = {}
+# Per cluster (by identity; dropped with it), the tiers in order and each tier's members: the evaluator asks
+# per side, and building them converts every NetworkPolicy and sorts. Clusters are immutable: no going stale.
+_PER_CLUSTER: dict[int, dict] = {}
+
+
+def _cached(cluster: Cluster) -> dict:
+    found = _PER_CLUSTER.get(id(cluster))
+    if found is None:
+        found = _PER_CLUSTER[id(cluster)] = {}
+        weakref.finalize(cluster, _PER_CLUSTER.pop, id(cluster), None)
+    return found
 
 
 def members_of(cluster: Cluster, tier: str) -> tuple[Member, ...]:
     """The tier's enforced policies, in Felix's order."""
-    by_tier = _MEMBERS.get(id(cluster))
-    if by_tier is None:
-        by_tier = _MEMBERS[id(cluster)] = {}
-        weakref.finalize(cluster, _MEMBERS.pop, id(cluster), None)
-    if tier not in by_tier:
-        by_tier[tier] = _members(cluster, tier)
-    return by_tier[tier]
+    cached = _cached(cluster)
+    if tier not in cached:  # tier names are DNS labels: never "//tiers"
+        cached[tier] = _members(cluster, tier)
+    return cached[tier]
+
+
+# Which policies select a pod, per (cluster, pod) by identity: map and the differential oracle ask about the
+# same pod over many connections, and a selector's match depends on the pod alone. An entry holds its cluster
+# and pod, so neither id can be reused while it is cached; the cluster keeps its members (and their ids) alive.
+_SELECTED: OrderedDict[tuple[int, int], tuple[Cluster, PodEndpoint, dict[int, Match]]] = OrderedDict()
+_SELECTED_MAX = 4096
+
+
+def _selects(cluster: Cluster, policy: CalicoPolicy, pod) -> Match:
+    if not isinstance(pod, PodEndpoint):
+        return selects(cluster, policy, pod)
+    key = (id(cluster), id(pod))
+    entry = _SELECTED.get(key)
+    if entry is None or entry[0] is not cluster or entry[1] is not pod:
+        entry = _SELECTED[key] = (cluster, pod, {})
+        if len(_SELECTED) > _SELECTED_MAX:
+            _SELECTED.popitem(last=False)
+    memo = entry[2]
+    if id(policy) not in memo:
+        memo[id(policy)] = selects(cluster, policy, pod)
+    return memo[id(policy)]
 
 
 def _members(cluster: Cluster, tier: str) -> tuple[Member, ...]:
@@ -165,7 +201,7 @@ def tier_decision(cluster: Cluster, tier: CalicoTier, side: Side) -> LayerDecisi
         assert p is not None
         if side.direction not in p.types:
             continue
-        chosen = selects(cluster, p, side.pod)
+        chosen = _selects(cluster, p, side.pod)
         if chosen is False:
             continue
         if chosen is None:
