@@ -32,6 +32,7 @@ from netverify.smt.resolve import resolve_endpoint, resolve_ports
 from pod_manifest_rules import assert_valid_witness
 from progress_recorder import Recorder
 from prove_helpers import prop, props
+from selector_values import mentioned_values
 from witness_checks import assert_witness_is_truthful
 
 EXPECTS = ["unreachable", "reachable", "possible"]
@@ -71,22 +72,10 @@ def _address_candidates(c: Cluster, block) -> list:
     return [ip for ip in ips if block.contains(ip)]
 
 
-def _mentioned_values(c: Cluster, p) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    selectors = [s for spec in (p.src, p.dst) for s in (spec.pod_selector,) if s is not None]
-    selectors += [pol.pod_selector for pol in c.policies]
-    selectors += [peer.pod_selector for pol in c.policies for r in (*pol.ingress, *pol.egress) for peer in r.peers
-                  if peer.pod_selector is not None]
-    for selector in selectors:
-        for key, values in selector.mentioned().items():
-            out.setdefault(key, set()).update(values)
-    return out
-
-
 def _assignments(c: Cluster, p, candidates):
     """Every way the labels only the cluster knows can be: one value per workload entry and key, among the
-    values selectors name and one they do not (the placeholder stands for it)."""
-    mentioned = _mentioned_values(c, p)
+    values selectors of any policy kind name and one they do not (the placeholder stands for it)."""
+    mentioned = mentioned_values(c, p)
     slots = [(i, k) for i, w in candidates for k in sorted(w.unknown_labels) if k in mentioned]
     choices = [sorted(mentioned[k]) + [c.workloads[i].labels[k]] for i, k in slots]
     for combination in itertools.product(*choices):
