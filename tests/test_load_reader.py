@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netverify.errors import InputError
-from netverify.load.reader import read_documents
+from netverify.load.reader import iter_documents, read_documents
 from netverify.load.tree import LineDict, LineList, format_path, line_at
 
 
@@ -124,3 +124,20 @@ def test_json_that_yaml_refuses_still_loads():
 def test_json_key_longer_than_yaml_allows_still_loads():
     (doc,) = read_documents("f.json", json.dumps({"k": {"a" * 2000: 1}}, indent=1))
     assert doc["k"] == {"a" * 2000: 1}
+
+
+def test_documents_stream_one_at_a_time():
+    # A file of 100,000 Pods is read a document at a time: the first is handed over before a later one is
+    # even parsed (so a broken later document is found after it), and the whole file still fails as bad input.
+    stream = iter_documents("f.yaml", "a: 1\n---\nb: [\n")
+    assert next(stream) == {"a": 1}
+    with pytest.raises(InputError) as err:
+        next(stream)
+    assert err.value.file == "f.yaml" and err.value.line >= 3  # in the second document, not the first
+
+
+def test_streamed_documents_are_the_documents():
+    text = "---\n---\na: &x {k: 1}\nb: *x\n---\n# nothing\n---\n[1, 2]\n"
+    assert list(iter_documents("f.yaml", text)) == read_documents("f.yaml", text) == [
+        {"a": {"k": 1}, "b": {"k": 1}}, [1, 2]]
+    assert list(iter_documents("f.json", '{"kind": "Pod"}')) == [{"kind": "Pod"}]

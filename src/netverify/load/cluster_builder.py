@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from netverify.errors import InputError
 from netverify.load.documents import RawObject
+from netverify.load.fingerprint import fingerprint
 from netverify.load.k8s_schema import (
     ControllerModel,
     ControllerSpec,
@@ -93,7 +94,9 @@ class ClusterBuilder:
     seen: dict[tuple[str, str, str], Span] = field(default_factory=dict)
     # (kind, metadata.namespace, metadata.name) -> the first object's data and where it is: a second, identical
     # object (one dump taken twice, a file listed twice) is the same object, read once
-    firsts: dict[tuple[str, str, str], tuple[object, str]] = field(default_factory=dict)
+    # Per (kind, namespace, name): a digest of the first object's fields and where it is. Not the object itself:
+    # holding every parsed manifest until the end doubled the peak memory of a load.
+    firsts: dict[tuple[str, str, str], tuple[bytes, str]] = field(default_factory=dict)
     lenient: bool = False  # unknown fields are warnings, not errors (--lenient)
     cilium: CiliumReader | None = None  # CNPs, CCNPs and CiliumCIDRGroups (read at build, once groups are known)
 
@@ -160,10 +163,11 @@ class ClusterBuilder:
         namespace = meta.get("namespace")
         key = (obj.kind, namespace if isinstance(namespace, str) else "", meta["name"])
         first = self.firsts.get(key)
+        digest = fingerprint(obj.data)
         if first is None:
-            self.firsts[key] = (obj.data, site.where())
+            self.firsts[key] = (digest, site.where())
             return False
-        if first[0] != obj.data:
+        if first[0] != digest:
             return False
         what = f"{obj.kind} {key[1]}/{key[2]}" if key[1] else f"{obj.kind} {key[2]}"
         self.warnings.append(f"{site.where()}: {what} is identical to the one at {first[1]}: read once")

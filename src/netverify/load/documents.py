@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ class Unread:
     kindless: dict[str, int]
 
 
-def objects(file: str, documents: list[Any], unread: Unread) -> Iterator[RawObject]:
+def objects(file: str, documents: Iterable[Any], unread: Unread) -> Iterator[RawObject]:
     for document in documents:
         yield from _unwrap(file, document, None, unread)
 

@@ -12,7 +12,7 @@ from netverify.load.files import read_sources
 from netverify.load.limits import DEFAULT_LIMITS, LoadLimits
 from netverify.load.live import is_cluster_spec, read_cluster
 from netverify.load.live_client import LiveTarget
-from netverify.load.reader import read_documents
+from netverify.load.reader import iter_documents
 from netverify.model.cluster import Cluster
 
 
@@ -49,7 +49,7 @@ def _load(texts: Iterable[tuple[str, str]], default_namespace: str, limits: Load
     builder = ClusterBuilder(default_namespace, lenient=limits.lenient)
     unread = Unread({})
     for name, text in texts:
-        for obj in objects(name, read_documents(name, text, limits), unread):
+        for obj in objects(name, iter_documents(name, text, limits), unread):
             builder.add(obj)
     for obj in live_objects:
         builder.add(obj)

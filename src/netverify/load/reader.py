@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -58,7 +59,7 @@ def read_documents(file: str, text: str, limits: LoadLimits = DEFAULT_LIMITS) ->
     builder = _Builder(file, limits)
     loader = _Loader(text)
     try:
-        return builder.run(loader)
+        return list(builder.documents(loader))
     except yaml.YAMLError as exc:
         error = _parse_error(file, text, exc)
     except RecursionError:  # the pure-Python parser (no libyaml) on pathological input
@@ -72,6 +73,25 @@ def read_documents(file: str, text: str, limits: LoadLimits = DEFAULT_LIMITS) ->
         if document is not _MISS:
             return [] if document is None else [document]
     raise error
+
+
+def iter_documents(file: str, text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Iterator[Any]:
+    """read_documents one document at a time, so a file of 100,000 Pods is never held parsed all at once. JSON
+    is read whole: its fallback for what YAML refuses re-reads the text from the start. A bad document still
+    fails the whole load (the caller builds nothing from a file it could not read)."""
+    if _JSON_START.match(text) is not None:
+        yield from read_documents(file, text, limits)
+        return
+    builder = _Builder(file, limits)
+    loader = _Loader(text)
+    try:
+        yield from builder.documents(loader)
+    except yaml.YAMLError as exc:
+        raise _parse_error(file, text, exc) from None
+    except RecursionError:
+        raise InputError(file, None, None, f"nesting deeper than {limits.max_depth} levels") from None
+    finally:
+        loader.dispose()
 
 
 class _Frame:
@@ -96,8 +116,7 @@ class _Builder:
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.alias_expansion = 0
 
-    def run(self, loader: Any) -> list[Any]:
-        documents: list[Any] = []
+    def documents(self, loader: Any) -> Iterator[Any]:
         stack: list[_Frame] = []
         root: list[Any] = []
         count = 0
@@ -180,9 +199,9 @@ class _Builder:
                                 self.file, getattr(document, "line", event.start_mark.line + 1), None,
                                 f"more than {self.limits.max_documents} documents",
                             )
-                        documents.append(document)
+                        yield document
             elif cls is StreamEndEvent:
-                return documents
+                return
 
     def _attach(self, stack: list[_Frame], root: list[Any], value: Any, line: int, size: int) -> None:
         if not stack:
