@@ -50,11 +50,8 @@ def deny_candidates(cluster: Cluster, prop: Property, cx: ConnectionWitness | No
         return []
     if ports.empty_reason is not None:
         return []
-    variants = [ports.entries] if ports.entries and portable(ports.entries) else []
-    if ports.entries:
-        variants.append(())  # every port: also a candidate, after the narrower one
-    else:
-        variants = [()]
+    # the property's ports first (it takes less away), then every port
+    variants = [ports.entries, ()] if ports.entries and portable(ports.entries) else [()]
     found: list[tuple[int, int, Edit]] = []
     for side, other, own in ((cx.ingress, src, cx.dst), (cx.egress, dst, cx.src)):
         peer = _peer(other)
