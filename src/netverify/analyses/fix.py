@@ -8,7 +8,10 @@ rule's peers that admits its other end. In order of preference (the most natural
   2. require a label on the peer's podSelector that every existing pod it admits carries and the
      counterexample's pod does not;
   3. narrow the rule's ports (drop the entry that admits the counterexample's port);
-  4. drop the peer (when the rule has others).
+  4. drop the peer (when the rule has others);
+  5. where the kind has a Deny (admin policies, Calico): a new Deny rule for the property's other end in front
+     of the admin or Calico rule that allows or passes the counterexample, or at the top of a policy that
+     selects its pod (analyses/fix_deny.py; after the narrowings, which keep the rule's intent where it is).
 Single edits are tried first, then pairs; the first set that passes both proofs is the suggestion, so it is a
 smallest one among these candidates. The search enumerates and re-proves (exact, and it re-checks the edited
 text too) rather than encoding the edits into one Z3 Optimize problem; see docs/fix.md.
@@ -19,8 +22,9 @@ from __future__ import annotations
 import difflib
 import itertools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
+from netverify.analyses.fix_deny import deny_candidates
+from netverify.analyses.fix_edit import Edit
 from netverify.analyses.lint_np import WorkloadIndex
 from netverify.analyses.fix_text import drop_item, ports_yaml, selector_yaml, set_key
 from netverify.findings import EndpointWitness, FixSuggestion, PropertyResult
@@ -36,14 +40,6 @@ Prover = Callable[[Cluster, PropertiesFile], tuple[PropertyResult, ...]]
 Reload = Callable[[Mapping[str, str]], Cluster]
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
-    description: str
-    file: str
-    line: int
-    apply: Callable[[str], str]
-
-
 def suggest_fixes(cluster: Cluster, props: PropertiesFile, results: tuple[PropertyResult, ...],
                   texts: Mapping[str, str], reload: Reload, prove: Prover, max_pairs: int = 30
                   ) -> tuple[FixSuggestion, ...]:
@@ -56,7 +52,12 @@ def suggest_fixes(cluster: Cluster, props: PropertiesFile, results: tuple[Proper
             out.append(FixSuggestion(r.name, "none", reason="only `unreachable` properties get suggestions "
                                      "(a missing allow is a new rule, which is not among the edits)"))
             continue
-        edits = candidates(cluster, r, texts)
+        prop = next((p for p in props.properties if p.name == r.name), None)
+        # the Deny edits rank after every NetworkPolicy narrowing (docs/fix.md: a narrowing keeps the rule's
+        # intent where it is written; a Deny adds a rule, and is where the kind has one the only way to undo
+        # an admin or Calico Allow/Pass)
+        edits = candidates(cluster, r, texts) + (deny_candidates(cluster, prop, r.counterexample, texts)
+                                                 if prop is not None else [])
         out.append(_search(r, edits, props, held, texts, reload, prove, max_pairs))
     return tuple(out)
 
@@ -65,9 +66,10 @@ def _search(r: PropertyResult, edits: list[Edit], props: PropertiesFile, held: s
             texts: Mapping[str, str], reload: Reload, prove: Prover, max_pairs: int) -> FixSuggestion:
     if not edits:
         return FixSuggestion(r.name, "none", reason="no rule that lets the counterexample through can be narrowed "
-                             "by the edits netverify tries")
+                             "or preceded by a Deny by the edits netverify tries")
     target = PropertiesFile(props.path, props.manifests, tuple(p for p in props.properties if p.name == r.name))
-    combos = [(e,) for e in edits] + list(itertools.islice(itertools.combinations(edits, 2), max_pairs))
+    pairs = (c for c in itertools.combinations(edits, 2) if not (c[0].slot and c[0].slot == c[1].slot))
+    combos = [(e,) for e in edits] + list(itertools.islice(pairs, max_pairs))
     for combo in combos:
         edited = _apply(texts, combo)
         if edited is None:
@@ -92,8 +94,9 @@ def _search(r: PropertyResult, edits: list[Edit], props: PropertiesFile, held: s
 
 def _apply(texts: Mapping[str, str], combo: tuple[Edit, ...]) -> dict[str, str] | None:
     edited = dict(texts)
-    # bottom-up per file: an edit changes lines only inside its item, so earlier lines keep their numbers
-    for e in sorted(combo, key=lambda e: (e.file, -e.line)):
+    # bottom-up per file: an edit changes lines only inside its item (or inserts before it), so earlier lines
+    # keep their numbers; on one line the in-place edit goes first, then the insertion before it
+    for e in sorted(combo, key=lambda e: (e.file, -e.line, e.inserts)):
         if e.file not in edited:
             return None
         edited[e.file] = e.apply(edited[e.file])

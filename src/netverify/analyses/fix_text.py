@@ -102,3 +102,30 @@ def ports_yaml(ports: tuple[PortMatch, ...]) -> list[dict]:
             item["endPort"] = p.end_port
         out.append(item)
     return out
+
+
+_BLOCK_ITEM = re.compile(r"^(?P<indent> *)-(?P<gap> +)(?P<first>[^\s#-])")
+
+
+def can_insert_before(text: str, item_line: int) -> bool:
+    """Whether 1-based `item_line` starts an item of a block sequence (`- key: ...` or `- {...}`): only there
+    can a new item be written in front of it without touching the YAML around it (a flow list, a JSON
+    document or a dash alone on its line is left alone: the candidate is skipped)."""
+    lines = text.split("\n")
+    return 1 <= item_line <= len(lines) and _BLOCK_ITEM.match(lines[item_line - 1]) is not None
+
+
+def insert_items_before(text: str, item_line: int, items: list[dict]) -> str:
+    """Write `items` (mappings) as new block sequence items right before the one on `item_line`, at its dash
+    column: the first key on the dash's line, each further key below it, every value in flow style."""
+    lines = text.split("\n")
+    m = _BLOCK_ITEM.match(lines[item_line - 1])
+    assert m is not None, "can_insert_before() says where this may be called"
+    dash, col = m.group("indent"), " " * (len(m.group("indent")) + 1 + len(m.group("gap")))
+    new: list[str] = []
+    for item in items:
+        pairs = [flow({k: v})[1:-1] for k, v in item.items()]  # `{k: v}` in flow style, without the braces
+        new.append(f"{dash}-{m.group('gap')}{pairs[0]}")
+        new += [f"{col}{p}" for p in pairs[1:]]
+    lines[item_line - 1:item_line - 1] = new
+    return "\n".join(lines)
