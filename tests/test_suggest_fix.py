@@ -13,6 +13,7 @@ from netverify.analyses.fix_text import drop_item, set_key
 from netverify.analyses.prove import prove
 from netverify.cli import app
 from netverify.load.files import read_sources
+from netverify.load.limits import DEFAULT_LIMITS
 from netverify.load.manifests import load_cluster_from_texts
 from netverify.load.properties import load_properties
 
@@ -156,3 +157,26 @@ def test_cli_json_carries_the_fix_and_stdin_manifests_say_why_not(tmp_path):
                                      "--format", "json"], input=SHOP)
     data = json.loads(piped.stdout)
     assert "fixes" not in data and any("--suggest-fix needs manifest files" in n for n in data["notes"])
+
+
+def test_the_re_proofs_run_on_the_cluster_as_the_run_prepared_it(tmp_path):
+    # `--cilium-cluster prod` renames the cluster's Cilium identities after loading; each edited cluster the
+    # search re-proves must get the same, or the re-proof judges another cluster than the proof did.
+    from netverify.cli.cni import with_cilium_cluster
+    from netverify.cli.fix import with_fixes
+
+    (tmp_path / "shop.yaml").write_text(SHOP)
+    (tmp_path / "p.yaml").write_text(PROPS)
+    props = load_properties(str(tmp_path / "p.yaml"))
+    cluster = with_cilium_cluster(load_cluster_from_texts(dict(read_sources(list(props.manifests))).items()),
+                                  "prod")
+    seen: list[str] = []
+
+    def prove_all(c, p):
+        seen.append(c.cilium.cluster_name)
+        return prove(c, p)
+
+    report = with_fixes(prove(cluster, props), cluster, props, list(props.manifests), namespace="default",
+                        limits=DEFAULT_LIMITS, prove_all=prove_all, prepare=lambda c: with_cilium_cluster(c, "prod"))
+    assert report.fixes and report.fixes[0].status == "found"
+    assert seen and set(seen) == {"prod"}

@@ -20,7 +20,10 @@ SuggestFix = Annotated[bool, typer.Option(
 
 
 def with_fixes(report: ProveReport, cluster: Cluster, props: PropertiesFile, paths: list[str], *,
-               namespace: str, limits, prove_all: Callable[[Cluster, PropertiesFile], ProveReport]) -> ProveReport:
+               namespace: str, limits, prove_all: Callable[[Cluster, PropertiesFile], ProveReport],
+               prepare: Callable[[Cluster], Cluster] = lambda c: c) -> ProveReport:
+    """`prepare`: what the run did to the loaded cluster (`--cilium-cluster`), done to each edited one too, so
+    that the re-proofs are about the same cluster as the proof."""
     if not any(r.status == "violated" for r in report.results):
         return report
     if any(p == "-" or p.startswith("cluster:") for p in paths):
@@ -31,7 +34,7 @@ def with_fixes(report: ProveReport, cluster: Cluster, props: PropertiesFile, pat
     texts = dict(read_sources(paths, limits=limits))
 
     def reload(edited) -> Cluster:
-        return from_texts(edited.items(), default_namespace=namespace, limits=limits)
+        return prepare(from_texts(edited.items(), default_namespace=namespace, limits=limits))
 
     fixes: tuple[FixSuggestion, ...] = lazy("netverify.analyses.fix", "suggest_fixes")(
         cluster, props, report.results, texts, reload, lambda c, p: prove_all(c, p).results)
