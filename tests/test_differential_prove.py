@@ -12,9 +12,10 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import itertools
+import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from address_oracle import families, one_pod_address, replicas, same_family, stand_in
@@ -38,6 +39,10 @@ from witness_checks import assert_witness_is_truthful
 EXPECTS = ["unreachable", "reachable", "possible"]
 DEFAULT = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Two long runs of 5000 examples each: at least 10,000 random cases against the concrete evaluator.
+# Label assignments an oracle tries at most (two slots of three values); an example with more is drawn again:
+# each assignment is a whole oracle run, and since the oracles read every policy kind's selectors (ANP, Calico,
+# Cilium name control-plane labels too) some examples had hundreds, minutes each.
+MAX_ASSIGNMENTS = 9
 SLOW = settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -78,6 +83,8 @@ def _assignments(c: Cluster, p, candidates):
     mentioned = mentioned_values(c, p)
     slots = [(i, k) for i, w in candidates for k in sorted(w.unknown_labels) if k in mentioned]
     choices = [sorted(mentioned[k]) + [c.workloads[i].labels[k]] for i, k in slots]
+    if math.prod(len(v) for v in choices) > MAX_ASSIGNMENTS:
+        reject()  # each assignment is a whole oracle run: thousands of them make one example take minutes
     for combination in itertools.product(*choices):
         chosen = dict(zip(slots, combination))
         yield {
