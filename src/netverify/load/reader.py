@@ -54,7 +54,9 @@ _constructor = SafeConstructor()
 def read_documents(file: str, text: str, limits: LoadLimits = DEFAULT_LIMITS) -> list[Any]:
     """Every non-empty document of `text`, in order."""
     looks_like_json = _JSON_START.match(text) is not None
-    if looks_like_json and _SURROGATE_PAIR.search(text):
+    if not looks_like_json:
+        return list(iter_documents(file, text, limits))
+    if _SURROGATE_PAIR.search(text):
         text = _join_surrogate_pairs(text)
     builder = _Builder(file, limits)
     loader = _Loader(text)
@@ -68,10 +70,9 @@ def read_documents(file: str, text: str, limits: LoadLimits = DEFAULT_LIMITS) ->
         loader.dispose()
     # Valid JSON that YAML refuses (a lone surrogate escape, a key longer than 1024 characters) still loads,
     # without lines.
-    if looks_like_json:
-        document = read_json_without_lines(file, text, limits)
-        if document is not _MISS:
-            return [] if document is None else [document]
+    document = read_json_without_lines(file, text, limits)
+    if document is not _MISS:
+        return [] if document is None else [document]
     raise error
 
 
