@@ -1,13 +1,13 @@
-"""A known disagreement the Calico slow differential found (scope any), kept as a strict xfail until fixed.
+"""A disagreement the Calico slow differential found (scope any), now the case that guards its fix.
 
 The solver's counterexample ends at a replica of Deployment n0/w2, whose pod-template-hash only the cluster
-knows, with the hash set to a value a selector names. Extraction (smt/extract.picks_unknown_value) then shows
-that end as a *new* pod with those labels, at w2's address. The Calico evaluator does not know a new pod's
+knows, with the hash set to a value a selector names. Extraction (smt/extract.picks_unknown_value) shows that
+end as a *new* pod with those labels, at w2's address. The Calico evaluator does not know a new pod's
 ServiceAccount, so GlobalNetworkPolicy c0-1 (`projectcalico.org/serviceaccount != 'default'`) may or may not
-select it: unknown. The solver's pod was w2's replica, whose account (`default`) is known, so it said allowed.
-The re-check catches the difference and prove fails closed (InternalDisagreement, exit 3): no wrong verdict,
-but no counterexample either. The right counterexample here is w2's replica itself: its verdict holds
-whatever its hash is (witness_fit.holds_every_value)."""
+select it: unknown; the solver's pod was w2's replica, whose account (`default`) is known: allowed. prove used
+to fail closed (InternalDisagreement, exit 3). Now the extraction also hands over the replica the model
+described (ExtractedFlow.as_replicas), and witness_fit.as_the_model_has_it takes it when the new pod does not
+re-check and the replica's verdict holds whatever its hash is: w2's replica is the counterexample."""
 
 from __future__ import annotations
 
@@ -37,10 +37,10 @@ ANY_POD = EndpointSpec(span=Span("test.yaml", 1), namespace=None, namespace_sele
                        pod_selector=LabelSelector(()), ip_block=None, service=None, workload=None)
 
 
-@pytest.mark.xfail(strict=True, reason="known: a replica with a solver-chosen hash is shown as a new pod whose "
-                   "ServiceAccount Calico cannot know (see the module docstring)")
 def test_a_replica_whose_verdict_holds_for_every_hash_is_the_counterexample():
     cluster = eval(CASE.read_text())  # noqa: S307 - the repr of a model the slow run drew, from this repo
     [result] = prove(cluster, props(prop(ANY_POD, ANY_POD, "unreachable", "any", ())),
                      semantics=Semantics(cni="calico")).results
-    assert result.status == "violated"
+    assert result.status == "violated", result.reason
+    assert result.counterexample.dst.workload == "n0/w2[Deployment]"
+    assert result.counterexample.dst.labels == {"pod-template-hash": "<unknown>"}  # no hash it may not have

@@ -23,10 +23,11 @@ from netverify.analyses.unknown_labels import fixed_roles, flow_roles, fresh_gua
 from netverify.analyses.unlisted import judge_prove as judge_unlisted
 from netverify.analyses.unmodelled import judge_prove
 from netverify.analyses.witness import Target, build_witness, minimise, recheck, verdict_reason
-from netverify.analyses.witness_fit import polish, two_pods, unknown_value_variants
+from netverify.analyses.witness_fit import as_the_model_has_it, polish, two_pods, unknown_value_variants
 from netverify.errors import InputError, InputErrors
 from netverify.findings import ConnectionWitness, PropertyResult, ProveReport, Status
 from netverify.model.cluster import Cluster
+from netverify.model.flow import Flow
 from netverify.model import progress
 from netverify.model.kinds import KindKey
 from netverify.model.properties import PropertiesFile, Property
@@ -180,8 +181,9 @@ class _PropertyProver:
     def _allowed_only_under_some_resolution(self, answer: CheckResult) -> str | None:
         """`possible` needs a connection allowed whatever the implementation picks among same-priority
         policies: a witness allowed under one choice only proves nothing."""
-        flow = extract_flow(self.problem, answer.model).flow
-        verdict = self._target(want_allowed=True).verdict(flow)
+        target = self._target(want_allowed=True)
+        flow = self._flow(target, answer)
+        verdict = target.verdict(flow)
         if verdict.allowed or not verdict.may_be(True):
             return None
         return ("the connection found is allowed only under some resolution of same-priority policies: "
@@ -284,8 +286,8 @@ class _PropertyProver:
 
     def _why_none(self) -> str:
         assert self.example is not None and self.example.model is not None  # set by _vacuity when not vacuous
-        flow = extract_flow(self.problem, self.example.model).flow
         target = self._target(want_allowed=False)
+        flow = self._flow(target, self.example)
         if self.example_rests_on_unknown_values and not target.holds(flow):
             return "no connection that fits is allowed, whatever the values of labels only the cluster knows"
         recheck(target, flow, "example of a blocked connection")
@@ -346,7 +348,7 @@ class _PropertyProver:
         only the cluster knows are (every combination of both must keep the verdict)."""
         if plan is None:
             plan = plan_for(self.cluster, self.item.src, self.item.dst, self.ipblock_matches_pods)
-        flow = extract_flow(self.problem, answer.model).flow
+        flow = self._flow(target, answer)
         for variant in unknown_value_variants(target, flow, flow_roles(flow, fixed_roles(self.problem))):
             if not target.holds(variant):
                 continue  # not a counterexample for these values (settle found one for each): no address claim
@@ -355,11 +357,15 @@ class _PropertyProver:
                 return refs
         return ()
 
+    def _flow(self, target: Target, answer: CheckResult) -> Flow:
+        """The model's connection as the evaluator is to see it (witness_fit.as_the_model_has_it)."""
+        extracted = extract_flow(self.problem, answer.model)
+        return as_the_model_has_it(target, extracted.flow, extracted.as_replicas)
+
     def _witness(self, first: CheckResult, want_allowed: bool, readable: bool = False) -> tuple[ConnectionWitness, str]:
         answer = first if readable else self._readable_model(first)
-        extracted = extract_flow(self.problem, answer.model)
-        flow = extracted.flow
         target = self._target(want_allowed=want_allowed)
+        flow = self._flow(target, answer)
         recheck(target, flow, "witness" if self.prop.expect == "possible" else "counterexample")
         # Real workloads (kept whole), two pods, a served port, ordinary addresses; then the new pods minimised.
         flow = minimise(target, polish(target, flow))

@@ -157,6 +157,18 @@ def holds_every_value(target: WitnessTarget, flow: Flow, roles: tuple[str, ...] 
     return all(target.holds(variant) for variant in unknown_value_variants(target, flow, roles))
 
 
+def as_the_model_has_it(target: WitnessTarget, flow: Flow, as_replicas: Flow | None) -> Flow:
+    """The flow to re-check and show: `flow`, or, when the target does not hold for it, `as_replicas` (the model's
+    pods as the replicas they are, where extraction showed them as new pods because the model gave a label only
+    the cluster knows a value a selector names: smt/extract.py) if the target holds for it whatever those values
+    are. A new pod can differ from the replica in what the evaluator cannot know of a pod not created yet (its
+    Calico ServiceAccount), where the replica's verdict is decided."""
+    if as_replicas is None or target.holds(flow):
+        return flow
+    roles = tuple(r for r in ("src", "dst") if getattr(as_replicas, r) is not getattr(flow, r))
+    return as_replicas if holds_every_value(target, as_replicas, roles) else flow
+
+
 def as_new_pod(ep: PodEndpoint, mentioned: dict[str, set[str]]) -> PodEndpoint:
     """A pod not created yet with the labels of `ep`, each unknown value a valid one no selector names."""
     labels = {}

@@ -19,6 +19,10 @@ class ExtractedFlow:
     flow: Flow
     src_namespace_exists: bool
     dst_namespace_exists: bool
+    # `flow` with each end the model describes as a replica but `flow` shows as a new pod (picks_unknown_value)
+    # as that replica, its unknown-valued labels unknown (witness_fit.holds_every_value tries their values).
+    # None: no end was shown so.
+    as_replicas: Flow | None = None
 
 
 def _int(model: z3.ModelRef, term: z3.ArithRef) -> int:
@@ -29,11 +33,16 @@ def extract_flow(problem: ConnectionProblem, model: z3.ModelRef) -> ExtractedFlo
     taken: set[str] = set(problem.table.names)
     kv = problem.universe.keys[NAMESPACE_NAME_LABEL]
     taken.update(kv.values)
-    src, src_exists = _endpoint(problem, problem.src, model, taken)
+    src, src_exists, src_replica = _endpoint(problem, problem.src, model, taken)
     if isinstance(src, PodEndpoint):
         taken.add(src.namespace)
-    dst, dst_exists = _endpoint(problem, problem.dst, model, taken)
-    return ExtractedFlow(connection_flow(problem.conn, model, src, dst), src_exists, dst_exists)
+    dst, dst_exists, dst_replica = _endpoint(problem, problem.dst, model, taken)
+    flow = connection_flow(problem.conn, model, src, dst)
+    as_replicas = None
+    if src_replica is not None or dst_replica is not None:
+        as_replicas = Flow(src_replica or src, dst_replica or dst, flow.protocol, flow.port, flow.src_port,
+                           flow.icmp_type, flow.icmp_code)
+    return ExtractedFlow(flow, src_exists, dst_exists, as_replicas)
 
 
 def connection_flow(conn: SymbolicConnection, model: z3.ModelRef, src: Endpoint, dst: Endpoint) -> Flow:
@@ -78,11 +87,13 @@ def _replica(problem, ep: SymbolicPod, w: Workload) -> z3.BoolRef:
 
 def _endpoint(
     problem: ConnectionProblem, ep: SymbolicEndpoint, model: z3.ModelRef, taken: set[str]
-) -> tuple[Endpoint, bool]:
+) -> tuple[Endpoint, bool, PodEndpoint | None]:
+    """The end the model describes, whether its namespace exists, and the replica it is when it is shown as a
+    new pod (picks_unknown_value)."""
     if not isinstance(ep, SymbolicPod):
         ip = ep.ip.read(model)
         assert ip is not None
-        return ExternalEndpoint(ip), True
+        return ExternalEndpoint(ip), True, None
     ip = ep.ip.read(model)
     index = _int(model, ep.workload)
     # A pod the property pins to a workload is that workload's replica, whatever the guards chose.
@@ -91,13 +102,13 @@ def _endpoint(
     if pinned is not None and index < 0:
         index = next((i for i, w in enumerate(problem.cluster.workloads) if any(w is e for e in spec.workload_entries)
                       and z3.is_true(model.eval(_replica(problem, ep, w), model_completion=True))), -1)
-    if index >= 0 and (host_labels_unread(problem, problem.cluster.workloads[index])
-                       or not picks_unknown_value(problem, ep, problem.cluster.workloads[index], model)):
+    replica = None
+    if index >= 0:
         w = problem.cluster.workloads[index]
-        return PodEndpoint(
-            w.namespace, dict(problem.cluster.namespace_labels(w.namespace)), dict(w.labels), tuple(w.ports),
-            ip, w,
-        ), True
+        replica = PodEndpoint(w.namespace, dict(problem.cluster.namespace_labels(w.namespace)), dict(w.labels),
+                              tuple(w.ports), ip, w)
+        if host_labels_unread(problem, w) or not picks_unknown_value(problem, ep, w, model):
+            return replica, True, None
     ports = tuple(dict.fromkeys(  # every slot in use, each (name, number, protocol) once
         ContainerPort(name, _int(model, v.number), read_protocol(_int(model, v.protocol)))
         for name, slots in sorted(ep.named_ports.items()) for v in slots
@@ -111,7 +122,8 @@ def _endpoint(
         sa = None  # what no selector tells from `default`: the pod names no service account
     if ns_index < problem.table.fresh_index:
         name = problem.table.names[ns_index]
-        return PodEndpoint(name, dict(problem.table.labels[ns_index]), labels, ports, ip, service_account=sa), True
+        return PodEndpoint(name, dict(problem.table.labels[ns_index]), labels, ports, ip, service_account=sa), True, \
+            replica
     ns_labels = ep.ns_labels.read(model)
     kv = problem.universe.keys[NAMESPACE_NAME_LABEL]
     if ns_labels.get(NAMESPACE_NAME_LABEL, kv.fresh) == kv.fresh:
@@ -120,4 +132,4 @@ def _endpoint(
     else:
         name = ns_labels[NAMESPACE_NAME_LABEL]
     ns_labels[NAMESPACE_NAME_LABEL] = name
-    return PodEndpoint(name, ns_labels, labels, ports, ip, service_account=sa), False
+    return PodEndpoint(name, ns_labels, labels, ports, ip, service_account=sa), False, replica
