@@ -33,6 +33,7 @@ from netverify.eval.layer import Side, is_host_network
 from netverify.model import calico_selector as cs
 from netverify.model.calico import CalicoRule, EntityRule, Profile
 from netverify.model.calico_k8s import as_calico
+from netverify.model.ipblock import IPBlock
 from netverify.model.calico_profile_names import profile_target
 from netverify.model.cluster import Cluster
 from netverify.model.decision import LayerDecision
@@ -48,6 +49,8 @@ class ProfileEffects:
 
     labels_unknown: Mapping[str, str] = field(default_factory=dict)
     rules_unknown: Mapping[str, str] = field(default_factory=dict)
+    # The nets of each labels_unknown namespace's NetworkSets (built once: asked for every connection).
+    set_nets: Mapping[str, tuple[IPBlock, ...]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.labels_unknown or self.rules_unknown)
@@ -139,7 +142,8 @@ def _compute(cluster: Cluster) -> ProfileEffects:
         reason = _label_reason(cluster, p, namespace, account, read)
         if reason is not None:
             labels.setdefault(namespace, reason)
-    return ProfileEffects(labels, rules)
+    nets = {ns: tuple(b for s in cluster.calico.network_sets if s.namespace == ns for b in s.nets) for ns in labels}
+    return ProfileEffects(labels, rules, nets)
 
 
 def profile_effects(cluster: Cluster) -> ProfileEffects:
@@ -152,9 +156,9 @@ def profile_effects(cluster: Cluster) -> ProfileEffects:
     return found
 
 
-def in_namespace_sets(cluster: Cluster, namespace: str, ep: Endpoint) -> bool | None:
-    """Whether the endpoint's address is in a NetworkSet of `namespace` (None: its address is not known)."""
-    blocks = [b for s in cluster.calico.network_sets if s.namespace == namespace for b in s.nets]
+def in_namespace_sets(blocks: tuple[IPBlock, ...], ep: Endpoint) -> bool | None:
+    """Whether the endpoint's address is in one of a namespace's NetworkSets' `blocks` (None: its address is
+    not known)."""
     if not blocks:
         return False
     if ep.ip is None:
@@ -168,7 +172,7 @@ def labels_decision(cluster: Cluster, side: Side) -> LayerDecision | None:
     for namespace, reason in effects.labels_unknown.items():
         for ep in (side.pod, side.other):
             if isinstance(ep, PodEndpoint) and ep.namespace == namespace \
-                    or in_namespace_sets(cluster, namespace, ep) is not False:
+                    or in_namespace_sets(effects.set_nets[namespace], ep) is not False:
                 return LayerDecision(LAYER, "unknown", reason=reason)
     return None
 
