@@ -144,3 +144,21 @@ def test_cli_granularity_pod_json_names_pods(tmp_path):
     assert ends == {("web-abc", "Pod"), ("web-def", "Pod"), ("db", "Pod")}
     bad = CliRunner().invoke(app, ["map", "-f", str(tmp_path), "--granularity", "pods"])
     assert bad.exit_code == 2
+
+
+def test_pod_rows_keep_every_other_protocol_as_the_evaluator_decides_it():
+    # The pod rows used to drop `other_protocols` (ICMP and the rest), so an open pair read "TCP all; UDP all;
+    # SCTP all" instead of "all", and JSON said other_protocols: false.
+    cluster = load_cluster_from_texts([("pods.yaml", PODS), ("np.yaml", BY_ADDRESS)])
+    cmap = connectivity_map(cluster, ipblock_matches_pods=True, granularity="pod")
+    checked = 0
+    for c in cmap.connections:
+        if not (c.src.label.endswith("[Pod]") and c.dst.label.endswith("[Pod]")):
+            continue
+        src, dst = (_pod_endpoint(cluster, n.label.split("/")[1].split("[")[0]) for n in (c.src, c.dst))
+        allowed = evaluate(cluster, Flow(src, dst, Protocol.ICMP, 0, icmp_type=8, icmp_code=0),
+                           ipblock_matches_pods=True).allowed
+        assert c.other_protocols == allowed, (c.src.label, c.dst.label)
+        checked += 1
+    assert checked >= 2
+    assert any(c.other_protocols for c in cmap.connections)  # web-abc <-> web-def: no policy selects them

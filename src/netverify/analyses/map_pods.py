@@ -74,7 +74,7 @@ def pod_connections(table: VariantTable, plan: AddressPlan | None = None
     for k, ports in merged.items():
         s_key, s_node, d_key, d_node = nodes[k]
         mapping = mappings.setdefault(ports, dict(ports.as_mapping()))
-        rows.append((s_key, d_key, Connection(s_node, d_node, mapping)))
+        rows.append((s_key, d_key, Connection(s_node, d_node, mapping, ports.other)))
     rows.sort(key=lambda row: (row[0], row[1]))
     dependent: list[tuple[str, str]] = []
     if plan is not None and plan.enabled:
