@@ -48,6 +48,12 @@ from netverify.model.ipblock import IPBlock
 from netverify.model.labels import LabelSelector
 
 SERVICE_ACCOUNTS = ["default", "sa1", "sa2"]
+# Labels a pod may carry that Cilium leaves out of its identity: one claiming a namespace label (dropped with every
+# pod label under io.cilium.k8s), ones its default label filter ignores, and one only some releases keep
+# (model/cilium_label_filter.py).
+LEFT_OUT_KEYS = [NAMESPACE_LABELS_PREFIX + "team", "controller-revision-hash", "kubernetes.io/os",
+                 "topology.kubernetes.io/zone"]
+left_out_labels = st.dictionaries(st.sampled_from(LEFT_OUT_KEYS), st.sampled_from(VALUES), max_size=2)
 CLUSTER_NAMES = ["default", "c2"]
 
 identity_requirements = st.one_of(
@@ -57,6 +63,7 @@ identity_requirements = st.one_of(
     requirements([NAMESPACE_LABELS_PREFIX + "team", NAMESPACE_LABELS_PREFIX + "env"], VALUES),
     requirements([CLUSTER_LABEL], CLUSTER_NAMES),
     control_plane_requirements,  # pod-template-hash & co: values only the cluster knows on some workloads
+    requirements(LEFT_OUT_KEYS, VALUES),  # keys no identity carries (model/cilium_label_filter.py)
 )
 identity_selectors = st.one_of(
     st.just(LabelSelector()),
@@ -134,7 +141,8 @@ def cilium_clusters(draw):
     from anp_builders import node
     c = draw(clusters())
     nodes = [node(f"node{i}", {}, NODE_ADDRESSES[i]) for i in range(draw(st.integers(0, 2)))]
-    workloads = [dataclasses.replace(w, service_account=draw(st.sampled_from(SERVICE_ACCOUNTS)))
+    workloads = [dataclasses.replace(w, service_account=draw(st.sampled_from(SERVICE_ACCOUNTS)),
+                                     labels={**w.labels, **draw(left_out_labels)})
                  for w in c.workloads]
     for i in range(draw(st.integers(0, 1))):
         on = draw(st.sampled_from([None, *nodes])) if nodes else None
@@ -160,6 +168,8 @@ def cilium_concrete_flows(draw, c):
         ep = getattr(f, role)
         if isinstance(ep, PodEndpoint):
             ends[role] = dataclasses.replace(ep, service_account=draw(st.sampled_from(SERVICE_ACCOUNTS + ["sa9"])))
+            if ep.workload is None:  # a new pod may carry labels its identity leaves out, too
+                ends[role] = dataclasses.replace(ends[role], labels={**ep.labels, **draw(left_out_labels)})
     f = dataclasses.replace(f, **ends)
     if c.nodes and draw(st.integers(0, 3)) == 0:
         ip = ipaddress.ip_address(draw(st.sampled_from([str(a) for n in c.nodes for a in n.addresses])))

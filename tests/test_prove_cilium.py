@@ -53,7 +53,7 @@ def test_namespace_labels_are_identity_labels_for_new_namespaces_too():
     by_team = ccnp("db-from-team", {"app": "db"},
                    ingress=[crule(endpoints=[sel({}, expr(NAMESPACE_LABELS_PREFIX + "team", "In", "b"))])])
     c = with_cilium(BASE, by_team)
-    # (A pod carrying the identity label's key itself would do too: model/cilium.identity_labels keeps it.)
+    # (A pod carrying the identity label's key itself would not: Cilium drops it, tests/test_cilium_identity_filter.py.)
     plain = pods(selector=sel({}, expr(NAMESPACE_LABELS_PREFIX + "team", "DoesNotExist")))
     r = result(c, prop(plain, pods("shop", {"app": "db"})))
     assert r.status == "violated"

@@ -32,6 +32,7 @@ from netverify.eval.cilium_identity import (
     entities_match,
     identity_of,
     pod_identity_labels,
+    release_match,
     selector_match,
 )
 from netverify.eval.layer import Side, is_host_network
@@ -59,9 +60,19 @@ def _converted(policy: NetworkPolicy) -> CiliumPolicy:
 
 
 def selecting(cluster: Cluster, pod: PodEndpoint) -> tuple[CiliumPolicy, ...]:
+    """The policies that surely select the pod."""
+    return tuple(p for p, m in _selection(cluster, pod) if m is True)
+
+
+def maybe_selecting(cluster: Cluster, pod: PodEndpoint) -> tuple[CiliumPolicy, ...]:
+    """The policies that select the pod under some Cilium releases only (eval/cilium_identity.release_match)."""
+    return tuple(p for p, m in _selection(cluster, pod) if m is None)
+
+
+def _selection(cluster: Cluster, pod: PodEndpoint) -> list[tuple[CiliumPolicy, Match]]:
     labels = pod_identity_labels(pod, cluster.cilium.cluster_name)
-    return tuple(p for p in policies_of(cluster) if p.endpoint_selector is not None
-                 and p.endpoint_selector.matches(labels))
+    return [(p, release_match(p.endpoint_selector, labels)) for p in policies_of(cluster)
+            if p.endpoint_selector is not None]
 
 
 def default_denies(policy: CiliumPolicy, direction) -> bool:
@@ -196,6 +207,9 @@ def decide(cluster: Cluster, side: Side) -> LayerDecision:
     other = identity_of(cluster, side.other)
     requires = requires_match(policies, side, other)
     deny, deny_maybe, allow, allow_maybe, l7_only = [], [], [], [], []
+    for p in maybe_selecting(cluster, pod):
+        deny_maybe.append((RuleRef(p.key, side.direction, None, p.span, kind=p.kind),
+                           "its endpointSelector names a label only some Cilium releases keep in identities"))
     for p in policies:
         if p.unmodelled:
             deny_maybe.append((RuleRef(p.key, side.direction, None, p.span, kind=p.kind),

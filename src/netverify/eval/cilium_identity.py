@@ -21,6 +21,7 @@ from typing import Literal
 
 from netverify.eval.layer import is_host_network
 from netverify.model.cilium import CidrPeer, identity_labels
+from netverify.model.cilium_label_filter import release_dependent
 from netverify.model.cluster import Cluster
 from netverify.model.flow import Endpoint, ExternalEndpoint, PodEndpoint
 from netverify.model.ipblock import IPAddress
@@ -66,12 +67,22 @@ def identity_of(cluster: Cluster, ep: Endpoint) -> Identity:
     return Identity("pod", pod_identity_labels(ep, cluster.cilium.cluster_name), ep.ip)
 
 
+def release_match(selector: LabelSelector, labels: Mapping[str, str]) -> Match:
+    """The selector over identity labels; None when the answer differs between Cilium releases that keep a
+    label the selector names and releases that leave it out (model/cilium_label_filter.RELEASE_DEPENDENT)."""
+    kept = selector.matches(labels)
+    if not any(release_dependent(r.key) for r in selector.requirements):
+        return kept
+    left_out = selector.matches({k: v for k, v in labels.items() if not release_dependent(k)})
+    return kept if kept == left_out else None
+
+
 def selector_match(selector: LabelSelector, other: Identity) -> Match:
     """An endpoint selector. A pod: its identity labels. A node or the world has reserved labels only: a
     selector naming a `reserved:` key, or one that an identity without labels satisfies ({} in a CCNP, only
     NotIn/DoesNotExist), may select it — netverify does not model reserved identities' labels: maybe."""
     if other.kind == "pod":
-        return selector.matches(other.labels)  # a pod carries no reserved: label
+        return release_match(selector, other.labels)  # a pod carries no reserved: label
     if selector.matches({}) or any(r.key.startswith(RESERVED_PREFIX) for r in selector.requirements):
         return None
     return False

@@ -21,7 +21,7 @@ from netverify.errors import UsageError
 from netverify.load.anp_peers import Reading
 from netverify.load.cilium_rules import RuleContext, cidr, rules
 from netverify.load.cilium_schema import CidrGroupModel, CiliumPolicyModel, CiliumSpecModel
-from netverify.load.cilium_selectors import INIT_KEY, read_selector, subject_selector
+from netverify.load.cilium_selectors import INIT_KEY, identity_warnings, read_selector, subject_selector
 from netverify.load.site import Site
 from netverify.model.cilium import (
     CCNP_KIND, CIDR_GROUP_KIND, CILIUM_GROUP, CNP_KIND, CidrGroup, CiliumPolicy, CiliumResources,
@@ -111,6 +111,7 @@ def _policy(pending: PendingPolicy, index: int | None, spec: CiliumSpecModel, si
         if subject.foreign_keys:
             unmodelled.append(Unmodelled(f"{here.field} (selects by {', '.join(subject.foreign_keys)}: labels of "
                                          "identities that are not pods)", here.span()))
+        identity_warnings(subject, here, reading.warnings, unmodelled)
     else:
         here = site.at("nodeSelector")
         node_selector = read_selector(spec.nodeSelector, here).selector

@@ -63,10 +63,12 @@ def _rule(direction: Direction, deny: bool, index: int, spec: CiliumRuleSpec, si
     notes: list[Unmodelled] = []
     endpoints_spec = getattr(spec, side + "Endpoints")
     endpoints = None if endpoints_spec is None else tuple(
-        peer_selector(s, site.at(side + "Endpoints", i), ctx.namespace, ctx.subject_init, notes)
+        peer_selector(s, site.at(side + "Endpoints", i), ctx.namespace, ctx.subject_init, notes,
+                      ctx.reading.warnings)
         for i, s in enumerate(endpoints_spec))
     requires = tuple(
-        peer_selector(s, site.at(side + "Requires", i), ctx.namespace, ctx.subject_init, notes)
+        peer_selector(s, site.at(side + "Requires", i), ctx.namespace, ctx.subject_init, notes,
+                      ctx.reading.warnings)
         for i, s in enumerate(getattr(spec, side + "Requires") or ()))
     entities = _entities(getattr(spec, side + "Entities") or (), site.at(side + "Entities"))
     cidrs = (*_plain_cidrs(getattr(spec, side + "CIDR") or (), site.at(side + "CIDR"), ctx.reading),

@@ -28,7 +28,8 @@ from netverify.load.k8s_schema import LabelSelectorSpec
 from netverify.load.labels import check_label_key, check_label_value
 from netverify.load.site import Site
 from netverify.model.fields import Unmodelled
-from netverify.model.cilium import CLUSTER_LABEL, NAMESPACE_LABEL, NAMESPACE_LABELS_PREFIX
+from netverify.model.cilium import CLUSTER_LABEL, NAMESPACE_LABEL, NAMESPACE_LABELS_PREFIX, SERVICE_ACCOUNT_LABEL
+from netverify.model.cilium_label_filter import identity_relevant, own_label_kept, release_dependent
 from netverify.model.labels import LabelSelector, Requirement
 
 POD_SOURCES = frozenset({"any", "k8s"})  # label sources a pod's identity labels match
@@ -43,6 +44,8 @@ class ReadSelector:
     selector: LabelSelector
     foreign_keys: tuple[str, ...] = ()
     k8s_namespace: frozenset[str] | None = None  # matchLabels `k8s:io.kubernetes.pod.namespace` (subject only)
+    left_out: tuple[str, ...] = ()  # keys Cilium leaves out of every identity (model/cilium_label_filter.py)
+    release_keys: tuple[str, ...] = ()  # keys kept by some Cilium releases and left out by others
 
     @property
     def has_reserved(self) -> bool:
@@ -87,8 +90,32 @@ def read_selector(spec: LabelSelectorSpec | None, site: Site) -> ReadSelector:
     if k8s_namespace is not None:
         # Outside a CNP subject the k8s: form is an ordinary requirement (its replacement happens there).
         requirements.append(Requirement(NAMESPACE_LABEL, "In", frozenset(k8s_namespace)))
+    keys = list(dict.fromkeys(r.key for r in requirements))
     return ReadSelector(LabelSelector(tuple(requirements)), tuple(foreign),
-                        frozenset(k8s_namespace) if k8s_namespace is not None else None)
+                        frozenset(k8s_namespace) if k8s_namespace is not None else None,
+                        tuple(k for k in keys if not _in_identities(k)), tuple(k for k in keys if release_dependent(k)))
+
+
+def _in_identities(key: str) -> bool:
+    """Whether some pod's identity can carry `key` (the keys Cilium sets itself always do)."""
+    if key in (NAMESPACE_LABEL, SERVICE_ACCOUNT_LABEL, CLUSTER_LABEL) or ":" in key:
+        return True  # ours, or another source's (reported as foreign)
+    if key.startswith(NAMESPACE_LABELS_PREFIX):
+        return identity_relevant(key)
+    return own_label_kept(key)
+
+
+def identity_warnings(read: ReadSelector, site: Site, warnings: list[str] | None, notes: list[Unmodelled]) -> None:
+    """Tell the user about a requirement on a label no identity has, or on one only some Cilium releases keep
+    (eval/cilium_identity.release_match: such a match is three-valued)."""
+    if read.left_out and warnings is not None:
+        warnings.append(f"{site.where()}: {site.field}: Cilium leaves {', '.join(read.left_out)} out of every "
+                        "pod's identity (its default label filter, and a pod's own io.cilium.k8s* labels): "
+                        "requirements on it read the label as absent")
+    if read.release_keys and warnings is not None:
+        warnings.append(f"{site.where()}: {site.field}: Cilium releases from cilium/cilium#43725 on leave "
+                        f"{', '.join(read.release_keys)} out of identities, earlier ones keep it: where that decides "
+                        "a verdict, it is unknown")
 
 
 def _key(written: str, site: Site, foreign: list[str]) -> str:
@@ -118,13 +145,15 @@ def subject_selector(spec: LabelSelectorSpec, site: Site, namespace: str | None,
                         f"in its own namespace ({namespace}); the namespace {', '.join(sorted(named))} it names "
                         "does not widen it")
     requirements.append(Requirement(NAMESPACE_LABEL, "In", frozenset({namespace})))
-    return ReadSelector(LabelSelector(tuple(requirements)), read.foreign_keys)
+    return ReadSelector(LabelSelector(tuple(requirements)), read.foreign_keys, None, read.left_out,
+                        read.release_keys)
 
 
 def peer_selector(spec: LabelSelectorSpec, site: Site, namespace: str | None, subject_init: bool,
-                  notes: list[Unmodelled]) -> LabelSelector:
+                  notes: list[Unmodelled], warnings: list[str] | None = None) -> LabelSelector:
     """A from/toEndpoints or from/toRequires item, scoped as getEndpointSelector scopes it."""
     read = read_selector(spec, site)
+    identity_warnings(read, site, warnings, notes)
     if read.foreign_keys:
         notes.append(Unmodelled(f"{site.field} (selects by {', '.join(read.foreign_keys)}: labels of identities "
                                 "that are not pods)", site.span()))

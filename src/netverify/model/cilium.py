@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from netverify.model.cilium_label_filter import identity_relevant, own_label_kept
 from netverify.model.fields import Unmodelled
 from netverify.model.ipblock import IPBlock
 from netverify.model.labels import LabelSelector
@@ -153,12 +154,15 @@ class CiliumResources:
 
 def identity_labels(pod_labels: Mapping[str, str], namespace: str, namespace_labels: Mapping[str, str],
                     service_account: str, cluster_name: str) -> dict[str, str]:
-    """The labels Cilium's selectors see on a pod: its own, plus the namespace, the namespace's labels, its
-    service account and the cluster (pkg/k8s/apis/cilium.io/const.go; pkg/labels)."""
-    out = dict(pod_labels)
+    """The labels Cilium's selectors see on a pod: its own that Cilium keeps, plus the namespace, the namespace's
+    labels, its service account and the cluster (pkg/k8s/apis/cilium.io/const.go; pkg/labels;
+    model/cilium_label_filter.py: a pod's own `io.cilium.k8s*` labels and the ones the default label filter
+    ignores, like pod-template-hash, are not in it)."""
+    out = {k: v for k, v in pod_labels.items() if own_label_kept(k)}
     out[NAMESPACE_LABEL] = namespace
     out[SERVICE_ACCOUNT_LABEL] = service_account
     out[CLUSTER_LABEL] = cluster_name
     for key, value in namespace_labels.items():
-        out[NAMESPACE_LABELS_PREFIX + key] = value
+        if identity_relevant(NAMESPACE_LABELS_PREFIX + key):
+            out[NAMESPACE_LABELS_PREFIX + key] = value
     return out

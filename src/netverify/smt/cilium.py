@@ -66,9 +66,13 @@ class CiliumEncoder:
     def selector(self, selector: LabelSelector, other: SymbolicEndpoint) -> YesMaybe:
         s = self.session
         pod, node, world = self._pod_kind(other)
-        yes = s.and_([pod, self.identity.matches(selector, other)]) if isinstance(other, SymbolicPod) else s.false()
+        if isinstance(other, SymbolicPod):
+            matched, release = self.identity.matches3(selector, other)
+            yes, pod_maybe = s.and_([pod, matched]), s.and_([pod, release])
+        else:
+            yes = pod_maybe = s.false()
         maybe = s.or_([node, world]) if reserved_may_match(selector) else s.false()
-        return yes, maybe
+        return yes, s.or_([pod_maybe, maybe])
 
     def entities(self, entities: tuple[str, ...], other: SymbolicEndpoint) -> YesMaybe:
         """eval/cilium_identity.entities_match."""
@@ -180,10 +184,13 @@ class CiliumEncoder:
         if not isinstance(pod, SymbolicPod):
             return SymDecision.nomatch(s)
         host = self.hosts.is_host(s, pod)
-        selected = [(p, s.and_([s.not_(host), self.identity.matches(p.endpoint_selector, pod)]))
-                    for p in self.policies if p.endpoint_selector is not None]
+        chosen = [(p, self.identity.matches3(p.endpoint_selector, pod))
+                  for p in self.policies if p.endpoint_selector is not None]
+        selected = [(p, s.and_([s.not_(host), yes])) for p, (yes, _) in chosen]
         requires = self.requires(selected, direction, other)
         deny, deny_maybe, allow, allow_maybe, iso = [], [], [], [], []
+        # A policy that selects the pod under some Cilium releases only: eval/cilium.maybe_selecting.
+        deny_maybe += [s.and_([s.not_(host), maybe]) for _, (_, maybe) in chosen]
         for p, sel in selected:
             if p.unmodelled:
                 deny_maybe.append(sel)

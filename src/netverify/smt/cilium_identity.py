@@ -2,11 +2,13 @@
 
 A pod's identity labels are not variables of their own: each key Cilium adds is read from what the pod
 already is — `io.kubernetes.pod.namespace` from its namespace (the `kubernetes.io/metadata.name` label every
-namespace carries), `io.cilium.k8s.namespace.labels.K` from its namespace's label K (else the pod's own label
-of that full key, as model/cilium.identity_labels keeps it), `io.cilium.k8s.policy.serviceaccount` from the
+namespace carries), `io.cilium.k8s.namespace.labels.K` from its namespace's label K (a pod's own label of
+that full key is dropped: model/cilium_label_filter.py), `io.cilium.k8s.policy.serviceaccount` from the
 pod's service account variable (symbols.SymbolicServiceAccount), `io.cilium.k8s.policy.cluster` from the
-cluster name (a constant). Every other key is the pod's own label. The universe holds every key and value
-these translations name (`universe_selectors`), so matching stays exact.
+cluster name (a constant). Every other key is the pod's own label, unless Cilium leaves it out of identities
+(another `io.cilium.k8s*` key, or one the default label filter ignores, like pod-template-hash): then the key is
+absent from every identity and the requirement a constant. The universe holds every key and value these
+translations name (`universe_selectors`), so matching stays exact.
 
 Matches are (yes, maybe) pairs of exclusive Bools, the three-valued match of the evaluator.
 """
@@ -26,6 +28,7 @@ from netverify.model.cilium import (
     SERVICE_ACCOUNT_LABEL,
     CiliumPolicy,
 )
+from netverify.model.cilium_label_filter import identity_relevant, own_label_kept, release_dependent
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster
 from netverify.model.labels import LabelSelector, Requirement
 from netverify.smt.selectors import SelectorEncoder
@@ -47,11 +50,11 @@ def _translated(req: Requirement) -> list[Requirement]:
     """The universe requirements one identity requirement reads."""
     if req.key == NAMESPACE_LABEL:
         return [Requirement(NAMESPACE_NAME_LABEL, req.operator, req.values)]
-    if req.key.startswith(NAMESPACE_LABELS_PREFIX):
-        return [Requirement(req.key[len(NAMESPACE_LABELS_PREFIX):], req.operator, req.values), req]
-    if req.key in (SERVICE_ACCOUNT_LABEL, CLUSTER_LABEL):
+    if req.key in (SERVICE_ACCOUNT_LABEL, CLUSTER_LABEL) or not identity_relevant(req.key):
         return []
-    return [req]
+    if req.key.startswith(NAMESPACE_LABELS_PREFIX):
+        return [Requirement(req.key[len(NAMESPACE_LABELS_PREFIX):], req.operator, req.values)]
+    return [req] if own_label_kept(req.key) else []
 
 
 def universe_selectors(policies: Iterable[CiliumPolicy]) -> list[LabelSelector]:
@@ -81,15 +84,27 @@ class IdentityEncoder:
         self.cluster_name = cluster_name
         self._cache: dict[tuple[int, LabelSelector], z3.BoolRef] = {}
 
-    def matches(self, selector: LabelSelector, pod: SymbolicPod) -> z3.BoolRef:
-        """The pod's identity labels match `selector` (the pod taken as a pod-network pod)."""
-        key = (id(pod), selector)
+    def matches(self, selector: LabelSelector, pod: SymbolicPod, left_out: bool = False) -> z3.BoolRef:
+        """The pod's identity labels match `selector` (the pod taken as a pod-network pod); `left_out`: under a
+        Cilium release that leaves the RELEASE_DEPENDENT labels out of identities."""
+        key = (id(pod), selector, left_out)
         if key not in self._cache:
-            self._cache[key] = self.session.and_(self._requirement(r, pod) for r in selector.requirements)
+            self._cache[key] = self.session.and_(self._requirement(r, pod, left_out) for r in selector.requirements)
         return self._cache[key]
 
-    def _requirement(self, req: Requirement, pod: SymbolicPod) -> z3.BoolRef:
+    def matches3(self, selector: LabelSelector, pod: SymbolicPod) -> YesMaybe:
+        """(yes, maybe): matched under every Cilium release, or under some only (eval/cilium_identity.release_match)."""
+        kept = self.matches(selector, pod)
+        if not any(release_dependent(r.key) for r in selector.requirements):
+            return kept, self.session.false()
+        left_out = self.matches(selector, pod, left_out=True)
         s = self.session
+        return s.and_([kept, left_out]), z3.Xor(kept, left_out)
+
+    def _requirement(self, req: Requirement, pod: SymbolicPod, left_out: bool = False) -> z3.BoolRef:
+        s = self.session
+        if left_out and release_dependent(req.key):
+            return s.const(req.matches({}))
         if req.key == CLUSTER_LABEL:
             return s.const(req.matches({CLUSTER_LABEL: self.cluster_name}))
         if req.key == SERVICE_ACCOUNT_LABEL:
@@ -104,12 +119,13 @@ class IdentityEncoder:
             if req.operator in ("Exists", "DoesNotExist"):
                 return s.const(req.operator == "Exists")  # every pod has a namespace
             return self.selectors.namespace(LabelSelector(tuple(_translated(req))), pod)
+        if not identity_relevant(req.key):
+            return s.const(req.matches({}))  # no identity carries the key
         if req.key.startswith(NAMESPACE_LABELS_PREFIX):
-            own = req.key[len(NAMESPACE_LABELS_PREFIX):]
-            ns_has = self.selectors.namespace(LabelSelector((Requirement(own, "Exists"),)), pod)
-            ns_req, pod_req = _translated(req)
-            return z3.If(ns_has, self.selectors.namespace(LabelSelector((ns_req,)), pod),
-                         self.selectors.labels(LabelSelector((pod_req,)), pod.labels))
+            # The namespace's label alone: a namespace selector reads an absent key as the identity does.
+            return self.selectors.namespace(LabelSelector(tuple(_translated(req))), pod)
+        if not own_label_kept(req.key):
+            return s.const(req.matches({}))  # another io.cilium.k8s key: Cilium drops a pod's own
         return self.selectors.labels(LabelSelector((req,)), pod.labels)
 
 
