@@ -46,11 +46,11 @@ def set_subject(cluster: Cluster, ns: NetworkSet) -> Subject:
 
 def pod_subject(cluster: Cluster, pod: PodEndpoint) -> Subject:
     """The pod's workload endpoint as selectors see it (the ServiceAccount of a pod not created yet is
-    unknown; so are the labels of an account whose object is not in the input)."""
+    unknown unless the pod names it; so are the labels of an account whose object is not in the input)."""
     own = {**pod.labels, NAMESPACE_KEY: pod.namespace, ORCHESTRATOR_KEY: "k8s"}
-    if pod.workload is None:
+    if pod.workload is None and pod.service_account is None:
         return Subject(own, pod.namespace, pod.namespace_labels, UNKNOWN, UNKNOWN)
-    account = pod.workload.service_account
+    account = pod.workload.service_account if pod.workload is not None else pod.service_account
     found = next((sa for sa in cluster.service_accounts
                   if sa.namespace == pod.namespace and sa.name == account), None)
     return Subject(own, pod.namespace, pod.namespace_labels, account,

@@ -120,6 +120,10 @@ def _endpoint(
     if sa is not None and (sa == "default" or (sa == ep.service_account.names.fresh
                                               and "default" not in ep.service_account.names.values)):
         sa = None  # what no selector tells from `default`: the pod names no service account
+    if sa is None and replica is not None:
+        # A replica shown as a new pod keeps the account the model gave it (its workload's): a new pod naming no
+        # account has one the Calico evaluator cannot know (eval/calico_match.pod_subject).
+        sa = replica.workload.service_account
     if ns_index < problem.table.fresh_index:
         name = problem.table.names[ns_index]
         return PodEndpoint(name, dict(problem.table.labels[ns_index]), labels, ports, ip, service_account=sa), True, \
