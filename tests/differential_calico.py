@@ -152,6 +152,13 @@ def calico_profiles(draw, c):
     return out
 
 
+# Labels a pod may carry itself under keys its namespace's or ServiceAccount's profile also gives
+# (eval/calico_selector.own_first: the pod's own come first), now and then.
+own_profile_labels = st.one_of(st.just({}), st.just({}), st.just({}), st.dictionaries(
+    st.sampled_from(["pcns.team", "pcns.env", "pcsa.level", "pcns.projectcalico.org/name"]),
+    st.sampled_from(["a", "b", "gold", "n0"]), max_size=2))
+
+
 @st.composite
 def calico_clusters(draw):
     """clusters() (workloads, NetworkPolicies, Services) with multi-letter label values, ServiceAccounts,
@@ -161,6 +168,7 @@ def calico_clusters(draw):
     for w in c.workloads:
         labels = {k: (draw(st.sampled_from(STRING_VALUES)) if k in KEYS and draw(st.booleans()) else v)
                   for k, v in w.labels.items()}
+        labels.update(draw(own_profile_labels))  # a pod's own pcns.*/pcsa.* come before its profiles'
         workloads.append(dataclasses.replace(w, labels=labels, service_account=draw(st.sampled_from(ACCOUNTS))))
     c = dataclasses.replace(c, workloads=tuple(workloads))
     objects = []
@@ -194,6 +202,11 @@ def calico_flows(draw, c):
     from netverify.model.flow import ExternalEndpoint
     from netverify.model.ports import Protocol
     f = draw(admin_concrete_flows(c))
+    for role in ("src", "dst"):  # a new pod may carry profile keys itself too
+        ep = getattr(f, role)
+        if getattr(ep, "namespace", None) is not None and getattr(ep, "workload", True) is None:
+            f = dataclasses.replace(f, **{role: dataclasses.replace(ep, labels={**ep.labels,
+                                                                          **draw(own_profile_labels)})})
     kind = draw(st.sampled_from(["keep", "keep", "icmp", "other"]))
     outside_v6 = any(isinstance(e, ExternalEndpoint) and e.ip.version == 6 for e in (f.src, f.dst))
     if kind == "icmp" and not outside_v6:

@@ -83,7 +83,7 @@ def test_explain_walks_the_tiers_to_the_deny_that_overrides_the_networkpolicy_al
     assert ingress[0] == "BLOCKED"
     assert ingress[1].startswith("1 Calico tier security: deny by GlobalNetworkPolicy/security.sandbox-isolation "
                                  "ingress[0]")
-    assert ingress[1].endswith("security-tier.yaml:18)")
+    assert ingress[1].endswith("security-tier.yaml:20)")
     assert len(ingress) == 2  # the Deny is final: the default tier, which would allow, is never reached
     egress = side_lines(e.egress)
     assert egress[-1].endswith("the namespace's profile (kns.<namespace>) allows")
@@ -287,7 +287,7 @@ properties:
     [result] = sarif["runs"][0]["results"]
     where = result["locations"][0]["physicalLocation"]
     assert where["artifactLocation"]["uri"].endswith("calico-tiers/manifests/security-tier.yaml")
-    assert where["region"]["startLine"] == 18
+    assert where["region"]["startLine"] == 20
 
 
 def test_diff_under_calico_compares_existing_workloads_and_searches_new_pods(tmp_path):
@@ -353,7 +353,7 @@ properties:
     if fmt == "json":
         [result] = json.loads(out.stdout)["results"]
         [entry] = result["counterexample"]["ingress"]["chain"]
-        assert (entry["layer"], entry["action"], entry["by"][0]["line"]) == ("calico:security", "deny", 18)
+        assert (entry["layer"], entry["action"], entry["by"][0]["line"]) == ("calico:security", "deny", 20)
     else:
         assert "Calico tier security: deny by GlobalNetworkPolicy/security.sandbox-isolation ingress[0]" in out.stdout
-        assert "security-tier.yaml:18" in out.stdout
+        assert "security-tier.yaml:20" in out.stdout

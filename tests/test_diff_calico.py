@@ -131,7 +131,7 @@ def test_a_deny_turned_into_pass_opens_the_connections_the_next_tier_allows():
     assert added
     assert any(a.witness.dst.workload == "payments/ledger[Deployment]" for a in added)
     for a in added:
-        assert a.witness.src.namespace_labels.get("env") == "sandbox" and a.witness.allowed
+        assert a.witness.src.namespace == "sandbox" and a.witness.allowed
         # into payments the NetworkPolicy rule Calico enforces opens it; elsewhere the profile allows
         # after the Pass
         want = ([("payments/allow-all-ingress", 0, "allow")] if a.witness.dst.namespace == "payments"

@@ -58,11 +58,16 @@ properties:
 """
 
 
-def _write(tmp_path: Path, files: dict[str, str], ports: str = "") -> Path:
+# Under Calico the sandbox is named by namespace: no Calico selector can tell a namespace's labels from a pod's
+# own `pcns.*` label (eval/calico_selector.own_first), so a Deny by namespaceSelector never holds for every pod.
+CALICO_PROPS = PROPS.replace("{{namespaceSelector: {{matchLabels: {{env: sandbox}}}}}}", "{{namespace: sandbox}}")
+
+
+def _write(tmp_path: Path, files: dict[str, str], ports: str = "", props_text: str = PROPS) -> Path:
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     props = tmp_path / "p.yaml"
-    props.write_text(PROPS.format(manifests=", ".join(files), ports=ports))
+    props.write_text(props_text.format(manifests=", ".join(files), ports=ports))
     return props
 
 
@@ -204,14 +209,16 @@ spec:
 
 
 def test_cli_json_a_calico_global_allow_gets_a_deny_re_proven_under_calicos_semantics(tmp_path):
-    props_path = _write(tmp_path, _calico_files(GNP_ALLOW), ports="    ports: [{protocol: TCP, port: 50051}]\n")
+    props_path = _write(tmp_path, _calico_files(GNP_ALLOW), ports="    ports: [{protocol: TCP, port: 50051}]\n",
+                        props_text=CALICO_PROPS)
     result = CliRunner().invoke(app, ["prove", str(props_path), "--cni", "calico", "--suggest-fix",
                                       "--format", "json"])
     assert result.exit_code == 1, result.output  # still violated as the manifests are
     (fix,) = json.loads(result.stdout)["fixes"]
     assert fix["status"] == "found", fix["reason"]
     assert fix["still_proven"] == ["checkout-reaches-the-ledger"]
-    assert ("+  - action: Deny\n+    protocol: TCP\n+    source: {namespaceSelector: env == 'sandbox'}\n"
+    assert ("+  - action: Deny\n+    protocol: TCP\n"
+            "+    source: {namespaceSelector: all(), selector: projectcalico.org/namespace == 'sandbox'}\n"
             "+    destination: {ports: [50051]}\n   - action: Allow\n") in fix["diff"]
     props = load_properties(str(props_path))
     texts = dict(read_sources(list(props.manifests)))
@@ -226,7 +233,8 @@ def test_a_calico_pass_is_preceded_by_a_deny_when_the_default_tier_admits_the_co
     # The connection passes the security tier and the payments team's allow-all admits it: a NetworkPolicy
     # has no Deny and no peer to narrow, so the Deny goes in front of the Pass.
     passing = GNP_ALLOW.replace("  - action: Allow\n    source:\n      namespaceSelector: all()\n", "")
-    props, texts, _, _, (fix,) = _suggest(_write(tmp_path, _calico_files(passing)), Semantics("calico"))
+    props, texts, _, _, (fix,) = _suggest(_write(tmp_path, _calico_files(passing), props_text=CALICO_PROPS),
+                                          Semantics("calico"))
     assert fix.status == "found", fix.reason
     assert "before GlobalNetworkPolicy/security.open ingress[0]" in fix.edits[0]
     assert set(_reproven(props, texts, fix, Semantics("calico")).values()) == {"proven"}

@@ -25,7 +25,7 @@ from netverify.model.policy import Direction, PortMatch
 from netverify.model.ports import PROTOCOLS
 
 NAME_LABEL = "kubernetes.io/metadata.name"
-CALICO_NAME_LABEL = "projectcalico.org/name"  # a namespace's name, as a Calico namespaceSelector reads it
+CALICO_NAMESPACE_LABEL = "projectcalico.org/namespace"  # a pod's namespace, written by Calico on its endpoint
 MAX_RULE_NAME = 100  # both admin API versions
 MAX_PORT = 65535
 
@@ -109,11 +109,16 @@ def calico_deny(direction: Direction, peer: DenyPeer, ports: tuple[PortMatch, ..
         if peer.ip_block.excepts:
             entity["notNets"] = [str(e) for e in peer.ip_block.excepts]
     else:
-        # always a namespaceSelector: without one a namespaced policy's selector means its own namespace only
-        entity["namespaceSelector"] = (f"{CALICO_NAME_LABEL} == {_quote(peer.namespace)}"
-                                       if peer.namespace is not None else calico_selector(peer.namespace_selector))
+        # Always a namespaceSelector: without one a namespaced policy's selector means its own namespace only.
+        # A named namespace is matched by the label Calico writes on the endpoint itself: a pod's own labels come
+        # before the ones its namespace's profile gives it (eval/calico_selector.own_first), so a pod labelled
+        # `pcns.projectcalico.org/name` would escape a namespaceSelector on the name.
+        entity["namespaceSelector"] = "all()" if peer.namespace is not None else calico_selector(peer.namespace_selector)
+        parts = [f"{CALICO_NAMESPACE_LABEL} == {_quote(peer.namespace)}"] if peer.namespace is not None else []
         if peer.pod_selector is not None and peer.pod_selector.requirements:
-            entity["selector"] = calico_selector(peer.pod_selector)
+            parts.append(calico_selector(peer.pod_selector))
+        if parts:
+            entity["selector"] = parts[0] if len(parts) == 1 else " && ".join(f"({p})" for p in parts)
     side = "source" if direction == "ingress" else "destination"
     if not ports:
         return [{"action": "Deny", side: entity}]

@@ -12,6 +12,9 @@ projectcalico/calico libcalico-go/lib/backend/k8s/conversion/ and syncersv1/upda
 A `namespaceSelector` is the selector with every key prefixed `pcns.` (`all()`: in some namespace, `global()`:
 in none), a `serviceAccounts.selector` / `serviceAccountSelector` with `pcsa.`.
 
+An endpoint's own label comes before the one a profile gives it (`own_first`): a pod carrying `pcns.team` itself
+matches a namespaceSelector on `team` by that value, in whichever namespace it runs.
+
 None: the value the selector reads is not in the input: the ServiceAccount of a pod not created yet, or the
 labels of a ServiceAccount object the manifests do not hold.
 """
@@ -53,6 +56,8 @@ class Subject:
     sa_labels: Mapping[str, str] | _Unknown = field(default_factory=dict)
 
     def value(self, key: str) -> str | None | _Unknown:
+        if own_first(key) and key in self.own:
+            return self.own[key]
         if key.startswith(NS_PREFIX):
             if self.namespace is None:
                 return None
@@ -68,6 +73,15 @@ class Subject:
         if key == SERVICE_ACCOUNT_KEY:
             return self.service_account
         return self.own.get(key)
+
+
+def own_first(key: str) -> bool:
+    """Whether an endpoint's own label of this key comes before the one its profiles give it. Calico puts a
+    namespace's labels (`pcns.*`) and a ServiceAccount's (`pcsa.*`) on profiles the endpoint inherits from, and
+    felix reads an endpoint's own labels first (felix labelindex, itemData.Get): a pod that carries `pcns.team`
+    itself has that value whatever its namespace says. The keys Calico writes on the endpoint itself (its
+    namespace, orchestrator and ServiceAccount name) replace the pod's own (libcalico-go k8s conversion)."""
+    return key.startswith((NS_PREFIX, SA_PREFIX))
 
 
 def all3(parts) -> Match:

@@ -7,7 +7,8 @@ t and f, AND is (∧t, ∨f), OR is (∨t, ∧f).
 Keys are read as eval/calico_selector.py's Subject reads them: a pod's own labels (symbolic), its namespace's
 (`pcns.*`, `projectcalico.org/namespace`: the namespace's name label; fixed for an existing namespace,
 symbolic for a new one), its ServiceAccount's (`pcsa.*`, `projectcalico.org/serviceaccount`: fixed per
-existing workload, unknown for a new pod). An atom over symbolic labels is exact over the label universe:
+existing workload, unknown for a new pod), after the pod's own label of the same full key if it carries one
+(eval/calico_selector.own_first). An atom over symbolic labels is exact over the label universe:
 its formula is the disjunction of the universe indices whose value passes it (string tests included: the
 universe holds a representative per combination, smt/string_values.py).
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import z3
 
 from netverify.eval.calico_selector import (
-    NAME_KEY, NAMESPACE_KEY, NS_PREFIX, ORCHESTRATOR_KEY, SA_PREFIX, SERVICE_ACCOUNT_KEY, Subject, match3,
+    NAME_KEY, NAMESPACE_KEY, NS_PREFIX, ORCHESTRATOR_KEY, SA_PREFIX, SERVICE_ACCOUNT_KEY, Subject, match3, own_first,
 )
 from netverify.eval.calico_match import pod_subject
 from netverify.eval.concrete import endpoint_of
@@ -101,14 +102,19 @@ class CalicoSelectorEncoder:
             return and3(s, [self.expr(e, pod, prefix) for e in expr.operands])
         if isinstance(expr, Or):
             return or3(s, [self.expr(e, pod, prefix) for e in expr.operands])
-        where, key = pod_key(prefix + expr.key)
+        full = prefix + expr.key
+        where, key = pod_key(full)
         if where == "const":
             return const3(s, matches(_rekeyed(expr, "k"), {"k": key}))
         if where == "pod":
             return bool3(s, self.label_atom(expr, pod.labels, key))
-        if where == "ns":
-            return bool3(s, self.namespace_atom(expr, pod, key))
-        return self.account_atom(expr, pod, prefix)
+        inherited = bool3(s, self.namespace_atom(expr, pod, key)) if where == "ns" else \
+            self.account_atom(expr, pod, prefix)
+        if not own_first(full) or full not in pod.labels.universe.keys:
+            return inherited
+        # The pod's own label of the full key comes first (eval/calico_selector.own_first).
+        has, own = pod.labels.has[full], self.label_atom(expr, pod.labels, full)
+        return M3(z3.If(has, own, inherited.t), z3.If(has, s.not_(own), inherited.f))
 
     def label_atom(self, atom: Expr, labels: SymbolicLabels, key: str) -> z3.BoolRef:
         """The atom read at `key` of a symbolic label map: which universe indices pass it."""

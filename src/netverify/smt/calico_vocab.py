@@ -16,6 +16,7 @@ from netverify.model.calico_selector import (
     And, Contains, EndsWith, Equals, Expr, In, Not, NotEquals, NotIn, Or, StartsWith, StringTest,
 )
 from netverify.model.cluster import Cluster
+from netverify.eval.calico_selector import own_first
 from netverify.smt.calico_selector import pod_key
 
 
@@ -50,25 +51,34 @@ def _parts(cluster: Cluster):
                     yield er.not_selector.expr, ""
 
 
+def _name(out: CalicoVocabulary, atom: Expr, key: str) -> None:
+    """Record the values and string tests `atom` names at universe key `key`."""
+    named = out.values.setdefault(key, set())
+    if isinstance(atom, (Equals, NotEquals)):
+        named.add(atom.value)
+    elif isinstance(atom, (In, NotIn)):
+        named.update(atom.values)
+    elif isinstance(atom, (Contains, StartsWith, EndsWith)):
+        tests = out.string_tests.setdefault(key, [])
+        test = replace(atom, key=key)
+        if test not in tests:
+            tests.append(test)
+
+
 def vocabulary(cluster: Cluster) -> CalicoVocabulary:
     out = CalicoVocabulary()
     if not cluster.calico and not cluster.policies:
         return out
     for expr, prefix in _parts(cluster):
         for atom in _atoms(expr):
-            where, key = pod_key(prefix + atom.key)  # type: ignore[attr-defined]
-            if where not in ("pod", "ns"):
-                continue
-            named = out.values.setdefault(key, set())
-            if isinstance(atom, (Equals, NotEquals)):
-                named.add(atom.value)
-            elif isinstance(atom, (In, NotIn)):
-                named.update(atom.values)
-            elif isinstance(atom, (Contains, StartsWith, EndsWith)):
-                tests = out.string_tests.setdefault(key, [])
-                test = replace(atom, key=key)
-                if test not in tests:
-                    tests.append(test)
+            full = prefix + atom.key  # type: ignore[attr-defined]
+            where, key = pod_key(full)
+            keys = [key] if where in ("pod", "ns") else []
+            if own_first(full):
+                keys.append(full)  # a pod's own label of the full key comes first
+            for key in keys:
+                _name(out, atom, key)
+
     for key in out.string_tests:
         named = out.values[key]
         named.update(w.labels[key] for w in cluster.workloads if key in w.labels and key not in w.unknown_labels)
