@@ -38,26 +38,25 @@ from builders import cport  # noqa: F401 - the second case's text names it
 from prove_helpers import prop, props
 from witness_checks import assert_witness_is_truthful
 
-CASE = Path(__file__).parent / "data" / "calico_replica_shown_as_new_pod.txt"
-ANY_POD = EndpointSpec(span=Span("test.yaml", 1), namespace=None, namespace_selector=None,
-                       pod_selector=LabelSelector(()), ip_block=None, service=None, workload=None)
+DATA = Path(__file__).parent / "data"
+ANY_POD = EndpointSpec(Span("test.yaml", 1), pod_selector=LabelSelector(()))
+NO_TEAM = EndpointSpec(Span("test.yaml", 1),
+                       namespace_selector=LabelSelector((Requirement("team", "DoesNotExist", frozenset()),)))
+HASHED = EndpointSpec(Span("test.yaml", 1),
+                      pod_selector=LabelSelector((Requirement("pod-template-hash", "In", frozenset({"h1", "h2"})),)))
+
+
+def _violated(case: str, src: EndpointSpec, dst: EndpointSpec):
+    """prove `unreachable` (scope any) on a case the slow run drew: violated, with a truthful counterexample."""
+    cluster = eval((DATA / case).read_text())  # noqa: S307 - the repr of a model the slow run drew, from this repo
+    [result] = prove(cluster, props(prop(src, dst, "unreachable", "any", ())), semantics=Semantics(cni="calico")).results
+    assert result.status == "violated", result.reason
+    assert_witness_is_truthful(cluster, result.counterexample)
+    return result
 
 
 def test_a_replica_whose_verdict_holds_for_every_hash_is_the_counterexample():
-    cluster = eval(CASE.read_text())  # noqa: S307 - the repr of a model the slow run drew, from this repo
-    [result] = prove(cluster, props(prop(ANY_POD, ANY_POD, "unreachable", "any", ())),
-                     semantics=Semantics(cni="calico")).results
-    assert result.status == "violated", result.reason
-    assert_witness_is_truthful(cluster, result.counterexample)
-
-
-SECOND = Path(__file__).parent / "data" / "calico_replica_keeps_its_account.txt"
-NO_TEAM = EndpointSpec(span=Span("test.yaml", 1), namespace=None,
-                       namespace_selector=LabelSelector((Requirement("team", "DoesNotExist", frozenset()),)),
-                       pod_selector=None, ip_block=None, service=None, workload=None)
-HASHED = EndpointSpec(span=Span("test.yaml", 1), namespace=None, namespace_selector=None,
-                      pod_selector=LabelSelector((Requirement("pod-template-hash", "In", frozenset({"h1", "h2"})),)),
-                      ip_block=None, service=None, workload=None)
+    _violated("calico_replica_shown_as_new_pod.txt", ANY_POD, ANY_POD)
 
 
 def test_a_replica_shown_as_a_new_pod_keeps_its_service_account():
@@ -65,11 +64,7 @@ def test_a_replica_shown_as_a_new_pod_keeps_its_service_account():
     # sa1 and a hash a selector names, allowed only for that hash (so not for the replica whatever its hash). The
     # new pod shown named no account, which Calico's evaluator cannot know (GNP c0 selects by it): it did not
     # re-check. A new pod with those labels that names sa1 is a pod anyone may create, and is allowed.
-    cluster = eval(SECOND.read_text())  # noqa: S307 - the repr of a model the slow run drew, from this repo
-    [result] = prove(cluster, props(prop(NO_TEAM, HASHED, "unreachable", "any", ())),
-                     semantics=Semantics(cni="calico")).results
-    assert result.status == "violated", result.reason
-    assert_witness_is_truthful(cluster, result.counterexample)
+    result = _violated("calico_replica_keeps_its_account.txt", NO_TEAM, HASHED)
     dst = result.counterexample.dst
     if dst.workload is None:
         assert dst.service_account == "sa1" and "serviceAccountName: sa1" in result.counterexample.pod_manifests
