@@ -207,7 +207,7 @@ def decide(cluster: Cluster, side: Side) -> LayerDecision:
     other = identity_of(cluster, side.other)
     requires = requires_match(policies, side, other)
     deny, deny_maybe, allow, allow_maybe, l7_only = [], [], [], [], []
-    for p in maybe_selecting(cluster, pod):
+    for p in (p for p in maybe_selecting(cluster, pod) if p.rules(side.direction)):
         deny_maybe.append((RuleRef(p.key, side.direction, None, p.span, kind=p.kind),
                            "its endpointSelector names a label only some Cilium releases keep in identities"))
     for p in policies:

@@ -190,7 +190,7 @@ class CiliumEncoder:
         requires = self.requires(selected, direction, other)
         deny, deny_maybe, allow, allow_maybe, iso = [], [], [], [], []
         # A policy that selects the pod under some Cilium releases only: eval/cilium.maybe_selecting.
-        deny_maybe += [s.and_([s.not_(host), maybe]) for _, (_, maybe) in chosen]
+        deny_maybe += [s.and_([s.not_(host), maybe]) for p, (_, maybe) in chosen if p.rules(direction)]
         for p, sel in selected:
             if p.unmodelled:
                 deny_maybe.append(sel)
