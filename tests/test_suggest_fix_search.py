@@ -24,10 +24,10 @@ NAMESPACES = "".join(f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}, 
                      for ns, labels in (("shop", "{team: shop}"), ("web", "{team: web}"),
                                         ("sandbox", "{env: sandbox}")))
 WORKLOADS = "---\n".join((
-    _deployment("shop", "db", "{app: db}", ", ports: [{containerPort: 5432}, {containerPort: 9000}]"),
-    _deployment("web", "frontend", "{app: frontend, role: client}"),
+    _deployment("shop", "db", "{app: db, zone: inner}", ", ports: [{containerPort: 5432}, {containerPort: 9000}]"),
+    _deployment("web", "frontend", "{app: frontend, role: client, zone: inner}"),
     _deployment("sandbox", "x", "{app: x}"),
-    _deployment("sandbox", "y", "{app: y, role: client}"),
+    _deployment("sandbox", "y", "{app: y, role: client, zone: inner}"),
 ))
 
 
@@ -54,6 +54,10 @@ def _run(tmp_path: Path, manifests: str, props_text: str, monkeypatch):
     fixes = suggest_fixes(cluster, props, report.results, texts, lambda t: load_cluster_from_texts(t.items()),
                           lambda c, p: prove(c, p).results)
     return props, texts, report, fixes, runs
+
+
+def found_descriptions(found) -> tuple[str, ...]:
+    return tuple(e.rsplit(" (", 1)[0] for e in found.edits)
 
 
 def _reproven(props, texts, fix) -> dict[str, str]:
@@ -111,3 +115,41 @@ def test_two_narrowings_are_chosen_over_one_costlier_deny_that_single_edits_firs
     single = fix_search.apply_edits(texts, (edits[deny],))
     assert {r.name: r.status for r in prove(load_cluster_from_texts(single.items()), props).results} == \
         {"sandbox-never-reaches-db": "proven", "frontend-reaches-db": "proven"}
+
+
+# x reaches the db through policy a (every namespace) and policy b (x itself, ports 5432 and 9000); y, in the
+# same namespace as x, needs the db on 5432 and has only a. Limiting a's namespaces (the cheapest edit) breaks
+# y; the fix is a label requirement on a and b's ports narrowed.
+BREAKS_Y = NAMESPACES + WORKLOADS + "---\n" + _np("a", "namespaceSelector: {}") + "---\n" \
+    + _np("b", "{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: sandbox}}, "
+               "podSelector: {matchLabels: {app: x}}}", "[{port: 5432}, {port: 9000}]")
+
+BREAKS_Y_PROPS = """\
+manifests: [m.yaml]
+properties:
+  - name: x-never-reaches-db-5432
+    from: {namespace: sandbox, podSelector: {matchLabels: {app: x}}}
+    to: {namespace: shop, podSelector: {matchLabels: {app: db}}}
+    ports: [{port: 5432}]
+    expect: unreachable
+    scope: existing
+  - name: y-reaches-db
+    from: {namespace: sandbox, podSelector: {matchLabels: {app: y}}}
+    to: {namespace: shop, podSelector: {matchLabels: {app: db}}}
+    ports: [{port: 5432}]
+    expect: reachable
+    scope: existing
+"""
+
+
+def test_an_edit_that_breaks_a_property_that_held_is_learned_and_never_chosen_again(tmp_path, monkeypatch):
+    props, texts, report, fixes, (run,) = _run(tmp_path, BREAKS_Y, BREAKS_Y_PROPS, monkeypatch)
+    assert [r.status for r in report.results] == ["violated", "proven"]
+    (found,) = fixes
+    assert found.status == "found", found.reason
+    assert _reproven(props, texts, found) == {"x-never-reaches-db-5432": "proven", "y-reaches-db": "proven"}
+    limit = next(e.description for e in run.edits if e.description.startswith("limit the peer's namespaceSelector"))
+    assert limit not in " ".join(found.edits)
+    assert run.never == [limit]  # learned from y's lost connection, checked concretely with the edit alone
+    breaking = max(i for i, s in enumerate(run.tried) if limit in s)
+    assert breaking < len(run.tried) - 1 and run.tried[-1] == found_descriptions(found)
