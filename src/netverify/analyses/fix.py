@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from netverify.analyses.fix_admin_narrow import admin_allow_narrowings
 from netverify.analyses.fix_deny import deny_candidates
 from netverify.analyses.fix_edit import Edit
 from netverify.analyses.fix_learn import rule_key
@@ -72,7 +73,12 @@ def candidates(cluster: Cluster, r: PropertyResult, texts: Mapping[str, str]) ->
 
 
 def candidates_of(cluster: Cluster, cx: ConnectionWitness, texts: Mapping[str, str]) -> list[Edit]:
-    """The NetworkPolicy narrowings for one counterexample, best first."""
+    """The narrowings for one counterexample (NetworkPolicy rules, admin Allow rules), best first."""
+    both = _np_narrowings(cluster, cx, texts) + admin_allow_narrowings(cluster, cx, texts)
+    return sorted(both, key=lambda e: e.rank)
+
+
+def _np_narrowings(cluster: Cluster, cx: ConnectionWitness, texts: Mapping[str, str]) -> list[Edit]:
     found: list[tuple[int, Edit]] = []
     index = WorkloadIndex(cluster)
     for side, other in ((cx.ingress, cx.src), (cx.egress, cx.dst)):
