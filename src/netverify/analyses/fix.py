@@ -23,6 +23,7 @@ from dataclasses import replace
 
 from netverify.analyses.fix_admin_narrow import admin_allow_narrowings
 from netverify.analyses.fix_deny import deny_candidates
+from netverify.analyses.fix_deny_cilium import cilium_deny_candidates
 from netverify.analyses.fix_edit import Edit
 from netverify.analyses.fix_learn import rule_key
 from netverify.analyses.fix_search import Prover, Reload, SearchRun, search
@@ -54,17 +55,24 @@ def suggest_fixes(cluster: Cluster, props: PropertiesFile, results: tuple[Proper
                                      "(a missing allow is a new rule, which is not among the edits)"))
             continue
         prop = next((p for p in props.properties if p.name == r.name), None)
-        # the Deny edits rank after every NetworkPolicy narrowing (docs/fix.md: a narrowing keeps the rule's
-        # intent where it is written; a Deny adds a rule, and is where the kind has one the only way to undo
-        # an admin or Calico Allow/Pass)
-        edits = candidates(cluster, r, texts) + (deny_candidates(cluster, prop, r.counterexample, texts)
-                                                 if prop is not None else [])
         if prop is None:
             out.append(FixSuggestion(r.name, "none", reason="the property is not in the properties file"))
             continue
-        out.append(search(SearchRun(cluster, props, held, texts, reload, prove, semantics), r, edits,
-                          lambda cx, p=prop: candidates_of(cluster, cx, texts) + deny_candidates(cluster, p, cx, texts)))
+
+        def edits_for(cx: ConnectionWitness, p=prop) -> list[Edit]:
+            # the Deny edits rank after every narrowing (docs/fix.md: a narrowing keeps the rule's intent where
+            # it is written; a Deny adds a rule, and is where the kind has one the only way to undo an admin,
+            # Calico or Cilium allow)
+            return candidates_of(cluster, cx, texts) + _denies(cluster, p, cx, texts)
+
+        out.append(search(SearchRun(cluster, props, held, texts, reload, prove, semantics), r,
+                          edits_for(r.counterexample), edits_for))
     return tuple(out)
+
+
+def _denies(cluster: Cluster, prop, cx: ConnectionWitness, texts: Mapping[str, str]) -> list[Edit]:
+    both = deny_candidates(cluster, prop, cx, texts) + cilium_deny_candidates(cluster, prop, cx, texts)
+    return sorted(both, key=lambda e: e.rank)
 
 
 def candidates(cluster: Cluster, r: PropertyResult, texts: Mapping[str, str]) -> list[Edit]:
