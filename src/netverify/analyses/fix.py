@@ -25,7 +25,7 @@ from netverify.analyses.fix_admin_narrow import admin_allow_narrowings
 from netverify.analyses.fix_deny import deny_candidates
 from netverify.analyses.fix_deny_cilium import cilium_deny_candidates
 from netverify.analyses.fix_edit import Edit
-from netverify.analyses.fix_learn import rule_key
+from netverify.analyses.fix_learn import target_key
 from netverify.analyses.fix_search import Prover, Reload, SearchRun, search
 from netverify.analyses.lint_np import WorkloadIndex
 from netverify.analyses.fix_text import drop_item, ports_yaml, selector_yaml, set_key
@@ -100,7 +100,7 @@ def _np_narrowings(cluster: Cluster, cx: ConnectionWitness, texts: Mapping[str, 
                 if _admits(policy, peer, other):
                     edits += _peer_edits(index, policy, rule, peer, other)
             edits += _port_edits(rule, cx.protocol, cx.port, policy)
-            found += [(rank, replace(e, rank=rank, target=rule_key(ref))) for rank, e in edits]
+            found += [(rank, replace(e, rank=rank, target=target_key(ref))) for rank, e in edits]
     unique: dict[tuple[str, int, str], tuple[int, Edit]] = {}
     for rank, e in found:
         unique.setdefault((e.file, e.line, e.description), (rank, e))

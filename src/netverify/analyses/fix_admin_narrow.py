@@ -24,7 +24,7 @@ from dataclasses import replace
 
 from netverify.analyses.fix_deny_rules import anp_port, cnp_port
 from netverify.analyses.fix_edit import Edit
-from netverify.analyses.fix_learn import rule_key
+from netverify.analyses.fix_learn import target_key
 from netverify.analyses.fix_text import drop_item, selector_yaml, set_key
 from netverify.eval.anp import in_pod_set, rule_ref
 from netverify.eval.concrete import endpoint_of
@@ -49,7 +49,7 @@ def admin_allow_narrowings(cluster: Cluster, cx: ConnectionWitness, texts: Mappi
         for policy, rule in _allows(cluster, side):
             if policy.span.file not in texts:
                 continue
-            text, target = texts[policy.span.file], rule_key(rule_ref(policy, rule))
+            text, target = texts[policy.span.file], target_key(rule_ref(policy, rule))
             edits = [e for peer in rule.peers if peer.pods is not None and in_pod_set(peer.pods, pod)
                      for e in _peer_edits(cluster, rule, peer, other, text)]
             edits += _port_edits(policy, rule, cx, text)

@@ -16,8 +16,8 @@ class Edit:
     slot: edits sharing a non-empty slot are alternatives for one place (the same Deny with and without the
     ports): the search never pairs them.
     rank: the edit's kind in the order of preference (docs/fix.md): its cost in the search is rank-weighted.
-    target: the rule it narrows (analyses/fix_learn.rule_key), empty for a new rule: the search learns from it
-    which edits can change how a connection is decided."""
+    target: the policy and direction of the rule it narrows (analyses/fix_learn.target_key), empty for a new
+    rule: the search learns from it which edits can change how a connection is decided."""
 
     description: str
     file: str

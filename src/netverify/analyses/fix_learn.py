@@ -7,8 +7,9 @@ an edit set blocks stays blocked when more edits are added. Two facts follow, ea
 the base cluster lets through:
 
 - every set of edits that blocks `f` contains an edit that alone changes how `f` is decided: either it edits
-  a rule the base decision of `f` names (the deciding rule of an ordered tier, the NetworkPolicy rules that
-  admit it), or it changes that decision by itself (a new Deny that matches `f` ahead of what decided it).
+  a rule of a policy the base decision of `f` names (the deciding rule of an ordered tier, the NetworkPolicy
+  rules that admit it), or it changes that decision by itself (a new Deny that matches `f` ahead of what
+  decided it).
   Why: an edit narrows one rule and never makes a rule match what it did not; a rule the decision does not
   name can only come to decide `f` after a named one stopped matching, which an edit of the named one did.
   Two edits of one rule (two of its peers dropped) are both edits of a named rule, so the test needs no pairs;
@@ -43,6 +44,17 @@ def rule_key(ref: RuleRef) -> str:
     """One rule (or one policy, rule None) across clusters re-read from edited text: spans are left out, an
     edit that moves lines does not make it another rule."""
     return f"{ref.kind}|{ref.policy}|{ref.direction}|{ref.rule}"
+
+
+def target_key(ref: RuleRef) -> str:
+    """The policy and direction a rule belongs to, as an edit's `target` and as the decision names it: one
+    rule's edits are told apart no finer (a coarser target makes more edits relevant: a weaker clause, still
+    sound), and a NetworkPolicy is the same policy whichever layer converted it (Cilium names it
+    `NetworkPolicy/ns/name`, with its own rule numbers)."""
+    policy = ref.policy
+    if ref.kind == "NetworkPolicy" and policy.startswith("NetworkPolicy/"):
+        policy = policy.removeprefix("NetworkPolicy/")
+    return f"{ref.kind}|{policy}|{ref.direction}"
 
 
 def flow_of(cluster: Cluster, cx: ConnectionWitness) -> Flow:
@@ -90,12 +102,13 @@ def semantics_to_consider(semantics: Semantics | None) -> tuple[Semantics, ...]:
     return tuple(dict.fromkeys(Semantics(cni, ipb) for cni in CNIS for ipb in (False, True)))
 
 
-def named_rules(verdict: Verdict) -> set[str]:
+def named_policies(verdict: Verdict) -> set[str]:
+    """The target keys of every rule and policy the decision names."""
     out: set[str] = set()
     for side in (verdict.egress, verdict.ingress):
-        out |= {rule_key(r) for r in (*side.isolated_by, *side.allowed_by)}
+        out |= {target_key(r) for r in (*side.isolated_by, *side.allowed_by)}
         for d in _decisions(side.chain):
-            out |= {rule_key(r) for r in d.by}
+            out |= {target_key(r) for r in d.by}
     return out
 
 
@@ -123,11 +136,12 @@ def _decision(d: LayerDecision) -> tuple:
 def relevant(base: Cluster, singles: Mapping[int, Cluster], targets: Mapping[int, str], flow: Flow,
              semantics: Sequence[Semantics]) -> set[int]:
     """The edits (ids) of which every set blocking `flow` contains one (see the module's docstring).
-    `singles`: the cluster with each edit alone applied; `targets`: the rule each edit narrows, if any."""
+    `singles`: the cluster with each edit alone applied; `targets`: the target key (target_key) of the rule
+    each edit narrows, if any."""
     out: set[int] = set()
     for s in semantics:
         before = evaluate(base, flow, semantics=s)
-        named, sig = named_rules(before), signature(before)
+        named, sig = named_policies(before), signature(before)
         for i, cluster in singles.items():
             if i in out:
                 continue
