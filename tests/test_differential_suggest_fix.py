@@ -2,12 +2,13 @@
 
 Small clusters written as YAML text (three namespaces, a workload each, an AdminNetworkPolicy, a Calico
 GlobalNetworkPolicy or a CiliumNetworkPolicy with Allow / Pass / Deny rules, sometimes one or two
-NetworkPolicies), two properties. For every fix found, the test applies the printed diff to the text itself, re-reads it through the loader (the edit is valid
-YAML the loader accepts) and asks the concrete evaluator (eval/, the reference semantics, under the same CNI)
-about every existing pair the fixed property covers: none may be allowed any more; and a `reachable` property
-that held must still be reachable for every existing pair. A fix re-proven under other semantics than the run,
-on other text than the diff shows, or on a subset of the properties would be caught here; and where few candidate
-sets cost less than the suggestion, each is re-proven to not be a fix (the search's least cost, by brute force).
+NetworkPolicies), two properties. For every fix found, the test applies the printed diff to the text itself,
+re-reads it through the loader (the edit is valid YAML the loader accepts) and asks the concrete evaluator
+(eval/, the reference semantics, under the same CNI) about every existing pair the fixed property covers: none
+may be allowed any more; and a `reachable` property that held must still be reachable for every existing pair.
+A fix re-proven under other semantics than the run, on other text than the diff shows, or on a subset of the
+properties would be caught here; and where few candidate sets cost less than the suggestion, each is re-proven
+to not be a fix (the search's least cost, by brute force).
 """
 
 from __future__ import annotations
@@ -53,8 +54,9 @@ def scenarios(draw, kind: str) -> tuple[dict[str, str], str]:
                     f"{{matchLabels: {{kubernetes.io/metadata.name: {other}}}}}\n")
         if draw(st.booleans()):  # and a second one that admits every namespace: fixes of two edits
             port = draw(st.one_of(st.none(), st.sampled_from(PORTS)))
-            docs.append(f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: np2, namespace: {ns}}}\n"
-                        f"spec:\n  podSelector: {{}}\n  ingress:\n    - from:\n        - namespaceSelector: {{}}\n"
+            docs.append(f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                        f"metadata: {{name: np2, namespace: {ns}}}\nspec:\n  podSelector: {{}}\n  ingress:\n"
+                        f"    - from:\n        - namespaceSelector: {{}}\n"
                         + ("" if port is None else f"      ports: [{{port: {port}}}, {{port: 9}}]\n"))
     rules = draw(st.lists(st.tuples(st.sampled_from(["Allow", "Pass", "Deny"]), st.one_of(st.none(), ENV),
                                     st.one_of(st.none(), st.sampled_from(PORTS))), min_size=1, max_size=3))
@@ -100,7 +102,8 @@ def scenarios(draw, kind: str) -> tuple[dict[str, str], str]:
     port = draw(st.one_of(st.none(), st.sampled_from(PORTS)))
     ports = "" if port is None else f"    ports: [{{port: {port}}}]\n"
     other_src, other_dst = draw(st.sampled_from(NAMESPACES)), draw(st.sampled_from(NAMESPACES))
-    props = (f"manifests: [m.yaml]\nproperties:\n  - name: forbidden\n    from: {src_end}\n    to: {{namespace: {dst}}}\n"
+    props = (f"manifests: [m.yaml]\nproperties:\n  - name: forbidden\n    from: {src_end}\n"
+             f"    to: {{namespace: {dst}}}\n"
              f"{ports}    expect: unreachable\n    scope: {draw(st.sampled_from(['any', 'existing']))}\n"
              f"  - name: needed\n    from: {{namespace: {other_src}}}\n    to: {{namespace: {other_dst}}}\n"
              f"    ports: [{{port: {draw(st.sampled_from(PORTS))}}}]\n    expect: reachable\n    scope: existing\n")
