@@ -88,3 +88,75 @@ def _check(tmp_path, scenario) -> None:
                     blocked[n].add(combo)
                 assert blocks or not any(set(b) <= set(combo) for b in blocked[n]), \
                     ("a superset of a blocking set lets it through again", [edits[i].description for i in combo])
+
+
+THREE_PEERS = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: sandbox, labels: {env: sandbox}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: db, namespace: shop}
+spec:
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: x, namespace: sandbox}
+spec:
+  selector: {matchLabels: {app: x}}
+  template:
+    metadata: {labels: {app: x}}
+    spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+    - from:
+        - namespaceSelector: {matchLabels: {env: sandbox}}
+        - namespaceSelector: {}
+          podSelector: {matchLabels: {app: x}}
+        - podSelector: {matchLabels: {app: db}}
+"""
+
+THREE_PEERS_PROPS = """\
+manifests: [m.yaml]
+properties:
+  - name: x-never-reaches-db
+    from: {namespace: sandbox, podSelector: {matchLabels: {app: x}}}
+    to: {namespace: shop, podSelector: {matchLabels: {app: db}}}
+    expect: unreachable
+    scope: existing
+"""
+
+
+def test_two_drops_that_block_only_together_are_both_relevant(tmp_path):
+    # x is admitted by two peers of one rule: dropping either alone changes nothing about how x is decided
+    # (the rule still admits it), dropping both blocks it; a clause without them would exclude that fix.
+    (tmp_path / "m.yaml").write_text(THREE_PEERS)
+    (tmp_path / "p.yaml").write_text(THREE_PEERS_PROPS)
+    props = load_properties(str(tmp_path / "p.yaml"))
+    texts = {m: THREE_PEERS for m in props.manifests}
+    cluster = load_cluster_from_texts(texts.items())
+    (result,) = prove(cluster, props).results
+    edits = candidates_of(cluster, result.counterexample, texts)
+    drops = [i for i, e in enumerate(edits) if e.description == "drop the peer"]
+    assert len(drops) == 2
+    flow = flow_of(cluster, result.counterexample)
+    both = load_cluster_from_texts(apply_edits(texts, tuple(edits[i] for i in drops)).items())
+    assert not evaluate(both, flow).may_be(True)
+    singles = {i: load_cluster_from_texts(apply_edits(texts, (e,)).items()) for i, e in enumerate(edits)}
+    assert all(evaluate(singles[i], flow).allowed for i in drops)  # each alone: still allowed
+    targets = {i: e.target for i, e in enumerate(edits) if e.target}
+    assert set(drops) <= relevant(cluster, singles, targets, flow, (Semantics(),))
