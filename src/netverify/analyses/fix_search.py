@@ -77,12 +77,10 @@ def apply_edits(texts: Mapping[str, str], combo: tuple[Edit, ...]) -> dict[str, 
 
 
 def _reread(run: SearchRun, combo: tuple[Edit, ...]) -> tuple[dict[str, str], Cluster] | None:
-    edited = apply_edits(run.texts, combo)
-    if edited is None:
-        return None
     try:
-        return edited, run.reload(edited)
-    except Exception:  # noqa: BLE001 - an edit that does not re-read is simply not a fix
+        edited = apply_edits(run.texts, combo)
+        return None if edited is None else (edited, run.reload(edited))
+    except Exception:  # noqa: BLE001 - an edit that does not apply or re-read is simply not a fix
         return None
 
 
@@ -103,10 +101,11 @@ class _Choice:
         if not new and self.run.edits:
             return
         for e in new:
+            # an edit that does not re-read on its own is no candidate (the clauses judge each edit alone)
             single = _reread(self.run, (e,))
             if single is not None:
                 self.run._singles[len(self.run.edits)] = single[1]
-            self.run.edits.append(e)
+                self.run.edits.append(e)
         self._rebuild()
 
     def _rebuild(self) -> None:
@@ -118,9 +117,6 @@ class _Choice:
         exclusive = [(a, b) for ids in slots.values() for a in ids for b in ids if a < b]
         self.chooser = EditChooser([cost(e, i) for i, e in enumerate(edits)], max_size=MAX_SET_SIZE,
                                    exclusive=exclusive)
-        for i in range(len(edits)):
-            if i not in self.run._singles:  # the edit alone does not re-read: no set with it will
-                self.chooser.forbid(i)
         for kind, ids in self.facts:
             self._apply(kind, ids)
         for flow in self.flows:
@@ -143,15 +139,15 @@ class _Choice:
     def learn_forbidden(self, cx: ConnectionWitness, more: Callable[[ConnectionWitness], list[Edit]]) -> None:
         """A connection the violated property forbids and a chosen set (or the base) lets through."""
         flow = flow_of(self.run.base, cx)
-        if not learnable(self.run.base, self.prop, flow, self.sems, needed=False):
-            return
-        self.flows.append(flow)
+        clause = learnable(self.run.base, self.prop, flow, self.sems, needed=False)
+        if clause:
+            self.flows.append(flow)
         # its own candidates, read from how the base cluster decides it (the edited cluster's rule indices
-        # are not the base's)
+        # are not the base's); adding them rebuilds the chooser with every clause, this one's too
         v = evaluate(self.run.base, flow, semantics=self.run.semantics or Semantics())
         before = len(self.run.edits)
         self.add(more(replace(cx, egress=v.egress, ingress=v.ingress)))
-        if len(self.run.edits) == before:
+        if clause and len(self.run.edits) == before:
             self.chooser.require_one_of(self._relevant(flow))
 
     def next(self) -> tuple[int, ...] | None:
