@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 
 import z3
 
+
 class EditChooser:
     def __init__(self, costs: Sequence[int], *, max_size: int, exclusive: Iterable[tuple[int, int]] = (),
                  timeout_ms: int = 10_000) -> None:
@@ -45,13 +46,15 @@ class EditChooser:
         return [self._chosen[i] for i in sorted(set(ids))]
 
     def require_one_of(self, ids: Iterable[int]) -> None:
-        self._opt.add(z3.Or(*self._bools(ids)) if self._bools(ids) else z3.BoolVal(False, self._ctx))
+        bools = self._bools(ids)
+        self._opt.add(z3.Or(*bools) if bools else z3.BoolVal(False, self._ctx))
 
     def forbid(self, i: int) -> None:
         self._opt.add(z3.Not(self._chosen[i]))
 
     def forbid_all_of(self, ids: Iterable[int]) -> None:
-        self._opt.add(z3.Not(z3.And(*self._bools(ids))) if self._bools(ids) else z3.BoolVal(False, self._ctx))
+        bools = self._bools(ids)
+        self._opt.add(z3.Not(z3.And(*bools)) if bools else z3.BoolVal(False, self._ctx))
 
     def forbid_within(self, ids: Iterable[int]) -> None:
         inside = set(ids)
