@@ -92,3 +92,21 @@ def test_no_cilium_deny_in_a_flow_list_nor_where_no_cilium_policy_decides(tmp_pa
     generic = prove(cluster, props)
     cx = generic.results[0].counterexample
     assert cx is None or cilium_deny_candidates(cluster, prop, cx, texts) == []
+
+
+def test_cli_suggests_the_cilium_deny_under_cni_cilium(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from netverify.cli import app
+
+    (tmp_path / "cluster.yaml").write_text((EXAMPLE / "manifests" / "cluster.yaml").read_text())
+    (tmp_path / "allow.yaml").write_text(ALLOW)
+    (tmp_path / "p.yaml").write_text(PROPS.format(ports=""))
+    out = CliRunner().invoke(app, ["prove", str(tmp_path / "p.yaml"), "--cni", "cilium", "--suggest-fix",
+                                   "--format", "json"])
+    assert out.exit_code == 1, out.output  # still violated in the manifests as they are
+    (fix,) = json.loads(out.stdout)["fixes"]
+    assert fix["status"] == "found" and fix["still_proven"] == ["checkout-reaches-the-ledger"]
+    assert "+  ingressDeny:" in fix["diff"]
