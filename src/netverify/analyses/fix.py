@@ -12,37 +12,39 @@ rule's peers that admits its other end. In order of preference (the most natural
   5. where the kind has a Deny (admin policies, Calico): a new Deny rule for the property's other end in front
      of the admin or Calico rule that allows or passes the counterexample, or at the top of a policy that
      selects its pod (analyses/fix_deny.py; after the narrowings, which keep the rule's intent where it is).
-Single edits are tried first, then pairs; the first set that passes both proofs is the suggestion, so it is a
-smallest one among these candidates. The search enumerates and re-proves (exact, and it re-checks the edited
-text too) rather than encoding the edits into one Z3 Optimize problem; see docs/fix.md.
+Each edit costs by its rank (and its place among its rank); analyses/fix_search.py chooses the edit sets of least
+total cost with z3 Optimize and re-proves each on the edited text, learning from each failure; see docs/fix.md.
 """
 
 from __future__ import annotations
 
-import difflib
-import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import replace
 
+from netverify.analyses.fix_admin_narrow import admin_allow_narrowings
 from netverify.analyses.fix_deny import deny_candidates
+from netverify.analyses.fix_deny_cilium import cilium_deny_candidates
 from netverify.analyses.fix_edit import Edit
+from netverify.analyses.fix_learn import target_key
+from netverify.analyses.fix_search import Prover, Reload, SearchRun, search
 from netverify.analyses.lint_np import WorkloadIndex
 from netverify.analyses.fix_text import drop_item, ports_yaml, selector_yaml, set_key
-from netverify.findings import EndpointWitness, FixSuggestion, PropertyResult
+from netverify.findings import ConnectionWitness, EndpointWitness, FixSuggestion, PropertyResult
 from netverify.eval.concrete import peer_matches
 from netverify.model.cluster import Cluster
 from netverify.model.flow import PodEndpoint
 from netverify.model.labels import LabelSelector, Requirement
 from netverify.model.policy import NetworkPolicy, Peer, Rule
 from netverify.model.properties import PropertiesFile
+from netverify.model.semantics import Semantics
 
 NAME_LABEL = "kubernetes.io/metadata.name"
-Prover = Callable[[Cluster, PropertiesFile], tuple[PropertyResult, ...]]
-Reload = Callable[[Mapping[str, str]], Cluster]
 
 
 def suggest_fixes(cluster: Cluster, props: PropertiesFile, results: tuple[PropertyResult, ...],
-                  texts: Mapping[str, str], reload: Reload, prove: Prover, max_pairs: int = 30
+                  texts: Mapping[str, str], reload: Reload, prove: Prover, semantics: Semantics | None = None
                   ) -> tuple[FixSuggestion, ...]:
+    """`semantics`: the run's (what the search's concrete checks use); None: each CNI's, where it matters."""
     held = {r.name for r in results if r.status == "proven"}
     out = []
     for r in results:
@@ -53,59 +55,38 @@ def suggest_fixes(cluster: Cluster, props: PropertiesFile, results: tuple[Proper
                                      "(a missing allow is a new rule, which is not among the edits)"))
             continue
         prop = next((p for p in props.properties if p.name == r.name), None)
-        # the Deny edits rank after every NetworkPolicy narrowing (docs/fix.md: a narrowing keeps the rule's
-        # intent where it is written; a Deny adds a rule, and is where the kind has one the only way to undo
-        # an admin or Calico Allow/Pass)
-        edits = candidates(cluster, r, texts) + (deny_candidates(cluster, prop, r.counterexample, texts)
-                                                 if prop is not None else [])
-        out.append(_search(r, edits, props, held, texts, reload, prove, max_pairs))
+        if prop is None:
+            out.append(FixSuggestion(r.name, "none", reason="the property is not in the properties file"))
+            continue
+
+        def edits_for(cx: ConnectionWitness, p=prop) -> list[Edit]:
+            # the Deny edits rank after every narrowing (docs/fix.md: a narrowing keeps the rule's intent where
+            # it is written; a Deny adds a rule, and is where the kind has one the only way to undo an admin,
+            # Calico or Cilium allow)
+            return candidates_of(cluster, cx, texts) + _denies(cluster, p, cx, texts)
+
+        out.append(search(SearchRun(cluster, props, held, texts, reload, prove, semantics), r,
+                          edits_for(r.counterexample), edits_for))
     return tuple(out)
 
 
-def _search(r: PropertyResult, edits: list[Edit], props: PropertiesFile, held: set[str],
-            texts: Mapping[str, str], reload: Reload, prove: Prover, max_pairs: int) -> FixSuggestion:
-    if not edits:
-        return FixSuggestion(r.name, "none", reason="no rule that lets the counterexample through can be narrowed "
-                             "or preceded by a Deny by the edits netverify tries")
-    target = PropertiesFile(props.path, props.manifests, tuple(p for p in props.properties if p.name == r.name))
-    pairs = (c for c in itertools.combinations(edits, 2) if not (c[0].slot and c[0].slot == c[1].slot))
-    combos = [(e,) for e in edits] + list(itertools.islice(pairs, max_pairs))
-    for combo in combos:
-        edited = _apply(texts, combo)
-        if edited is None:
-            continue
-        try:
-            cluster = reload(edited)
-        except Exception:  # noqa: BLE001 - an edit that does not re-read is simply not a fix
-            continue
-        if prove(cluster, target)[0].status != "proven":
-            continue
-        after = prove(cluster, props)
-        status = {x.name: x.status for x in after}
-        if status.get(r.name) == "proven" and all(status.get(n) == "proven" for n in held):
-            diff = "".join("".join(difflib.unified_diff(texts[f].splitlines(True), edited[f].splitlines(True),
-                                                        f"a/{f}", f"b/{f}"))
-                           for f in sorted({e.file for e in combo}))
-            return FixSuggestion(r.name, "found", tuple(f"{e.description} ({e.file}:{e.line})" for e in combo),
-                                 diff, tuple(sorted(held)))
-    return FixSuggestion(r.name, "none", reason=f"none of {len(combos)} candidate edits makes it hold while "
-                         "every other property still holds")
-
-
-def _apply(texts: Mapping[str, str], combo: tuple[Edit, ...]) -> dict[str, str] | None:
-    edited = dict(texts)
-    # bottom-up per file: an edit changes lines only inside its item (or inserts before it), so earlier lines
-    # keep their numbers; on one line the in-place edit goes first, then the insertion before it
-    for e in sorted(combo, key=lambda e: (e.file, -e.line, e.inserts)):
-        if e.file not in edited:
-            return None
-        edited[e.file] = e.apply(edited[e.file])
-    return edited
+def _denies(cluster: Cluster, prop, cx: ConnectionWitness, texts: Mapping[str, str]) -> list[Edit]:
+    both = deny_candidates(cluster, prop, cx, texts) + cilium_deny_candidates(cluster, prop, cx, texts)
+    return sorted(both, key=lambda e: e.rank)
 
 
 def candidates(cluster: Cluster, r: PropertyResult, texts: Mapping[str, str]) -> list[Edit]:
-    cx = r.counterexample
-    assert cx is not None
+    assert r.counterexample is not None
+    return candidates_of(cluster, r.counterexample, texts)
+
+
+def candidates_of(cluster: Cluster, cx: ConnectionWitness, texts: Mapping[str, str]) -> list[Edit]:
+    """The narrowings for one counterexample (NetworkPolicy rules, admin Allow rules), best first."""
+    both = _np_narrowings(cluster, cx, texts) + admin_allow_narrowings(cluster, cx, texts)
+    return sorted(both, key=lambda e: e.rank)
+
+
+def _np_narrowings(cluster: Cluster, cx: ConnectionWitness, texts: Mapping[str, str]) -> list[Edit]:
     found: list[tuple[int, Edit]] = []
     index = WorkloadIndex(cluster)
     for side, other in ((cx.ingress, cx.src), (cx.egress, cx.dst)):
@@ -114,10 +95,12 @@ def candidates(cluster: Cluster, r: PropertyResult, texts: Mapping[str, str]) ->
             if policy is None or ref.rule is None or ref.span.file not in texts:
                 continue
             rule = policy.rules(ref.direction)[ref.rule]
+            edits: list[tuple[int, Edit]] = []
             for peer in rule.peers:
                 if _admits(policy, peer, other):
-                    found += _peer_edits(index, policy, rule, peer, other)
-            found += _port_edits(rule, cx.protocol, cx.port, policy)
+                    edits += _peer_edits(index, policy, rule, peer, other)
+            edits += _port_edits(rule, cx.protocol, cx.port, policy)
+            found += [(rank, replace(e, rank=rank, target=target_key(ref))) for rank, e in edits]
     unique: dict[tuple[str, int, str], tuple[int, Edit]] = {}
     for rank, e in found:
         unique.setdefault((e.file, e.line, e.description), (rank, e))
@@ -141,7 +124,8 @@ def _peer_edits(index: WorkloadIndex, policy: NetworkPolicy, rule: Rule, peer: P
     if peer.namespace_selector is not None:
         keep = sorted({w.namespace for w in admitted} - {other.namespace or ""})
         if keep:
-            sel = (LabelSelector((Requirement(NAME_LABEL, "In", frozenset(keep)),)))
+            # with the selector's own requirements kept: the edit only ever narrows (fix_learn.py relies on it)
+            sel = LabelSelector((*peer.namespace_selector.requirements, Requirement(NAME_LABEL, "In", frozenset(keep))))
             value = selector_yaml(sel)
             edits.append((1, Edit(f"limit the peer's namespaceSelector to {', '.join(keep)}", file, line,
                                   lambda t, v=value: set_key(t, line, "namespaceSelector", v))))

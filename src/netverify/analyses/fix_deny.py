@@ -16,6 +16,7 @@ property and every property that held, under the same semantics (CNI chain) as t
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
 from netverify.analyses.fix_deny_rules import DenyPeer, admin_deny, calico_deny, portable
 from netverify.analyses.fix_edit import Edit
@@ -61,7 +62,7 @@ def deny_candidates(cluster: Cluster, prop: Property, cx: ConnectionWitness | No
             for v, entries in enumerate(variants):
                 edit = _edit(policy, side.direction, line, peer, entries, prop.name, texts)
                 if edit is not None:
-                    found.append((rank + min(v, 1), len(found), edit))
+                    found.append((rank + min(v, 1), len(found), replace(edit, rank=rank + min(v, 1))))
     seen: set[tuple[str, int, str]] = set()
     out = []
     for _, _, e in sorted(found, key=lambda x: x[:2]):

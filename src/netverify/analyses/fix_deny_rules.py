@@ -81,11 +81,11 @@ def admin_deny(policy: AdminPolicy, direction: Direction, peer: DenyPeer, ports:
                             "podSelector": selector_yaml(peer.pod_selector)}}
     rule: dict = {"name": rule_name(prop), "action": "Deny", ("from" if direction == "ingress" else "to"): [written]}
     if ports:
-        rule["protocols" if v2 else "ports"] = [_cnp_port(p) if v2 else _anp_port(p) for p in ports]
+        rule["protocols" if v2 else "ports"] = [cnp_port(p) if v2 else anp_port(p) for p in ports]
     return [rule]
 
 
-def _anp_port(p: PortMatch) -> dict:
+def anp_port(p: PortMatch) -> dict:
     if isinstance(p.port, str):
         return {"namedPort": p.port}
     start, end = (1, MAX_PORT) if p.port is None else (p.port, p.end_port or p.port)
@@ -94,7 +94,7 @@ def _anp_port(p: PortMatch) -> dict:
     return {"portRange": {"protocol": str(p.protocol), "start": start, "end": end}}
 
 
-def _cnp_port(p: PortMatch) -> dict:
+def cnp_port(p: PortMatch) -> dict:
     if isinstance(p.port, str):
         return {"destinationNamedPort": p.port}
     start, end = (1, MAX_PORT) if p.port is None else (p.port, p.end_port or p.port)

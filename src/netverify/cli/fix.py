@@ -21,9 +21,10 @@ SuggestFix = Annotated[bool, typer.Option(
 
 def with_fixes(report: ProveReport, cluster: Cluster, props: PropertiesFile, paths: list[str], *,
                namespace: str, limits, prove_all: Callable[[Cluster, PropertiesFile], ProveReport],
-               prepare: Callable[[Cluster], Cluster] = lambda c: c) -> ProveReport:
+               prepare: Callable[[Cluster], Cluster] = lambda c: c, semantics=None) -> ProveReport:
     """`prepare`: what the run did to the loaded cluster (`--cilium-cluster`), done to each edited one too, so
-    that the re-proofs are about the same cluster as the proof."""
+    that the re-proofs are about the same cluster as the proof. `semantics`: the run's, for the search's
+    concrete checks (None: every CNI's chain, sound but learning less)."""
     if not any(r.status == "violated" for r in report.results):
         return report
     if any(p == "-" or p.startswith("cluster:") for p in paths):
@@ -37,5 +38,5 @@ def with_fixes(report: ProveReport, cluster: Cluster, props: PropertiesFile, pat
         return prepare(from_texts(edited.items(), default_namespace=namespace, limits=limits))
 
     fixes: tuple[FixSuggestion, ...] = lazy("netverify.analyses.fix", "suggest_fixes")(
-        cluster, props, report.results, texts, reload, lambda c, p: prove_all(c, p).results)
+        cluster, props, report.results, texts, reload, lambda c, p: prove_all(c, p).results, semantics)
     return dataclasses.replace(report, fixes=fixes)
