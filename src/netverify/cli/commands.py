@@ -123,7 +123,8 @@ def prove(
         if suggest_fix:
             report = with_fixes(report, cluster, props, [*props.manifests, *files], namespace=namespace,
                                 limits=limits, prove_all=lambda c, p: run_prove(c, p, **options),
-                                prepare=lambda c: with_cilium_cluster(c, cilium_cluster))
+                                prepare=lambda c: with_cilium_cluster(c, cilium_cluster),
+                                semantics=options["semantics"])
         report = add_notes(with_allow_vacuous(report, props), notes)
         report = lazy("netverify.analyses.property_lint", "with_property_warnings")(report, cluster, props)
         report = lazy("netverify.analyses.overlap_report", "with_overlaps")(report, cluster,
