@@ -22,6 +22,7 @@ import pytest
 
 import nca_calico as nca
 from netverify.analyses.map import connectivity_map
+from netverify.analyses.map_calico import SOURCE_PORT_NOTE, SourcePortDecide, source_port_starts
 from netverify.analyses.map_pods import pods_of
 from netverify.findings import ConnectivityMap
 from netverify.load.manifests import load_cluster_from_texts
@@ -249,6 +250,21 @@ def _table(q: dict, config: str, without_policies: bool = False):
     return nca.actual_table(cmap, pod_ids(cluster_of(scheme, files, policy_filter))), cmap.unknown_reason
 
 
+_COMPARED_PER_SOURCE_PORT = ("equivalence", "twoWayContainment", "containment", "permits")
+
+
+def _source_port_tables(q: dict) -> list[list]:
+    """Per config, its tables for one source port of each cell the configs' Calico rules cut source ports into
+    (the same ports for every config): a map row shows what *some* source port allows (map_calico), so where a
+    verdict depends on the source port, two configs compare exactly only source port by source port."""
+    clusters = [cluster_of(nca.ROOT / q["scheme_dir"], q["config_files"][c], nca.split_config(c)[1])
+                for c in q["configs"]]
+    starts = sorted({sp for c in clusters for sp in source_port_starts(c, ())})
+    return [[nca.actual_table(connectivity_map(c, granularity="pod", families=(4, 6), semantics=CALICO,
+                                               decide=SourcePortDecide(c, CALICO, (sp,))), pod_ids(c))
+             for sp in starts] for c in clusters]
+
+
 def netverify_number(q: dict) -> tuple[int, str | None]:
     """NCA's number for the query, from netverify's maps; and why netverify cannot tell, if it cannot."""
     tables = [_table(q, c) for c in q["configs"]]
@@ -257,9 +273,18 @@ def netverify_number(q: dict) -> tuple[int, str | None]:
     endpoints = sorted({ep for t in maps for pair in t.pairs for ep in pair} | {ep for t in maps for ep, _ in t.ip_rows}
                        | {ep for c in q["configs"] for ep in pod_ids(cluster_of(
                            nca.ROOT / q["scheme_dir"], q["config_files"][c], nca.split_config(c)[1]))})
+    depends = any(n.startswith(SOURCE_PORT_NOTE.split(":")[0])
+                  for c in q["configs"]
+                  for n in map_of(nca.ROOT / q["scheme_dir"], q["config_files"][c], nca.split_config(c)[1]).notes)
+    per_port = _source_port_tables(q) if depends and q["type"] in _COMPARED_PER_SOURCE_PORT else None
 
     def le(a, b) -> bool:
+        if per_port is not None:  # a, b are indices then
+            return all(nca.contained(x, y, endpoints) for x, y in zip(per_port[a], per_port[b]))
         return nca.contained(a, b, endpoints)
+
+    if per_port is not None:
+        maps = list(range(len(maps)))
 
     k, kind = len(maps), q["type"]
     pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
