@@ -14,25 +14,13 @@ from netverify.analyses.prove import prove
 from netverify.load.manifests import load_cluster_from_texts
 from netverify.load.properties import load_properties
 from netverify.model.semantics import Semantics
+from test_suggest_fix_deny import PROPS as DENY_PROPS
 from test_suggest_fix_deny import apply_diff
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cilium-deny"
 CILIUM = Semantics(cni="cilium")
 
-PROPS = """\
-manifests: [cluster.yaml, allow.yaml]
-properties:
-  - name: sandbox-never-reaches-payments
-    from: {{namespaceSelector: {{matchLabels: {{env: sandbox}}}}}}
-    to: {{namespace: payments}}
-{ports}    expect: unreachable
-  - name: checkout-reaches-the-ledger
-    from: {{namespace: checkout}}
-    to: {{namespace: payments, podSelector: {{matchLabels: {{app: ledger}}}}}}
-    ports: [{{protocol: TCP, port: 50051}}]
-    expect: reachable
-    scope: existing
-"""
+PROPS = DENY_PROPS.replace("{manifests}", "cluster.yaml, allow.yaml")  # the same two properties
 
 
 def _suggest(tmp_path: Path, allow: str, ports: str = ""):
