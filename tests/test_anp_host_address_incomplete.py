@@ -1,20 +1,18 @@
-"""A known incompleteness the ANP scope-any slow run found (at 4d368e6; the code of the session's start too),
-kept as a strict xfail: prove says *unknown* where *violated* can be shown. Never a wrong verdict.
+"""An incompleteness the ANP scope-any slow run found (at 4d368e6; in the code of the session's start too): prove
+said *unknown* where *violated* can be shown. Never a wrong verdict, but no counterexample either.
 
 `reachable` from `{pod-template-hash DoesNotExist}` to the same, scope any: two new pods in n0 with those labels are
 blocked, so the property is violated. The solver's model ends at host-network Deployment n0/h0, whose
 pod-template-hash only the cluster knows, so analyses/unknown_labels.settle answers with it; that model's verdict
 depends on h0's address, which the manifests do not give, and the settled branch of prove.run reports the
 dependence as unknown without asking again for a model that avoids h0 (the unsettled branch, via
-_not_hinging_on_an_address, does ask again). Fix: in the settled branch, retry with the hinging workloads
-excluded from both ends, then settle that model."""
+_not_hinging_on_an_address, did ask again). Now prove._settled asks again, under scope any, with the workloads
+the verdict hinged on at neither end (prove_addresses.avoiding), and settles that model."""
 
 from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network  # noqa: F401 - the case's text names them
 from pathlib import Path
-
-import pytest
 
 from anp_builders import aport  # noqa: F401
 from builders import cport  # noqa: F401
@@ -36,8 +34,6 @@ NO_HASH = EndpointSpec(Span("test.yaml", 1),
                        pod_selector=LabelSelector((Requirement("pod-template-hash", "DoesNotExist", frozenset()),)))
 
 
-@pytest.mark.xfail(strict=True, reason="known: the settled branch does not retry a model that hinges on an "
-                   "unknown host-network address (see the module docstring)")
 def test_two_new_pods_blocked_refute_reachable_whatever_h0s_address():
     cluster = eval(CASE.read_text())  # noqa: S307 - the repr of a model the slow run drew, from this repo
     [result] = prove(cluster, props(prop(NO_HASH, NO_HASH, "reachable", "any", ()))).results

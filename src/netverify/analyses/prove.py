@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from netverify.analyses.cilium_l7 import with_l7_caveats
 from netverify.analyses.prove_unknown import unknown_connection
 from netverify.analyses.prove_addresses import (
-    MAX_ADDRESS_RETRIES, address_dependence, dependence_reason, plan_for, without_unknown_addresses,
+    MAX_ADDRESS_RETRIES, address_dependence, avoiding, dependence_reason, plan_for, without_unknown_addresses,
 )
 from netverify.analyses.unknown_labels import fixed_roles, flow_roles, fresh_guard, settle
 from netverify.analyses.unlisted import judge_prove as judge_unlisted
@@ -221,7 +221,7 @@ class _PropertyProver:
             if self.prop.expect == "possible":
                 return self._done("violated", reason=self._why_none())
             return self._done("proven")
-        settled = settle(self.problem, self._target(want_allowed=want_allowed), self._check)
+        settled, answer = self._settled(answer, want_allowed)
         if settled.unknown_reason is not None:
             return self._done("unknown", reason=settled.unknown_reason)
         if settled.answer is not None:
@@ -342,6 +342,27 @@ class _PropertyProver:
             answer = self._readable_model(retry)
         return dependence_reason(refs)
 
+
+    def _settled(self, answer: CheckResult, want_allowed: bool):
+        """settle's answer; under scope any, when the settled model's verdict hinges on the address of a workload
+        without known IPs, asked again with that workload at neither end (any such model is a counterexample
+        too, with other pods), a few times (the model it last had is then reported as it is)."""
+        target = self._target(want_allowed=want_allowed)
+        settled = settle(self.problem, target, self._check)
+        for _ in range(MAX_ADDRESS_RETRIES if self.prop.scope == "any" else 0):
+            if settled.unknown_reason is not None or settled.answer is None:
+                break
+            refs = next((r for each in (settled.answer, *settled.each)
+                         if (r := self._address_dependence(target, each))), ())
+            if not refs:
+                break
+            avoid = avoiding(self.problem, refs)
+            again = self._check(avoid)
+            if not again.sat:
+                break
+            self.session.add(avoid)
+            settled, answer = settle(self.problem, target, self._check), again
+        return settled, answer
 
     def _address_dependence(self, target: Target, answer: CheckResult, plan=None) -> tuple[str, ...]:
         """The workloads without known IPs the model's verdict hinges on, whatever the values of the labels

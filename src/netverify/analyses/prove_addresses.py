@@ -62,6 +62,14 @@ def address_dependence(target: Target, flow: Flow, plan: AddressPlan) -> tuple[s
     return ()
 
 
+def avoiding(problem, refs: tuple[str, ...]):
+    """A guard: neither end of `problem` is a pod of a workload `refs` names."""
+    s = problem.session
+    indices = [i for i, w in enumerate(problem.cluster.workloads) if w.ref in refs]
+    return s.and_([s.not_(s.eq(ep.workload, i)) for ep in (problem.src, problem.dst) if not ep.is_external
+                   for i in indices])
+
+
 def dependence_reason(refs: tuple[str, ...]) -> str:
     return (f"the verdict depends on the pod address of {', '.join(refs)}, which the manifests do not give "
             "(no status.podIPs): it holds for some addresses of the families in use and not for others")
