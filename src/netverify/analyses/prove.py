@@ -221,18 +221,14 @@ class _PropertyProver:
             if self.prop.expect == "possible":
                 return self._done("violated", reason=self._why_none())
             return self._done("proven")
-        settled, answer = self._settled(answer, want_allowed)
+        settled, answer, refs = self._settled(answer, want_allowed)
         if settled.unknown_reason is not None:
             return self._done("unknown", reason=settled.unknown_reason)
         if settled.answer is not None:
             # A model on values no selector names: asking again (readable tiers, other pairs) would free them.
             answer = settled.answer
-            target = self._target(want_allowed=want_allowed)
-            # The model shown, and the one for each combination of values when none holds for all.
-            for each in (answer, *settled.each):
-                refs = self._address_dependence(target, each)
-                if refs:
-                    return self._done("unknown", reason=dependence_reason(refs))
+            if refs:
+                return self._done("unknown", reason=dependence_reason(refs))
         else:
             answer = self._not_hinging_on_an_address(answer, want_allowed)
             if isinstance(answer, str):
@@ -344,25 +340,27 @@ class _PropertyProver:
 
 
     def _settled(self, answer: CheckResult, want_allowed: bool):
-        """settle's answer; under scope any, when the settled model's verdict hinges on the address of a workload
-        without known IPs, asked again with that workload at neither end (any such model is a counterexample
-        too, with other pods), a few times (the model it last had is then reported as it is)."""
+        """settle's answer, the first model, and the workloads without known IPs the verdict of a settled model
+        hinges on (the model shown, and the one for each combination of values when none holds for all). Under
+        scope any such a model is asked again with those workloads at neither end (any such model is a
+        counterexample too, with other pods), a few times; the last one is then reported as it is."""
         target = self._target(want_allowed=want_allowed)
         settled = settle(self.problem, target, self._check)
-        for _ in range(MAX_ADDRESS_RETRIES if self.prop.scope == "any" else 0):
+        retries = MAX_ADDRESS_RETRIES if self.prop.scope == "any" else 0
+        while True:
             if settled.unknown_reason is not None or settled.answer is None:
-                break
+                return settled, answer, ()
             refs = next((r for each in (settled.answer, *settled.each)
                          if (r := self._address_dependence(target, each))), ())
-            if not refs:
-                break
+            if not refs or retries == 0:
+                return settled, answer, refs
+            retries -= 1
             avoid = avoiding(self.problem, refs)
             again = self._check(avoid)
             if not again.sat:
-                break
+                return settled, answer, refs
             self.session.add(avoid)
             settled, answer = settle(self.problem, target, self._check), again
-        return settled, answer
 
     def _address_dependence(self, target: Target, answer: CheckResult, plan=None) -> tuple[str, ...]:
         """The workloads without known IPs the model's verdict hinges on, whatever the values of the labels

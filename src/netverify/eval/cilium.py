@@ -203,11 +203,12 @@ def decide(cluster: Cluster, side: Side) -> LayerDecision:
         return LayerDecision(LAYER, "nomatch")
     if is_host_network(pod):
         return _host_decision(cluster, side)
-    policies = selecting(cluster, pod)
+    selection = _selection(cluster, pod)
+    policies = tuple(p for p, m in selection if m is True)
     other = identity_of(cluster, side.other)
     requires = requires_match(policies, side, other)
     deny, deny_maybe, allow, allow_maybe, l7_only = [], [], [], [], []
-    for p in (p for p in maybe_selecting(cluster, pod) if p.rules(side.direction)):
+    for p in (p for p, m in selection if m is None and p.rules(side.direction)):  # maybe_selecting
         deny_maybe.append((RuleRef(p.key, side.direction, None, p.span, kind=p.kind),
                            "its endpointSelector names a label only some Cilium releases keep in identities"))
     for p in policies:

@@ -111,7 +111,7 @@ def _policy(pending: PendingPolicy, index: int | None, spec: CiliumSpecModel, si
         if subject.foreign_keys:
             unmodelled.append(Unmodelled(f"{here.field} (selects by {', '.join(subject.foreign_keys)}: labels of "
                                          "identities that are not pods)", here.span()))
-        identity_warnings(subject, here, reading.warnings, unmodelled)
+        identity_warnings(subject, here, reading.warnings)
     else:
         here = site.at("nodeSelector")
         node_selector = read_selector(spec.nodeSelector, here).selector

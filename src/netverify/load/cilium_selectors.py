@@ -105,7 +105,7 @@ def _in_identities(key: str) -> bool:
     return own_label_kept(key)
 
 
-def identity_warnings(read: ReadSelector, site: Site, warnings: list[str] | None, notes: list[Unmodelled]) -> None:
+def identity_warnings(read: ReadSelector, site: Site, warnings: list[str] | None) -> None:
     """Tell the user about a requirement on a label no identity has, or on one only some Cilium releases keep
     (eval/cilium_identity.release_match: such a match is three-valued)."""
     if read.left_out and warnings is not None:
@@ -153,7 +153,7 @@ def peer_selector(spec: LabelSelectorSpec, site: Site, namespace: str | None, su
                   notes: list[Unmodelled], warnings: list[str] | None = None) -> LabelSelector:
     """A from/toEndpoints or from/toRequires item, scoped as getEndpointSelector scopes it."""
     read = read_selector(spec, site)
-    identity_warnings(read, site, warnings, notes)
+    identity_warnings(read, site, warnings)
     if read.foreign_keys:
         notes.append(Unmodelled(f"{site.field} (selects by {', '.join(read.foreign_keys)}: labels of identities "
                                 "that are not pods)", site.span()))

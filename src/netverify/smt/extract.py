@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import z3
 
@@ -40,8 +40,7 @@ def extract_flow(problem: ConnectionProblem, model: z3.ModelRef) -> ExtractedFlo
     flow = connection_flow(problem.conn, model, src, dst)
     as_replicas = None
     if src_replica is not None or dst_replica is not None:
-        as_replicas = Flow(src_replica or src, dst_replica or dst, flow.protocol, flow.port, flow.src_port,
-                           flow.icmp_type, flow.icmp_code)
+        as_replicas = replace(flow, src=src_replica or src, dst=dst_replica or dst)
     return ExtractedFlow(flow, src_exists, dst_exists, as_replicas)
 
 
