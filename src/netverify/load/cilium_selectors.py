@@ -28,8 +28,8 @@ from netverify.load.k8s_schema import LabelSelectorSpec
 from netverify.load.labels import check_label_key, check_label_value
 from netverify.load.site import Site
 from netverify.model.fields import Unmodelled
-from netverify.model.cilium import CLUSTER_LABEL, NAMESPACE_LABEL, NAMESPACE_LABELS_PREFIX, SERVICE_ACCOUNT_LABEL
-from netverify.model.cilium_label_filter import identity_relevant, own_label_kept, release_dependent
+from netverify.model.cilium import CLUSTER_LABEL, NAMESPACE_LABEL, NAMESPACE_LABELS_PREFIX, in_identities
+from netverify.model.cilium_label_filter import release_dependent
 from netverify.model.labels import LabelSelector, Requirement
 
 POD_SOURCES = frozenset({"any", "k8s"})  # label sources a pod's identity labels match
@@ -93,16 +93,8 @@ def read_selector(spec: LabelSelectorSpec | None, site: Site) -> ReadSelector:
     keys = list(dict.fromkeys(r.key for r in requirements))
     return ReadSelector(LabelSelector(tuple(requirements)), tuple(foreign),
                         frozenset(k8s_namespace) if k8s_namespace is not None else None,
-                        tuple(k for k in keys if not _in_identities(k)), tuple(k for k in keys if release_dependent(k)))
-
-
-def _in_identities(key: str) -> bool:
-    """Whether some pod's identity can carry `key` (the keys Cilium sets itself always do)."""
-    if key in (NAMESPACE_LABEL, SERVICE_ACCOUNT_LABEL, CLUSTER_LABEL) or ":" in key:
-        return True  # ours, or another source's (reported as foreign)
-    if key.startswith(NAMESPACE_LABELS_PREFIX):
-        return identity_relevant(key)
-    return own_label_kept(key)
+                        tuple(k for k in keys if ":" not in k and not in_identities(k)),  # ":": foreign, noted apart
+                        tuple(k for k in keys if release_dependent(k)))
 
 
 def identity_warnings(read: ReadSelector, site: Site, warnings: list[str] | None) -> None:

@@ -152,6 +152,16 @@ class CiliumResources:
         return bool(self.policies or self.cidr_groups)
 
 
+def in_identities(key: str) -> bool:
+    """Whether some pod's identity can carry the label `key`: the keys Cilium sets itself, a namespace label the
+    label filter keeps, or a pod's own label Cilium keeps (model/cilium_label_filter.py)."""
+    if key in (NAMESPACE_LABEL, SERVICE_ACCOUNT_LABEL, CLUSTER_LABEL):
+        return True
+    if key.startswith(NAMESPACE_LABELS_PREFIX):
+        return identity_relevant(key)
+    return own_label_kept(key)
+
+
 def identity_labels(pod_labels: Mapping[str, str], namespace: str, namespace_labels: Mapping[str, str],
                     service_account: str, cluster_name: str) -> dict[str, str]:
     """The labels Cilium's selectors see on a pod: its own that Cilium keeps, plus the namespace, the namespace's

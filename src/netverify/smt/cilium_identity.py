@@ -27,8 +27,9 @@ from netverify.model.cilium import (
     NAMESPACE_LABELS_PREFIX,
     SERVICE_ACCOUNT_LABEL,
     CiliumPolicy,
+    in_identities,
 )
-from netverify.model.cilium_label_filter import identity_relevant, own_label_kept, release_dependent
+from netverify.model.cilium_label_filter import release_dependent
 from netverify.model.cluster import NAMESPACE_NAME_LABEL, Cluster
 from netverify.model.labels import LabelSelector, Requirement
 from netverify.smt.selectors import SelectorEncoder
@@ -50,11 +51,11 @@ def _translated(req: Requirement) -> list[Requirement]:
     """The universe requirements one identity requirement reads."""
     if req.key == NAMESPACE_LABEL:
         return [Requirement(NAMESPACE_NAME_LABEL, req.operator, req.values)]
-    if req.key in (SERVICE_ACCOUNT_LABEL, CLUSTER_LABEL) or not identity_relevant(req.key):
+    if req.key in (SERVICE_ACCOUNT_LABEL, CLUSTER_LABEL) or not in_identities(req.key):
         return []
     if req.key.startswith(NAMESPACE_LABELS_PREFIX):
         return [Requirement(req.key[len(NAMESPACE_LABELS_PREFIX):], req.operator, req.values)]
-    return [req] if own_label_kept(req.key) else []
+    return [req]
 
 
 def universe_selectors(policies: Iterable[CiliumPolicy]) -> list[LabelSelector]:
@@ -119,13 +120,11 @@ class IdentityEncoder:
             if req.operator in ("Exists", "DoesNotExist"):
                 return s.const(req.operator == "Exists")  # every pod has a namespace
             return self.selectors.namespace(LabelSelector(tuple(_translated(req))), pod)
-        if not identity_relevant(req.key):
+        if not in_identities(req.key):
             return s.const(req.matches({}))  # no identity carries the key
         if req.key.startswith(NAMESPACE_LABELS_PREFIX):
             # The namespace's label alone: a namespace selector reads an absent key as the identity does.
             return self.selectors.namespace(LabelSelector(tuple(_translated(req))), pod)
-        if not own_label_kept(req.key):
-            return s.const(req.matches({}))  # another io.cilium.k8s key: Cilium drops a pod's own
         return self.selectors.labels(LabelSelector((req,)), pod.labels)
 
 
